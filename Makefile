@@ -1,0 +1,30 @@
+# mcpvcr: `make run` shows it, `make test` checks it.
+GO      ?= go
+BIN     := bin/mcpvcr
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# Targets that .ci/run runs after `make test` (areas append to it in mk/*.mk).
+CI_EXTRA :=
+
+.PHONY: build run test ci-extra vet clean
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mcpvcr
+
+run: build
+	./$(BIN) serve --auto-approve
+
+test:
+	$(GO) test ./...
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+clean:
+	rm -rf bin
+
+# One file per area: conformance suites, fixtures, fuzzing.
+-include mk/*.mk
+
+ci-extra: $(CI_EXTRA)

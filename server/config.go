@@ -1,0 +1,48 @@
+package server
+
+import (
+	"io"
+	"time"
+)
+
+// Config configures a Server. The zero value is usable: an in-process
+// miniredis, text logs to nowhere, OAuth on, the default tools.
+type Config struct {
+	// Addr is the listen address, used to derive Issuer when it is empty.
+	Addr string
+	// Issuer is the authorization server's issuer URL, exactly as clients
+	// will see it (RFC 8414). Empty means "http://" + Addr.
+	Issuer string
+	// RedisURL selects a real Redis ("redis://127.0.0.1:6379/0"). Empty
+	// means an in-process miniredis.
+	RedisURL string
+	// AutoApprove grants consent without showing the consent page.
+	AutoApprove bool
+	// AuthOff serves /mcp without a bearer check. It exists only for the
+	// conformance suite and is logged loudly.
+	AuthOff bool
+
+	// LogOutput receives marker lines; nil discards them.
+	LogOutput io.Writer
+	// LogFormat is LogText (default) or LogJSON.
+	LogFormat LogFormat
+
+	// Keepalive is the interval of SSE comments on idle streams; 0 means the
+	// default of 15 s, a negative value turns keepalive off.
+	Keepalive time.Duration
+	// TimeScale multiplies every server-side duration (keepalive, fault
+	// delays, the seed's 0.1 s wait) so tests run real timeouts fast. 0 = 1.
+	TimeScale float64
+	// Tools selects the tool set: "default" or "conformance".
+	Tools string
+	// Faults are misbehaviours to inject, by name (see faults.go).
+	Faults []string
+}
+
+// scaled returns d multiplied by the time scale.
+func (c Config) scaled(d time.Duration) time.Duration {
+	if c.TimeScale == 0 {
+		return d
+	}
+	return time.Duration(float64(d) * c.TimeScale)
+}

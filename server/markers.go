@@ -1,0 +1,49 @@
+package server
+
+// Marker names one step of the OAuth + MCP lifecycle. Each is logged as
+//
+//	=== NAME === detail
+//
+// in the vocabulary of the seed's debugging notes (shared/seed/NEXT_STEPS.md),
+// so a log from mcpvcr reads like the log that took days to get from
+// `docker logs`. The whole catalog lives in this file; docs/markers.md lists
+// what each one means.
+type Marker string
+
+// OAuth authorization server markers.
+const (
+	OAuthAuthorizeStart  Marker = "OAUTH AUTHORIZE START"
+	OAuthCodeGenerated   Marker = "OAUTH CODE GENERATED"
+	OAuthTokenStart      Marker = "OAUTH TOKEN START"
+	AccessTokenGenerated Marker = "ACCESS TOKEN GENERATED"
+	AccessTokenStored    Marker = "ACCESS TOKEN STORED"
+)
+
+// Resource (bearer token) markers, logged for every protected request.
+const (
+	OAuthFlow    Marker = "OAUTH FLOW"
+	OAuthSuccess Marker = "OAUTH SUCCESS"
+	AuthSuccess  Marker = "AUTH SUCCESS"
+)
+
+// MCP transport markers, in the order of the seed's "Successful Flow" and
+// "Failed Flow". SSEEvent and ProcessingRequest carry a counter in their
+// name ("SSE EVENT 0", "PROCESSING REQUEST 1/1"): build them with Nth.
+const (
+	MCPSSEConnectionStart Marker = "MCP SSE CONNECTION START"
+	RequestBody           Marker = "REQUEST BODY"
+	Warning               Marker = "WARNING"
+	RequestParsed         Marker = "REQUEST PARSED"
+	InitializeDetected    Marker = "INITIALIZE DETECTED"
+	SSEStreamStart        Marker = "SSE STREAM START"
+	SSEEvent              Marker = "SSE EVENT"
+	ProcessingRequest     Marker = "PROCESSING REQUEST"
+	SessionCreated        Marker = "SESSION CREATED"
+	NoInitialRequests     Marker = "NO INITIAL REQUESTS"
+	StreamClosing         Marker = "STREAM CLOSING"
+	Critical              Marker = "CRITICAL"
+)
+
+// Nth returns the marker with a counter appended, as the seed logs
+// "SSE EVENT 0" and "PROCESSING REQUEST 1/1".
+func (m Marker) Nth(n string) Marker { return m + " " + Marker(n) }
