@@ -122,6 +122,9 @@ func (s *Scope) SetSessionID(id string) { s.sessionID.Store(id) }
 
 type scopeKey struct{}
 
+// ScopeFrom returns the request's scope set by WithScope, or nil.
+func ScopeFrom(ctx context.Context) *Scope { return scopeFrom(ctx) }
+
 // WithScope returns a context whose markers carry requestID, and the scope so
 // the session id can be filled in later.
 func WithScope(ctx context.Context, requestID string) (context.Context, *Scope) {

@@ -9,6 +9,8 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"strings"
 )
@@ -50,7 +52,20 @@ func (s *Server) Logger() *Logger { return s.log }
 // Issuer returns the issuer URL clients see.
 func (s *Server) Issuer() string { return s.cfg.Issuer }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP tags the request with a fresh request id (every marker it logs
+// carries it, see WithScope) and routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, _ := WithScope(r.Context(), newRequestID())
+	s.mux.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// newRequestID returns 12 hex digits: enough to tell requests apart in a
+// log, short enough to read.
+func newRequestID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // Close releases the server's Redis connection (and stops an in-process
 // miniredis).
