@@ -108,18 +108,17 @@ func (e *mcpEndpoints) serveMCP(w http.ResponseWriter, r *http.Request) {
 
 // faultLines describes the active faults for the startup log.
 func (e *mcpEndpoints) faultLines() []string {
-	var out []string
-	for _, f := range []Fault{FaultSeed, FaultIdleClose, FaultNoKeepalive, FaultGet405, FaultJSONOnly, FaultSession400, FaultSlowHeaders} {
-		if !e.faults.Has(f) {
-			continue
-		}
-		if d := e.faults.Duration(f); d > 0 {
-			out = append(out, fmt.Sprintf("%s=%s (scaled: %s)", f, d, e.scaled(d)))
-		} else {
-			out = append(out, string(f))
-		}
+	if e.faults.String() == "" {
+		return nil
 	}
-	return out
+	return []string{fmt.Sprintf("%s (durations scaled by %v); the server misbehaves on purpose", e.faults, e.timeScale())}
+}
+
+func (e *mcpEndpoints) timeScale() float64 {
+	if e.cfg.TimeScale == 0 {
+		return 1
+	}
+	return e.cfg.TimeScale
 }
 
 func (e *mcpEndpoints) scaled(d time.Duration) time.Duration { return e.cfg.scaled(d) }
