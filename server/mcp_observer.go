@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // The MCP endpoints are a pipeline of handlers; the observer is outermost so
@@ -61,12 +64,64 @@ func (e *mcpEndpoints) observe(next http.Handler) http.Handler {
 		defer cancel(nil)
 		ow := e.newObservedWriter(w, r, ctx, cancel)
 		defer ow.finish(clientCtx)
+		// go-sdk hands the request headers to method handlers (RequestExtra),
+		// which is how commitEarlyMiddleware finds this writer again.
+		key := newRequestID()
+		r.Header.Set(observerHeader, key)
+		e.observers.Store(key, ow)
+		defer e.observers.Delete(key)
 		if reason := e.checkOrigin(r); reason != "" {
 			ow.refusePlain(http.StatusForbidden, reason)
 			return
 		}
 		next.ServeHTTP(ow, r.WithContext(context.WithValue(ctx, observedWriterKey{}, ow)))
 	})
+}
+
+// observerHeader carries the key of a request's observedWriter through
+// go-sdk to its method handlers. Any client-sent value is overwritten.
+const observerHeader = "Mcpvcr-Observer"
+
+// commitEarlyMiddleware runs in go-sdk's session goroutine for each
+// incoming call. go-sdk v1.8.0 sets a POST stream's SSE headers and then
+// hands the messages over, but sends nothing until the first event: at
+// protocol < 2025-11-25 (no priming event) a long tool call leaves the client
+// without even headers, and clients give up (FIELD_NOTES 6). The handoff
+// orders the header writes before this point, so the observer can commit
+// the headers and an opening comment now, and keepalive can start.
+func (e *mcpEndpoints) commitEarlyMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
+			if v, ok := e.observers.Load(extra.Header.Get(observerHeader)); ok {
+				v.(*observedWriter).commitEarly()
+			}
+		}
+		return next(ctx, method, req)
+	}
+}
+
+// commitEarly sends the headers and an opening comment if go-sdk chose an
+// SSE response but has written nothing yet.
+func (ow *observedWriter) commitEarly() {
+	ow.mu.Lock()
+	defer ow.mu.Unlock()
+	if ow.committed || ow.finished || ow.e.faults.Has(FaultNoKeepalive) {
+		return
+	}
+	if !strings.HasPrefix(ow.w.Header().Get("Content-Type"), "text/event-stream") {
+		return
+	}
+	ow.commitLocked(http.StatusOK)
+	if _, err := ow.w.Write([]byte(": stream open\n\n")); err != nil {
+		return
+	}
+	ow.writes++
+	ow.comments++
+	if ow.rc.Flush() == nil {
+		ow.flushes++
+	}
+	ow.e.log.Mark(ow.ctx, KeepaliveSent, "Opening comment after headers %q", ": stream open")
+	ow.touch()
 }
 
 // observedWriter wraps the http.ResponseWriter of one MCP request. It is
@@ -204,6 +259,9 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 			ow.e.log.Mark(ow.ctx, KeepaliveSent, "%s %q", what, strings.TrimSpace(b.raw))
 			continue
 		}
+		if b.name == "endpoint" {
+			ow.learnLegacySession(b.data)
+		}
 		idx := ow.events
 		ow.events++
 		ow.e.log.Mark(ow.ctx, SSEEvent.Nth(fmt.Sprint(idx)), "%s", b.describe(!ow.seedMode))
@@ -213,6 +271,20 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 	}
 	ow.touch()
 	return n, nil
+}
+
+// learnLegacySession tags the rest of a legacy /sse stream's markers with
+// the session id its endpoint event names ("/sse?sessionid=ID").
+func (ow *observedWriter) learnLegacySession(endpoint string) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return
+	}
+	if sid := u.Query().Get("sessionid"); sid != "" {
+		if sc := ScopeFrom(ow.ctx); sc != nil {
+			sc.SetSessionID(sid)
+		}
+	}
 }
 
 // touch tells the keepalive loop the stream just carried bytes.

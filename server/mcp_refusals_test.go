@@ -178,3 +178,20 @@ func TestDeleteLogsSessionDeletedAndThen404(t *testing.T) {
 		t.Errorf("after DELETE: status = %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestPOSTStreamCommitsHeadersBeforeALongCall: at 2025-06-18 there is no
+// priming event, so without the early commit a slow tool call would leave
+// the client without headers until it finished (FIELD_NOTES 6).
+func TestPOSTStreamCommitsHeadersBeforeALongCall(t *testing.T) {
+	s := startMCPServer(t, Config{AuthOff: true}, nil)
+	sid := s.initialize(t, "2025-06-18")
+	resp := s.post(t, "/mcp", sid, "2025-06-18", []byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow","arguments":{"duration":"50ms","steps":1}}}`))
+	stream := readSSE(resp.Body)
+	if b := stream.next(t); !b.comment {
+		t.Fatalf("first block = %+v, want the opening comment", b)
+	}
+	if b := stream.nextEvent(t); !strings.Contains(b.data, `"id":7`) {
+		t.Fatalf("event = %+v, want the response to id 7", b)
+	}
+	s.markers.waitMarker(t, KeepaliveSent, "Opening comment after headers")
+}

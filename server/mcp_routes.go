@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -23,6 +24,7 @@ type mcpEndpoints struct {
 	server         *mcp.Server
 	streamable     *mcp.StreamableHTTPHandler
 	sse            *mcp.SSEHandler
+	observers      sync.Map // observerHeader value -> *observedWriter
 }
 
 // routeMCP mounts /mcp (Streamable HTTP: POST, GET listen stream, DELETE)
@@ -66,6 +68,7 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	if u, err := url.Parse(cfg.Issuer); err == nil {
 		e.issuerHost, e.issuerHostname = u.Host, u.Hostname()
 	}
+	server.AddReceivingMiddleware(e.commitEarlyMiddleware)
 	getServer := func(*http.Request) *mcp.Server { return server }
 	e.streamable = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		JSONResponse: faults.Has(FaultJSONOnly),
