@@ -34,6 +34,9 @@ import (
 // keeps that true), so one Write is one event and an "SSE EVENT n" line
 // means those bytes left the process.
 
+// errResponseFinished is returned for writes after the handler returned.
+var errResponseFinished = errors.New("mcpvcr: write after the response finished")
+
 // errIdleClosed is the cancel cause when the idle-close fault cuts a stream.
 var errIdleClosed = errors.New("stream idle (fault idle-close)")
 
@@ -230,7 +233,7 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 	ow.mu.Lock()
 	defer ow.mu.Unlock()
 	if ow.finished {
-		return 0, http.ErrHandlerTimeout
+		return 0, errResponseFinished
 	}
 	ow.commitLocked(http.StatusOK)
 	if ow.status >= 400 && ow.errBody.Len() < 512 {
@@ -300,7 +303,7 @@ func (ow *observedWriter) FlushError() error {
 	ow.mu.Lock()
 	defer ow.mu.Unlock()
 	if ow.finished {
-		return http.ErrHandlerTimeout
+		return errResponseFinished
 	}
 	ow.commitLocked(http.StatusOK)
 	ow.flushes++
@@ -315,7 +318,7 @@ func (ow *observedWriter) writeComment(text string) error {
 	ow.mu.Lock()
 	defer ow.mu.Unlock()
 	if ow.finished {
-		return http.ErrHandlerTimeout
+		return errResponseFinished
 	}
 	if _, err := ow.w.Write([]byte(": " + text + "\n\n")); err != nil {
 		return err
