@@ -47,3 +47,22 @@ const (
 // Nth returns the marker with a counter appended, as the seed logs
 // "SSE EVENT 0" and "PROCESSING REQUEST 1/1".
 func (m Marker) Nth(n string) Marker { return m + " " + Marker(n) }
+
+// MCP markers the seed had no name for. They come from the same wire
+// observer (mcp_observer.go) as the seed's, so they are true to the bytes.
+const (
+	// KeepaliveSent: an SSE comment went out (the one right after the
+	// headers, or one on an idle stream: the seed's "Fix A").
+	KeepaliveSent Marker = "KEEPALIVE SENT"
+	// StreamResumed: a GET carried Last-Event-ID (resumability).
+	StreamResumed Marker = "STREAM RESUMED"
+	// SessionDeleted: a DELETE ended a session.
+	SessionDeleted Marker = "SESSION DELETED"
+	// ClientDisconnected: the client went away while its response was open.
+	ClientDisconnected Marker = "CLIENT DISCONNECTED"
+	// RequestRefused: the server answered 4xx; the detail has status and reason.
+	RequestRefused Marker = "REQUEST REFUSED"
+	// FaultActive: a --fault is on (logged at startup and on each stream it
+	// changes), so a log never hides that the server misbehaved on purpose.
+	FaultActive Marker = "FAULT ACTIVE"
+)

@@ -1,7 +1,127 @@
 package server
 
-import "net/http"
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
 
-// routeMCP mounts /mcp (Streamable HTTP) and /sse (legacy HTTP+SSE).
-// Placeholder until the MCP issue lands.
-func (s *Server) routeMCP(mux *http.ServeMux) error { return nil }
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// mcpEndpoints is the MCP side of the server: go-sdk's Streamable HTTP and
+// legacy SSE handlers behind the observer, the bearer check and inspect.
+type mcpEndpoints struct {
+	cfg            Config
+	log            *Logger
+	faults         Faults
+	authOff        bool
+	issuerHost     string // host:port of the issuer URL
+	issuerHostname string // host of the issuer URL, without port
+	state          SessionState
+	server         *mcp.Server
+	streamable     *mcp.StreamableHTTPHandler
+	sse            *mcp.SSEHandler
+	observers      sync.Map // observerHeader value -> *observedWriter
+}
+
+// routeMCP mounts /mcp (Streamable HTTP: POST, GET listen stream, DELETE)
+// and /sse (the legacy 2024-11-05 HTTP+SSE transport: GET opens the stream
+// whose `endpoint` event names where to POST).
+func (s *Server) routeMCP(mux *http.ServeMux) error {
+	e, err := newMCPEndpoints(s.cfg, s.log, NewMemorySessionState())
+	if err != nil {
+		return err
+	}
+	protect := s.requireBearer
+	if s.cfg.AuthOff {
+		protect = func(h http.Handler) http.Handler { return h }
+		s.log.Mark(context.Background(), Critical, "AUTH OFF: /mcp and /sse accept requests without a bearer token. --auth off exists only for the conformance suite; never expose this server")
+	}
+	for _, line := range e.faultLines() {
+		s.log.Mark(context.Background(), FaultActive, "%s", line)
+	}
+	mux.Handle("/mcp", e.observe(protect(e.inspect(http.HandlerFunc(e.serveMCP)))))
+	mux.Handle("/sse", e.observe(protect(e.inspect(e.sse))))
+	return nil
+}
+
+func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints, error) {
+	faults, err := ParseFaults(cfg.Faults)
+	if err != nil {
+		return nil, err
+	}
+	server, err := newMCPServer(cfg, state)
+	if err != nil {
+		return nil, err
+	}
+	e := &mcpEndpoints{
+		cfg:     cfg,
+		log:     log,
+		faults:  faults,
+		authOff: cfg.AuthOff,
+		state:   state,
+		server:  server,
+	}
+	if u, err := url.Parse(cfg.Issuer); err == nil {
+		e.issuerHost, e.issuerHostname = u.Host, u.Hostname()
+	}
+	server.AddReceivingMiddleware(e.commitEarlyMiddleware)
+	getServer := func(*http.Request) *mcp.Server { return server }
+	e.streamable = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		JSONResponse: faults.Has(FaultJSONOnly),
+		EventStore:   state.EventStore(),
+		// checkOrigin does this, allowing the issuer's host and logging why.
+		DisableLocalhostProtection: true,
+		MaxRequestBodyBytes:        maxBodyBytes,
+	})
+	e.sse = mcp.NewSSEHandler(getServer, &mcp.SSEOptions{
+		DisableLocalhostProtection: true,
+		MaxRequestBodyBytes:        maxBodyBytes,
+	})
+	return e, nil
+}
+
+// newMCPServer builds the go-sdk server with the configured tool set.
+func newMCPServer(cfg Config, state SessionState) (*mcp.Server, error) {
+	switch cfg.Tools {
+	case "", ToolsDefault:
+		s := mcp.NewServer(&mcp.Implementation{Name: "mcpvcr", Version: "dev"}, &mcp.ServerOptions{
+			GetSessionID: state.NewSessionID,
+		})
+		addDefaultTools(s)
+		return s, nil
+	case ToolsConformance:
+		return newConformanceServer(state), nil
+	default:
+		return nil, fmt.Errorf("tool set %q: want %q or %q", cfg.Tools, ToolsDefault, ToolsConformance)
+	}
+}
+
+// serveMCP hands /mcp to go-sdk, or to the seed's handler under the seed fault.
+func (e *mcpEndpoints) serveMCP(w http.ResponseWriter, r *http.Request) {
+	if e.faults.Has(FaultSeed) && (r.Method == http.MethodPost || r.Method == http.MethodGet) {
+		e.serveSeed(w, r)
+		return
+	}
+	e.streamable.ServeHTTP(w, r)
+}
+
+// faultLines describes the active faults for the startup log.
+func (e *mcpEndpoints) faultLines() []string {
+	if e.faults.String() == "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s (durations scaled by %v); the server misbehaves on purpose", e.faults, e.timeScale())}
+}
+
+func (e *mcpEndpoints) timeScale() float64 {
+	if e.cfg.TimeScale == 0 {
+		return 1
+	}
+	return e.cfg.TimeScale
+}
+
+func (e *mcpEndpoints) scaled(d time.Duration) time.Duration { return e.cfg.scaled(d) }

@@ -37,10 +37,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.AutoApprove, "auto-approve", false, "grant consent without showing the consent page")
 	fs.StringVar(&logFormat, "log-format", "text", "marker log format: text or json")
 	fs.StringVar(&auth, "auth", "on", "bearer check on /mcp: on, or off (only for the conformance suite)")
-	fs.DurationVar(&cfg.Keepalive, "keepalive", 15*time.Second, "SSE keepalive comment interval on idle streams (0 = off)")
+	fs.DurationVar(&cfg.Keepalive, "keepalive", 15*time.Second, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
 	fs.Float64Var(&cfg.TimeScale, "timescale", 1, "multiply every server-side duration by this factor")
 	fs.StringVar(&cfg.Tools, "tools", "default", "tool set: default or conformance")
-	fs.Var(&faults, "fault", "inject a fault NAME[=VALUE] (repeatable; see README)")
+	fs.Var(&faults, "fault", "inject a server fault NAME[=VALUE] (repeatable; DURs scaled by --timescale):\n  "+strings.Join(server.FaultUsage(), "\n  "))
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +62,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.TimeScale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", cfg.TimeScale)
+	}
+	if _, err := server.ParseFaults(faults); err != nil {
+		return fmt.Errorf("--fault: %w", err)
 	}
 	cfg.Faults = faults
 	cfg.LogOutput = stdout

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxBodyBytes bounds an MCP POST body; more is refused with 413 before
+// go-sdk sees it. go-sdk's own default is the same 4 MiB.
+const maxBodyBytes = 4 << 20
+
+// JSON-RPC error codes the inspect layer answers with.
+const (
+	jsonRPCParseError     = -32700
+	jsonRPCInvalidRequest = -32600
+)
+
+// checkOrigin is the DNS-rebinding guard (MCP security best practices): a
+// browser page on another origin must not reach a server on loopback. It
+// returns why the request is refused, or "". Allowed are loopback hosts and
+// the issuer's host (what clients see through a tunnel).
+func (e *mcpEndpoints) checkOrigin(r *http.Request) string {
+	if !e.hostAllowed(r.Host) {
+		return fmt.Sprintf("Forbidden: Host %q is neither loopback nor the issuer's host (DNS rebinding guard)", r.Host)
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return "" // not a browser
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || !e.hostAllowed(u.Host) {
+		return fmt.Sprintf("Forbidden: Origin %q is neither loopback nor the issuer's origin (DNS rebinding guard)", origin)
+	}
+	return ""
+}
+
+func (e *mcpEndpoints) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	return strings.EqualFold(hostport, e.issuerHost) || strings.EqualFold(host, e.issuerHostname)
+}
+
+// inspect sits after the bearer check. It reads a POST body once, logs what
+// it holds (REQUEST BODY, REQUEST PARSED, INITIALIZE DETECTED, PROCESSING
+// REQUEST) and refuses what go-sdk would refuse without a JSON-RPC answer:
+// an oversized body (413) and malformed JSON (400, parse error).
+func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ow := observedWriterFrom(r.Context())
+		ctx := r.Context()
+		seed := e.faults.Has(FaultSeed) && r.URL.Path == "/mcp"
+		if ow != nil {
+			ow.seedMode = seed
+		}
+		switch r.Method {
+		case http.MethodGet:
+			if id := r.Header.Get("Last-Event-ID"); id != "" {
+				e.log.Mark(ctx, StreamResumed, "Last-Event-ID: %s", id)
+			}
+			if !seed && r.URL.Path == "/mcp" && e.faults.Has(FaultGet405) {
+				e.log.Mark(ctx, FaultActive, "get-405: refusing the listen stream")
+				w.Header().Set("Allow", "POST, DELETE")
+				http.Error(w, "Method Not Allowed: no listen stream (fault get-405)", http.StatusMethodNotAllowed)
+				return
+			}
+			if seed {
+				e.log.Mark(ctx, RequestBody, "Received 0 bytes")
+				e.log.Mark(ctx, Warning, "Empty request body")
+			}
+		case http.MethodPost:
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					e.log.Mark(ctx, RequestBody, "Refused after %d bytes: over the %d-byte limit", mbe.Limit, mbe.Limit)
+					refuseJSONRPC(w, http.StatusRequestEntityTooLarge, jsonRPCInvalidRequest, fmt.Sprintf("Request body exceeds %d bytes", mbe.Limit))
+					return
+				}
+				e.log.Mark(ctx, RequestBody, "Read failed after %d bytes: %v", len(body), err)
+				refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: could not read the request body")
+				return
+			}
+			e.log.Mark(ctx, RequestBody, "Received %d bytes", len(body))
+			var msgs []wireMessage
+			if len(body) == 0 {
+				e.log.Mark(ctx, Warning, "Empty request body")
+			} else {
+				msgs, err = parseWireMessages(body, seed)
+				if err != nil {
+					refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: "+err.Error())
+					return
+				}
+			}
+			for i, m := range msgs {
+				e.log.Mark(ctx, RequestParsed, "Line %d: method=%s, id=%s", i, orNone(m.Method), m.idText())
+				if m.Method == "initialize" {
+					e.log.Mark(ctx, InitializeDetected, "Found initialize request")
+					if ow != nil && len(m.ID) > 0 {
+						ow.initializeID = string(m.ID)
+					}
+				}
+			}
+			if seed {
+				r = r.WithContext(withSeedMessages(ctx, msgs))
+			} else {
+				var calls []wireMessage
+				for _, m := range msgs {
+					if m.Method != "" && len(m.ID) > 0 {
+						calls = append(calls, m)
+					}
+				}
+				for i, m := range calls {
+					e.log.Mark(ctx, ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", m.Method, m.idText())
+				}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// parseWireMessages parses a JSON-RPC body: one message or a batch. The
+// seed's handler read newline-delimited JSON ("Line 0: ..."), so in seed
+// mode a body that is not one JSON value is split into lines.
+func parseWireMessages(body []byte, lines bool) ([]wireMessage, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var batch []wireMessage
+		if err := json.Unmarshal(trimmed, &batch); err != nil {
+			return nil, fmt.Errorf("malformed JSON-RPC batch: %w", err)
+		}
+		return batch, nil
+	}
+	var m wireMessage
+	err := json.Unmarshal(trimmed, &m)
+	if err == nil {
+		return []wireMessage{m}, nil
+	}
+	if !lines {
+		return nil, fmt.Errorf("malformed JSON-RPC message: %w", err)
+	}
+	var out []wireMessage
+	for i, line := range bytes.Split(trimmed, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var m wireMessage
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("line %d: malformed JSON-RPC message: %w", i, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// refuseJSONRPC writes a JSON-RPC error (id null) with an HTTP status.
+// The observer logs it as REQUEST REFUSED with the reason.
+func refuseJSONRPC(w http.ResponseWriter, status, code int, reason string) {
+	body, _ := json.Marshal(map[string]any{
+		"jsonrpc": "2.0", "id": nil,
+		"error": map[string]any{"code": code, "message": reason},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,98 @@
+package server
+
+import "time"
+
+// defaultKeepalive is the interval of SSE comments on an idle stream when
+// Config.Keepalive is 0. Cloudflare cuts a quiet connection after 100 s
+// (125 s measured) and mcp-remote users saw 524s (FIELD_NOTES 11): 15 s
+// stays well inside every idle timeout in the field notes.
+const defaultKeepalive = 15 * time.Second
+
+// keepaliveInterval returns the scaled interval of idle-stream comments, or
+// 0 when keepalive is off (Config.Keepalive < 0, the no-keepalive fault, or
+// the seed handler, which had none).
+func (e *mcpEndpoints) keepaliveInterval(seedMode bool) time.Duration {
+	if seedMode || e.cfg.Keepalive < 0 || e.faults.Has(FaultNoKeepalive) {
+		return 0
+	}
+	d := e.cfg.Keepalive
+	if d == 0 {
+		d = defaultKeepalive
+	}
+	return e.scaled(d)
+}
+
+// idleClose returns the scaled idle-close fault duration, or 0.
+func (e *mcpEndpoints) idleClose() time.Duration {
+	return e.scaled(e.faults.Duration(FaultIdleClose))
+}
+
+// keepaliveLoop runs while an SSE response is open. Every write (an event
+// or a comment) restarts both clocks:
+//   - after `interval` without a write it sends an SSE comment (the seed's
+//     "Fix A": `yield ":\n\n"` on a 30 s timeout);
+//   - after `idle` without a write (the idle-close fault) it cancels the
+//     request, as a tunnel that cuts quiet connections would.
+//
+// A comment counts as a write, which is exactly why keepalive defeats an
+// idle cut. Zero durations disable that clock.
+func (ow *observedWriter) keepaliveLoop(interval, idle time.Duration) {
+	defer close(ow.loopDone)
+	ka := newOptionalTimer(interval)
+	cut := newOptionalTimer(idle)
+	defer ka.stop()
+	defer cut.stop()
+	for {
+		select {
+		case <-ow.stop:
+			return
+		case <-ow.activity:
+			ka.reset()
+			cut.reset()
+		case <-ka.c():
+			if err := ow.writeComment("keepalive"); err != nil {
+				return
+			}
+			ka.reset()
+			cut.reset()
+		case <-cut.c():
+			ow.e.log.Mark(ow.ctx, FaultActive, "idle-close: no bytes for %s, closing the stream", idle)
+			ow.cancel(errIdleClosed)
+			return
+		}
+	}
+}
+
+// optionalTimer is a time.Timer that may be disabled (d == 0): its channel
+// is then nil and never fires.
+type optionalTimer struct {
+	d time.Duration
+	t *time.Timer
+}
+
+func newOptionalTimer(d time.Duration) *optionalTimer {
+	ot := &optionalTimer{d: d}
+	if d > 0 {
+		ot.t = time.NewTimer(d)
+	}
+	return ot
+}
+
+func (ot *optionalTimer) c() <-chan time.Time {
+	if ot.t == nil {
+		return nil
+	}
+	return ot.t.C
+}
+
+func (ot *optionalTimer) reset() {
+	if ot.t != nil {
+		ot.t.Reset(ot.d) // Go >= 1.23: Reset drains a fired timer
+	}
+}
+
+func (ot *optionalTimer) stop() {
+	if ot.t != nil {
+		ot.t.Stop()
+	}
+}
