@@ -29,15 +29,15 @@ func TestAuthorizationServerMetadata(t *testing.T) {
 	status, m := getJSON(t, ts.URL+"/.well-known/oauth-authorization-server")
 	require.Equal(t, http.StatusOK, status)
 	want := map[string]any{
-		"issuer":                                ts.URL,
-		"authorization_endpoint":                ts.URL + "/authorize",
-		"token_endpoint":                        ts.URL + "/token",
-		"registration_endpoint":                 ts.URL + "/register",
-		"revocation_endpoint":                   ts.URL + "/revoke",
-		"code_challenge_methods_supported":      []any{"S256"},
-		"response_types_supported":              []any{"code"},
-		"grant_types_supported":                 []any{"authorization_code", "refresh_token"},
-		"token_endpoint_auth_methods_supported": []any{"none", "client_secret_post", "client_secret_basic"},
+		"issuer":                                         ts.URL,
+		"authorization_endpoint":                         ts.URL + "/authorize",
+		"token_endpoint":                                 ts.URL + "/token",
+		"registration_endpoint":                          ts.URL + "/register",
+		"revocation_endpoint":                            ts.URL + "/revoke",
+		"code_challenge_methods_supported":               []any{"S256"},
+		"response_types_supported":                       []any{"code"},
+		"grant_types_supported":                          []any{"authorization_code", "refresh_token"},
+		"token_endpoint_auth_methods_supported":          []any{"none", "client_secret_post", "client_secret_basic"},
 		"authorization_response_iss_parameter_supported": true,
 	}
 	for k, v := range want {
