@@ -93,6 +93,8 @@ func newStore(cfg Config) (*store, error) {
 	opt.WriteTimeout = redisOpTimeout / 2
 	opt.PoolTimeout = redisOpTimeout / 2
 	opt.MaxRetries = 1
+	opt.DialerRetries = 1
+	opt.DialerRetryTimeout = 50 * time.Millisecond
 	opt.ContextTimeoutEnabled = true
 	opt.DisableIdentity = true // miniredis knows no CLIENT SETINFO
 	st.rdb = redis.NewClient(opt)

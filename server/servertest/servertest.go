@@ -23,11 +23,21 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/redis/go-redis/v9"
 )
+
+// go-redis logs every failed dial through its global logger; tests stop
+// Redis on purpose, and the server's REDIS UNAVAILABLE marker says it
+// already.
+func init() { redis.SetLogger(discardLogger{}) }
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
 
 // Server is a running mcpvcr server on a loopback port.
 type Server struct {
@@ -157,6 +167,8 @@ func flushPrefix(t testing.TB, redisURL, prefix string) {
 		t.Errorf("flush %s: %v", prefix, err)
 		return
 	}
+	opt.DialerRetries, opt.MaxRetries = 1, -1
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = time.Second, time.Second, time.Second
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	ctx := context.Background()
@@ -166,7 +178,7 @@ func flushPrefix(t testing.TB, redisURL, prefix string) {
 		keys = append(keys, iter.Val())
 	}
 	if err := iter.Err(); err != nil {
-		t.Errorf("flush %s: %v", prefix, err)
+		t.Logf("flush %s: %v", prefix, err) // Redis gone (a test stopped it)
 		return
 	}
 	if len(keys) > 0 {
