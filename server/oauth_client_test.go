@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+var scopeDetail = regexp.MustCompile(`scope="([^"]*)"`)
 
 // whoamiOut is what the test tool returns: the token info go-sdk handed it.
 type whoamiOut struct {
@@ -111,6 +115,16 @@ func TestGoSDKClientAuthorizationCodeFlow(t *testing.T) {
 			server.OAuthFlow, server.AuthFailed, server.OAuthSuccess, server.AuthSuccess} {
 			assert.Contains(t, markers, m)
 		}
-		assertMarker(t, ts, server.OAuthCodeGenerated, "scope=\"mcp offline_access\"")
+		// go-sdk asks for the PRM's scopes plus offline_access (the metadata
+		// lists it and RequestRefreshToken is set), in no fixed order.
+		var scope []string
+		for _, e := range ts.Events.All() {
+			if e.Marker == server.OAuthCodeGenerated {
+				if m := scopeDetail.FindStringSubmatch(e.Detail); m != nil {
+					scope = strings.Fields(m[1])
+				}
+			}
+		}
+		assert.ElementsMatch(t, []string{"mcp", "offline_access"}, scope)
 	})
 }
