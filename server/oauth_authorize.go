@@ -48,7 +48,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // to an unverified URI); after that they go to the redirect URI.
 func (s *Server) authorizeStart(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.log.Mark(r.Context(), OAuthAuthorizeStart, "client_id=%s", q.Get("client_id"))
+	s.log.Mark(r.Context(), OAuthAuthorizeStart, "client_id=%s", logValue(q.Get("client_id")))
 	c, redirectURI, err := s.authorizeClient(r, q)
 	if err != nil {
 		s.authorizeErrorPage(w, r, err)

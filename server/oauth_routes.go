@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -83,4 +84,17 @@ func (s *Server) closeOAuth() error {
 		return nil
 	}
 	return s.oauth.store.close()
+}
+
+// logValue returns a request value for a marker detail: as is when it is
+// plain printable ASCII without spaces (the seed's `client_id=claude-desktop`),
+// else Go-quoted, so a client_id holding "\n=== AUTH SUCCESS ===" cannot
+// forge a marker line.
+func logValue(v string) string {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f || c == '"' {
+			return strconv.Quote(v)
+		}
+	}
+	return v
 }

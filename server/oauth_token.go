@@ -77,7 +77,7 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 		return nil, refuse(ErrInvalidRequest, "malformed form body: %v", err)
 	}
 	gt := r.PostForm.Get("grant_type")
-	s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=%s", gt)
+	s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=%s", logValue(gt))
 	for p, vs := range r.PostForm {
 		if len(vs) > 1 && p != "resource" {
 			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
