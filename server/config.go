@@ -21,6 +21,12 @@ type Config struct {
 	// AuthOff serves /mcp without a bearer check. It exists only for the
 	// conformance suite and is logged loudly.
 	AuthOff bool
+	// RedisKeyPrefix starts every Redis key the server writes; "" means
+	// "mcpvcr:". Tests sharing one real Redis give each server its own.
+	RedisKeyPrefix string
+	// Clients are static OAuth clients registered besides the built-in
+	// public client "claude-desktop" (see oauth_clients.go).
+	Clients []StaticClient
 
 	// LogOutput receives marker lines; nil discards them.
 	LogOutput io.Writer

@@ -10,20 +10,51 @@ package server
 // what each one means.
 type Marker string
 
-// OAuth authorization server markers.
+// OAuth authorization server markers. The first five are the seed's; the
+// rest name the steps the seed never logged but a debugging session needs
+// (who registered, which consent, which token was rotated or revoked).
+// Secrets appear in details only through Short.
 const (
-	OAuthAuthorizeStart  Marker = "OAUTH AUTHORIZE START"
-	OAuthCodeGenerated   Marker = "OAUTH CODE GENERATED"
-	OAuthTokenStart      Marker = "OAUTH TOKEN START"
-	AccessTokenGenerated Marker = "ACCESS TOKEN GENERATED"
-	AccessTokenStored    Marker = "ACCESS TOKEN STORED"
+	OAuthAuthorizeStart   Marker = "OAUTH AUTHORIZE START"
+	OAuthCodeGenerated    Marker = "OAUTH CODE GENERATED"
+	OAuthTokenStart       Marker = "OAUTH TOKEN START"
+	AccessTokenGenerated  Marker = "ACCESS TOKEN GENERATED"
+	AccessTokenStored     Marker = "ACCESS TOKEN STORED"
+	OAuthClientRegistered Marker = "OAUTH CLIENT REGISTERED"
+	OAuthConsentShown     Marker = "OAUTH CONSENT SHOWN"
+	OAuthConsentGranted   Marker = "OAUTH CONSENT GRANTED"
+	RefreshTokenGenerated Marker = "REFRESH TOKEN GENERATED"
+	RefreshTokenRotated   Marker = "REFRESH TOKEN ROTATED"
+	TokenRevoked          Marker = "TOKEN REVOKED"
 )
 
-// Resource (bearer token) markers, logged for every protected request.
+// OAuth failure markers: one per endpoint, each detail starting with the
+// OAuth error code and "reason=" (why it was refused), e.g.
+//
+//	=== OAUTH TOKEN FAILED === error=invalid_grant reason=PKCE verification failed
+//
+// CodeReuse and RefreshTokenReuse are logged on top of OAUTH TOKEN FAILED
+// when a replay revoked a whole grant. RedisUnavailable is logged for every
+// request answered 503 because the token store did not answer.
+const (
+	OAuthRegisterFailed  Marker = "OAUTH REGISTER FAILED"
+	OAuthAuthorizeFailed Marker = "OAUTH AUTHORIZE FAILED"
+	OAuthConsentDenied   Marker = "OAUTH CONSENT DENIED"
+	OAuthTokenFailed     Marker = "OAUTH TOKEN FAILED"
+	OAuthRevokeFailed    Marker = "OAUTH REVOKE FAILED"
+	CodeReuse            Marker = "OAUTH CODE REUSE"
+	RefreshTokenReuse    Marker = "REFRESH TOKEN REUSE"
+	RedisUnavailable     Marker = "REDIS UNAVAILABLE"
+)
+
+// Resource (bearer token) markers, logged for every protected request:
+// OAUTH FLOW, then OAUTH SUCCESS and AUTH SUCCESS, or AUTH FAILED with the
+// reason.
 const (
 	OAuthFlow    Marker = "OAUTH FLOW"
 	OAuthSuccess Marker = "OAUTH SUCCESS"
 	AuthSuccess  Marker = "AUTH SUCCESS"
+	AuthFailed   Marker = "AUTH FAILED"
 )
 
 // MCP transport markers, in the order of the seed's "Successful Flow" and

@@ -1,13 +1,100 @@
 package server
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
 
-// routeOAuth mounts the authorization server's endpoints.
-// Placeholder until the OAuth issue lands.
-func (s *Server) routeOAuth(mux *http.ServeMux) error { return nil }
+// Lifetimes of what the authorization server issues. The access token TTL is
+// the seed's ("Stored in Redis with 3600s TTL").
+const (
+	accessTokenTTL  = 3600 * time.Second
+	refreshTokenTTL = 30 * 24 * time.Hour
+	// codeTTL is long enough to paste a code by hand in the curl
+	// walk-through, well under RFC 6749 §4.1.2's ten-minute maximum.
+	codeTTL    = 5 * time.Minute
+	consentTTL = 10 * time.Minute
+)
 
-func (s *Server) closeOAuth() error { return nil }
+// Paths of the authorization server's endpoints.
+const (
+	pathASMetadata  = "/.well-known/oauth-authorization-server"
+	pathPRM         = "/.well-known/oauth-protected-resource"
+	pathRegister    = "/register"
+	pathAuthorize   = "/authorize"
+	pathToken       = "/token"
+	pathRevoke      = "/revoke"
+	defaultResource = "/mcp" // the MCP endpoint, the resource most clients ask for
+)
 
-// requireBearer wraps a protected resource handler with the bearer-token check.
-// Placeholder: lets everything through.
-func (s *Server) requireBearer(h http.Handler) http.Handler { return h }
+// protectedPaths are the resource paths that get their own path-inserted
+// protected resource metadata (RFC 9728 §3.1): /mcp (Streamable HTTP) and
+// /sse (the 2024-11-05 transport).
+var protectedPaths = []string{"/mcp", "/sse"}
+
+// authServer is the authorization server's state: the Redis store and the
+// static clients.
+type authServer struct {
+	store  *store
+	static map[string]*client
+}
+
+// routeOAuth mounts the authorization server's endpoints and the protected
+// resource metadata.
+func (s *Server) routeOAuth(mux *http.ServeMux) error {
+	iu, err := url.Parse(s.cfg.Issuer)
+	if err != nil || !iu.IsAbs() || iu.Host == "" {
+		return fmt.Errorf("issuer %q is not an absolute URL", s.cfg.Issuer)
+	}
+	if iu.Path != "" || iu.RawQuery != "" || iu.Fragment != "" {
+		// RFC 8414 allows a path, but then every endpoint would live under
+		// it; mcpvcr serves at the root (put a tunnel or proxy in front).
+		return fmt.Errorf("issuer %q: must be scheme://host[:port] without a path", s.cfg.Issuer)
+	}
+	static := map[string]*client{}
+	for _, sc := range append([]StaticClient{ClaudeDesktop}, s.cfg.Clients...) {
+		c, err := newStaticClient(sc)
+		if err != nil {
+			return err
+		}
+		static[c.ID] = c // a configured client may replace claude-desktop
+	}
+	st, err := newStore(s.cfg)
+	if err != nil {
+		return err
+	}
+	s.oauth = &authServer{store: st, static: static}
+
+	mux.HandleFunc(pathASMetadata, s.handleASMetadata)
+	mux.HandleFunc(pathPRM, s.handlePRM)
+	mux.HandleFunc(pathPRM+"/", s.handlePRM)
+	mux.HandleFunc(pathRegister, s.handleRegister)
+	mux.HandleFunc(pathAuthorize, s.handleAuthorize)
+	mux.HandleFunc(pathToken, s.handleToken)
+	mux.HandleFunc(pathRevoke, s.handleRevoke)
+	return nil
+}
+
+// closeOAuth closes the Redis client (and the in-process miniredis).
+func (s *Server) closeOAuth() error {
+	if s.oauth == nil {
+		return nil
+	}
+	return s.oauth.store.close()
+}
+
+// logValue returns a request value for a marker detail: as is when it is
+// plain printable ASCII without spaces (the seed's `client_id=claude-desktop`),
+// else Go-quoted, so a client_id holding "\n=== AUTH SUCCESS ===" cannot
+// forge a marker line.
+func logValue(v string) string {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f || c == '"' {
+			return strconv.Quote(v)
+		}
+	}
+	return v
+}

@@ -18,9 +18,10 @@ import (
 // Server is both the OAuth 2.1 authorization server and the MCP resource
 // server. It is an http.Handler. The caller should call Close when finished.
 type Server struct {
-	cfg Config
-	log *Logger
-	mux *http.ServeMux
+	cfg   Config
+	log   *Logger
+	mux   *http.ServeMux
+	oauth *authServer // the authorization server's state (oauth_routes.go)
 }
 
 // New returns a Server for cfg.

@@ -29,12 +29,13 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	var cfg server.Config
-	var logFormat, auth string
+	var logFormat, auth, clientsFile string
 	var faults stringList
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.Issuer, "issuer", "", "issuer URL clients see (default http://ADDR)")
 	fs.StringVar(&cfg.RedisURL, "redis", os.Getenv("REDIS_URL"), "Redis URL, e.g. redis://127.0.0.1:6379/0 (default $REDIS_URL; empty = in-process miniredis)")
 	fs.BoolVar(&cfg.AutoApprove, "auto-approve", false, "grant consent without showing the consent page")
+	fs.StringVar(&clientsFile, "clients", "", "JSON file of static OAuth clients, besides the built-in public client claude-desktop (see docs/oauth.md)")
 	fs.StringVar(&logFormat, "log-format", "text", "marker log format: text or json")
 	fs.StringVar(&auth, "auth", "on", "bearer check on /mcp: on, or off (only for the conformance suite)")
 	fs.DurationVar(&cfg.Keepalive, "keepalive", 15*time.Second, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
@@ -67,6 +68,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--fault: %w", err)
 	}
 	cfg.Faults = faults
+	if clientsFile != "" {
+		clients, err := server.LoadStaticClients(clientsFile)
+		if err != nil {
+			return fmt.Errorf("--clients: %w", err)
+		}
+		cfg.Clients = clients
+	}
 	cfg.LogOutput = stdout
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -1,0 +1,138 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+)
+
+// requireBearer wraps a protected resource handler (/mcp, /sse) with the
+// bearer-token check of RFC 6750 and the MCP authorization spec:
+//
+//	request > OAUTH FLOW > token in Redis? audience ours? > OAUTH SUCCESS, AUTH SUCCESS > h
+//	                              └ no: 401 + WWW-Authenticate, AUTH FAILED
+//	                              └ Redis down: 503 + REDIS UNAVAILABLE, AUTH FAILED
+//
+// Every 401 carries `WWW-Authenticate: Bearer resource_metadata="<absolute
+// PRM URL>"`: claude.ai discovers the authorization server only through it
+// (FIELD_NOTES #18). A token is accepted when its audience (RFC 8707
+// resource) is this server or one of its protected paths; a token minted
+// for another issuer is refused with invalid_token (FIELD_NOTES #20).
+//
+// Downstream, auth.TokenInfoFromContext returns the token's info: UserID
+// is the subject, Extra holds "client_id" and "resource". go-sdk keeps its
+// context key private, so the info is handed over through
+// auth.RequireBearerToken with a verifier that returns what this check
+// already verified.
+func (s *Server) requireBearer(h http.Handler) http.Handler {
+	handOver := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+		if ti, ok := ctx.Value(verifiedTokenKey{}).(*auth.TokenInfo); ok {
+			return ti, nil
+		}
+		return nil, auth.ErrInvalidToken // unreachable: only verified requests get here
+	}, nil)(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		s.log.Mark(ctx, OAuthFlow, "Attempting OAuth token validation")
+		token, ti, err := s.verifyBearer(r)
+		if err != nil {
+			s.refuseBearer(w, r, token != "", err)
+			return
+		}
+		s.log.Mark(ctx, OAuthSuccess, "Token valid: %s", Short(token))
+		s.log.Mark(ctx, AuthSuccess, "Method: oauth")
+		handOver.ServeHTTP(w, r.WithContext(context.WithValue(ctx, verifiedTokenKey{}, ti)))
+	})
+}
+
+// RequireBearer returns h behind the server's bearer-token check, for
+// handlers served outside the server's own routes (tests, embedding).
+func (s *Server) RequireBearer(h http.Handler) http.Handler { return s.requireBearer(h) }
+
+type verifiedTokenKey struct{}
+
+// verifyBearer looks the request's bearer token up in Redis and checks its
+// audience. It returns the raw token (empty when none was sent) for the
+// log's short prefix.
+func (s *Server) verifyBearer(r *http.Request) (string, *auth.TokenInfo, error) {
+	token, ok := bearerToken(r)
+	if !ok {
+		return "", nil, refuse(ErrInvalidRequest, "no bearer token (send Authorization: Bearer <access_token>)")
+	}
+	var g grant
+	st := s.oauth.store
+	err := st.getJSON(r.Context(), st.secretKey(keyAccess, token), &g)
+	if errors.Is(err, errNotFound) {
+		return token, nil, refuse(ErrInvalidToken, "access token unknown, expired or revoked")
+	}
+	if err != nil {
+		return token, nil, err
+	}
+	exp := time.Unix(g.ExpiresAt, 0)
+	if !exp.After(time.Now()) {
+		return token, nil, refuse(ErrInvalidToken, "access token expired at %s", exp.UTC().Format(time.RFC3339))
+	}
+	if !slices.Contains(s.resources(), g.Resource) {
+		return token, nil, refuse(ErrInvalidToken, "token audience %q is not this resource (%s)", g.Resource, s.cfg.Issuer+r.URL.Path)
+	}
+	return token, &auth.TokenInfo{
+		UserID:     g.Subject,
+		Scopes:     strings.Fields(g.Scope),
+		Expiration: exp,
+		Extra:      map[string]any{"client_id": g.ClientID, "resource": g.Resource},
+	}, nil
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header (the
+// only bearer method advertised: no query or form tokens).
+func bearerToken(r *http.Request) (string, bool) {
+	fields := strings.Fields(r.Header.Get("Authorization"))
+	if len(fields) != 2 || !strings.EqualFold(fields[0], "Bearer") {
+		return "", false
+	}
+	return fields[1], true
+}
+
+// refuseBearer answers a failed bearer check: 401 with the challenge, or
+// 503 when Redis could not be asked.
+func (s *Server) refuseBearer(w http.ResponseWriter, r *http.Request, tokenSent bool, err error) {
+	oe := asOAuthError(err)
+	if errors.Is(err, ErrRedisUnavailable) {
+		s.log.Mark(r.Context(), RedisUnavailable, "%s %s: %v", r.Method, r.URL.Path, err)
+	}
+	reason := oe.Description
+	if oe.Status >= 500 {
+		reason = err.Error()
+	}
+	s.log.Mark(r.Context(), AuthFailed, "Method: oauth error=%s reason=%s", oe.Code, reason)
+	if oe.Status >= 500 {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, oe.Status, oauthErrorBody{Error: oe.Code, ErrorDescription: oe.Description})
+		return
+	}
+	challenge := fmt.Sprintf("Bearer resource_metadata=%q", s.prmURL(r.URL.Path))
+	if tokenSent {
+		// RFC 6750 §3.1: an error code only when a token was sent.
+		challenge += fmt.Sprintf(", error=%q, error_description=%q", ErrInvalidToken, quotable(oe.Description))
+		oe = &oauthError{Code: ErrInvalidToken, Description: oe.Description, Status: http.StatusUnauthorized}
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	writeJSON(w, http.StatusUnauthorized, oauthErrorBody{Error: oe.Code, ErrorDescription: oe.Description})
+}
+
+// quotable drops the characters RFC 6750 §3 forbids in error_description
+// (outside %x20-21 / %x23-5B / %x5D-7E), so %q quoting stays plain.
+func quotable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '\''
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,251 @@
+package server
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// authorizeRequest is a validated authorization request, kept in Redis while
+// the consent page is shown.
+type authorizeRequest struct {
+	ClientID      string `json:"client_id"`
+	ClientName    string `json:"client_name,omitempty"`
+	RedirectURI   string `json:"redirect_uri"`
+	State         string `json:"state,omitempty"`
+	Scope         string `json:"scope"`
+	Resource      string `json:"resource"`
+	CodeChallenge string `json:"code_challenge"`
+}
+
+// pkceChallengeChars is RFC 7636 §4.2: BASE64URL without padding, at most
+// 128 characters. A challenge with "=" padding is refused here; a challenge
+// of the right alphabet but wrong length (the seed's "test123") passes, and
+// then no verifier can match it at /token: invalid_grant, where a real
+// server refuses the seed's walk-through.
+var pkceChallengeChars = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+
+// handleAuthorize is the authorization endpoint (RFC 6749 §4.1.1 with the
+// OAuth 2.1 rules: PKCE S256 required, exact redirect URI match). GET starts
+// a request; POST is the consent page's answer.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		s.authorizeStart(w, r)
+	case http.MethodPost:
+		s.authorizeConsent(w, r)
+	default:
+		methodNotAllowed(w, "GET, POST")
+	}
+}
+
+// authorizeStart validates the request. Until the client and redirect URI
+// are known good, errors are a 400 page (RFC 6749 §4.1.2.1: never redirect
+// to an unverified URI); after that they go to the redirect URI.
+func (s *Server) authorizeStart(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.log.Mark(r.Context(), OAuthAuthorizeStart, "client_id=%s", logValue(q.Get("client_id")))
+	c, redirectURI, err := s.authorizeClient(r, q)
+	if err != nil {
+		s.authorizeErrorPage(w, r, err)
+		return
+	}
+	ar, err := s.authorizeParams(q, c, redirectURI)
+	if err != nil {
+		s.authorizeRedirectError(w, r, redirectURI, q.Get("state"), err)
+		return
+	}
+	if s.cfg.AutoApprove {
+		s.issueCode(w, r, ar)
+		return
+	}
+	s.showConsent(w, r, ar)
+}
+
+// authorizeClient finds the client and the redirect URI to answer to.
+func (s *Server) authorizeClient(r *http.Request, q url.Values) (*client, string, error) {
+	for _, p := range []string{"client_id", "redirect_uri"} {
+		if len(q[p]) > 1 {
+			return nil, "", refuse(ErrInvalidRequest, "%s given more than once", p)
+		}
+	}
+	id := q.Get("client_id")
+	if id == "" {
+		return nil, "", refuse(ErrInvalidRequest, "client_id is required")
+	}
+	c, err := s.lookupClient(r.Context(), id)
+	if errors.Is(err, errNotFound) {
+		return nil, "", refuse(ErrInvalidClient, "unknown client_id %q", id)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	redirectURI := q.Get("redirect_uri")
+	switch {
+	case redirectURI != "":
+		if !slices.Contains(c.RedirectURIs, redirectURI) {
+			return nil, "", refuse(ErrInvalidRequest, "redirect_uri %q is not registered for client %q (exact match required)", redirectURI, id)
+		}
+	case len(c.RedirectURIs) == 1:
+		redirectURI = c.RedirectURIs[0]
+	default:
+		return nil, "", refuse(ErrInvalidRequest, "redirect_uri is required: client %q has %d registered", id, len(c.RedirectURIs))
+	}
+	return c, redirectURI, nil
+}
+
+// authorizeParams checks everything but the client and redirect URI.
+func (s *Server) authorizeParams(q url.Values, c *client, redirectURI string) (*authorizeRequest, error) {
+	for p, vs := range q {
+		if len(vs) > 1 && p != "resource" {
+			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
+		}
+	}
+	if rt := q.Get("response_type"); rt != "code" {
+		return nil, refuse(ErrUnsupportedResponseType, "response_type must be \"code\", got %q", rt)
+	}
+	if !c.allows(GrantAuthorizationCode) {
+		return nil, refuse(ErrUnauthorizedClient, "client %q is not registered for authorization_code", c.ID)
+	}
+	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
+	if challenge == "" {
+		return nil, refuse(ErrInvalidRequest, "code_challenge is required (PKCE, S256)")
+	}
+	if method != "S256" {
+		return nil, refuse(ErrInvalidRequest, "code_challenge_method must be S256, got %q (plain is refused)", method)
+	}
+	if !pkceChallengeChars.MatchString(challenge) {
+		return nil, refuse(ErrInvalidRequest, "code_challenge must be base64url without padding (RFC 7636 §4.2)")
+	}
+	resource, err := s.requestedResource(q["resource"])
+	if err != nil {
+		return nil, err
+	}
+	return &authorizeRequest{
+		ClientID:      c.ID,
+		ClientName:    c.Name,
+		RedirectURI:   redirectURI,
+		State:         q.Get("state"),
+		Scope:         grantScope(q.Get("scope")),
+		Resource:      resource,
+		CodeChallenge: challenge,
+	}, nil
+}
+
+// requestedResource validates the RFC 8707 resource parameter. Without one,
+// the grant's audience is the whole server (the issuer).
+func (s *Server) requestedResource(rs []string) (string, error) {
+	if len(rs) == 0 || (len(rs) == 1 && rs[0] == "") {
+		return s.cfg.Issuer, nil
+	}
+	if len(rs) > 1 {
+		return "", refuse(ErrInvalidTarget, "only one resource per request is supported, got %d", len(rs))
+	}
+	u, err := url.Parse(rs[0])
+	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(rs[0], "#") {
+		return "", refuse(ErrInvalidTarget, "resource %q must be an absolute URI without a fragment", rs[0])
+	}
+	c, ok := s.canonicalResource(rs[0])
+	if !ok {
+		return "", refuse(ErrInvalidTarget, "resource %q is not served here; this server protects %v", rs[0], s.resources())
+	}
+	return c, nil
+}
+
+// grantScope returns the scopes granted for a request: the known ones
+// requested, or the default when none is known.
+func grantScope(requested string) string {
+	var granted []string
+	for _, sc := range strings.Fields(requested) {
+		if slices.Contains(supportedScopes, sc) && !slices.Contains(granted, sc) {
+			granted = append(granted, sc)
+		}
+	}
+	if len(granted) == 0 {
+		return defaultScope
+	}
+	return strings.Join(granted, " ")
+}
+
+// issueCode stores a code for ar and redirects to the client with it.
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authorizeRequest) {
+	code := randomToken(32)
+	g := grant{
+		ClientID:      ar.ClientID,
+		Subject:       localSubject,
+		Scope:         ar.Scope,
+		Resource:      ar.Resource,
+		Family:        randomToken(16),
+		RedirectURI:   ar.RedirectURI,
+		CodeChallenge: ar.CodeChallenge,
+	}
+	st := s.oauth.store
+	if err := st.putJSON(r.Context(), st.secretKey(keyCode, code), g, codeTTL); err != nil {
+		s.authorizeErrorPage(w, r, err)
+		return
+	}
+	s.log.Mark(r.Context(), OAuthCodeGenerated, "code=%s client_id=%s resource=%s scope=%q", Short(code), ar.ClientID, ar.Resource, ar.Scope)
+	s.redirect(w, r, ar.RedirectURI, url.Values{"code": {code}, "state": optional(ar.State)})
+}
+
+// localSubject is the user every grant is for: mcpvcr has no accounts, the
+// consent page is the only "login".
+const localSubject = "mcpvcr-user"
+
+// redirect sends the browser to redirectURI with params and the RFC 9207
+// iss added to its query.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, redirectURI string, params url.Values) {
+	u, _ := url.Parse(redirectURI) // validated at registration
+	q := u.Query()
+	for k, vs := range params {
+		for _, v := range vs {
+			q.Add(k, v)
+		}
+	}
+	q.Set("iss", s.cfg.Issuer)
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func optional(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}
+}
+
+// authorizeRedirectError sends an error to a verified redirect URI.
+func (s *Server) authorizeRedirectError(w http.ResponseWriter, r *http.Request, redirectURI, state string, err error) {
+	oe := asOAuthError(err)
+	if oe.Status >= 500 {
+		s.authorizeErrorPage(w, r, err)
+		return
+	}
+	s.markFailure(r, OAuthAuthorizeFailed, oe, err)
+	s.redirect(w, r, redirectURI, url.Values{"error": {string(oe.Code)}, "error_description": {oe.Description}, "state": optional(state)})
+}
+
+// authorizeErrorPage answers an error that must not be redirected: a small
+// HTML page for a person in a browser (a JSON 503 when Redis is down).
+func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	oe := asOAuthError(err)
+	if oe.Status >= 500 {
+		s.writeOAuthError(w, r, OAuthAuthorizeFailed, err)
+		return
+	}
+	s.markFailure(r, OAuthAuthorizeFailed, oe, err)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	errorPage.Execute(w, oe)
+}
+
+var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Authorization error</title></head>
+<body><h1>Authorization error</h1><p><code>{{.Code}}</code>: {{.Description}}</p></body></html>
+`))

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// OAuthErrorCode is an OAuth error code as sent in the "error" member of an
+// error response (RFC 6749 §4.1.2.1 and §5.2, RFC 7591 §3.2.2, RFC 7009
+// §2.2.1, RFC 6750 §3.1, RFC 8707 §2).
+type OAuthErrorCode string
+
+const (
+	ErrInvalidRequest          OAuthErrorCode = "invalid_request"
+	ErrInvalidClient           OAuthErrorCode = "invalid_client"
+	ErrInvalidGrant            OAuthErrorCode = "invalid_grant"
+	ErrUnauthorizedClient      OAuthErrorCode = "unauthorized_client"
+	ErrUnsupportedGrantType    OAuthErrorCode = "unsupported_grant_type"
+	ErrUnsupportedResponseType OAuthErrorCode = "unsupported_response_type"
+	ErrInvalidScope            OAuthErrorCode = "invalid_scope"
+	ErrAccessDenied            OAuthErrorCode = "access_denied"
+	ErrInvalidTarget           OAuthErrorCode = "invalid_target"
+	ErrInvalidRedirectURI      OAuthErrorCode = "invalid_redirect_uri"
+	ErrInvalidClientMetadata   OAuthErrorCode = "invalid_client_metadata"
+	ErrInvalidToken            OAuthErrorCode = "invalid_token"
+	ErrTemporarilyUnavailable  OAuthErrorCode = "temporarily_unavailable"
+)
+
+// oauthError is a refusal: the code and description the client sees, the
+// HTTP status, and the endpoint's failure marker. Every handler returns its
+// refusals as *oauthError and writes them through one function
+// (writeOAuthError), so status codes and markers cannot drift apart.
+type oauthError struct {
+	Code        OAuthErrorCode
+	Description string
+	Status      int
+}
+
+func (e *oauthError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Description) }
+
+// refuse returns an *oauthError with status 400, the default of RFC 6749
+// §5.2, or 401 for invalid_client.
+func refuse(code OAuthErrorCode, format string, args ...any) *oauthError {
+	status := http.StatusBadRequest
+	if code == ErrInvalidClient || code == ErrInvalidToken {
+		status = http.StatusUnauthorized
+	}
+	return &oauthError{Code: code, Description: fmt.Sprintf(format, args...), Status: status}
+}
+
+// oauthErrorBody is the JSON error body of RFC 6749 §5.2.
+type oauthErrorBody struct {
+	Error            OAuthErrorCode `json:"error"`
+	ErrorDescription string         `json:"error_description,omitempty"`
+}
+
+// asOAuthError maps any handler error to what the client sees: an
+// *oauthError as is, ErrRedisUnavailable as 503 temporarily_unavailable, and
+// anything else as a 500 server_error without internal detail.
+func asOAuthError(err error) *oauthError {
+	var oe *oauthError
+	switch {
+	case errors.As(err, &oe):
+		return oe
+	case errors.Is(err, ErrRedisUnavailable):
+		return &oauthError{Code: ErrTemporarilyUnavailable, Description: "the token store (Redis) is unavailable; retry later", Status: http.StatusServiceUnavailable}
+	default:
+		return &oauthError{Code: "server_error", Description: "internal error", Status: http.StatusInternalServerError}
+	}
+}
+
+// writeOAuthError answers err as a JSON OAuth error and logs the endpoint's
+// failure marker with the reason (and REDIS UNAVAILABLE when that is why).
+func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, failed Marker, err error) {
+	oe := asOAuthError(err)
+	s.markFailure(r, failed, oe, err)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, oe.Status, oauthErrorBody{Error: oe.Code, ErrorDescription: oe.Description})
+}
+
+// markFailure logs failed with "error=CODE reason=...", the reason being
+// the full internal error, and REDIS UNAVAILABLE first when Redis is why.
+func (s *Server) markFailure(r *http.Request, failed Marker, oe *oauthError, err error) {
+	if errors.Is(err, ErrRedisUnavailable) {
+		s.log.Mark(r.Context(), RedisUnavailable, "%s %s: %v", r.Method, r.URL.Path, err)
+	}
+	reason := oe.Description
+	if oe.Status >= 500 {
+		reason = err.Error()
+	}
+	s.log.Mark(r.Context(), failed, "error=%s reason=%s", oe.Code, reason)
+}
+
+// writeJSON writes v as a JSON response with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// allowCORS lets browser-based clients (MCP Inspector) call the metadata,
+// registration, token and revocation endpoints. None of them relies on
+// cookies, so a wildcard origin exposes nothing. It reports whether the
+// request was a preflight that has been answered.
+func allowCORS(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, MCP-Protocol-Version")
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// methodNotAllowed answers 405 with the allowed methods.
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeJSON(w, http.StatusMethodNotAllowed, oauthErrorBody{Error: ErrInvalidRequest, ErrorDescription: "method not allowed; use " + allow})
+}

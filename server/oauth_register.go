@@ -1,0 +1,134 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// registrationRequest is the client metadata of RFC 7591 §2 that this server
+// reads; other members are accepted and ignored.
+type registrationRequest struct {
+	RedirectURIs            []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	ClientName              string   `json:"client_name"`
+	Scope                   string   `json:"scope"`
+}
+
+// registrationResponse is RFC 7591 §3.2.1: the registered metadata with
+// defaults filled in, and the credentials.
+type registrationResponse struct {
+	ClientID                string   `json:"client_id"`
+	ClientSecret            string   `json:"client_secret,omitempty"`
+	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`
+	ClientSecretExpiresAt   *int64   `json:"client_secret_expires_at,omitempty"`
+	ClientName              string   `json:"client_name,omitempty"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	Scope                   string   `json:"scope,omitempty"`
+}
+
+// maxRegistrationBytes bounds a registration request body.
+const maxRegistrationBytes = 64 << 10
+
+// handleRegister is dynamic client registration (RFC 7591). Claude registers
+// on every fresh connection, sometimes twice (FIELD_NOTES #19), so
+// registrations are cheap: one Redis SET, no TTL.
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	if allowCORS(w, r) {
+		return
+	}
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST")
+		return
+	}
+	resp, err := s.register(r)
+	if err != nil {
+		s.writeOAuthError(w, r, OAuthRegisterFailed, err)
+		return
+	}
+	s.log.Mark(r.Context(), OAuthClientRegistered, "client_id=%s method=%s redirect_uris=%v name=%q", resp.ClientID, resp.TokenEndpointAuthMethod, resp.RedirectURIs, resp.ClientName)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) register(r *http.Request) (*registrationResponse, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRegistrationBytes+1))
+	if err != nil {
+		return nil, refuse(ErrInvalidClientMetadata, "reading the request body: %v", err)
+	}
+	if len(body) > maxRegistrationBytes {
+		return nil, refuse(ErrInvalidClientMetadata, "registration request larger than %d bytes", maxRegistrationBytes)
+	}
+	var req registrationRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, refuse(ErrInvalidClientMetadata, "member %q has the wrong type", typeErr.Field)
+		}
+		return nil, refuse(ErrInvalidClientMetadata, "request body is not a JSON object: %v", err)
+	}
+	if len(req.RedirectURIs) == 0 {
+		return nil, refuse(ErrInvalidRedirectURI, "redirect_uris is required for the authorization code flow")
+	}
+	for _, u := range req.RedirectURIs {
+		if err := checkRedirectURI(u); err != nil {
+			return nil, refuse(ErrInvalidRedirectURI, "%v", err)
+		}
+	}
+	method := AuthMethod(req.TokenEndpointAuthMethod)
+	if method == "" {
+		method = AuthSecretBasic // RFC 7591 §2 default
+	}
+	if !slices.Contains(supportedAuthMethods, string(method)) {
+		return nil, refuse(ErrInvalidClientMetadata, "token_endpoint_auth_method %q is not supported; use one of %v", method, supportedAuthMethods)
+	}
+	grants := req.GrantTypes
+	if len(grants) == 0 {
+		grants = []string{string(GrantAuthorizationCode)} // RFC 7591 §2 default
+	}
+	for _, g := range grants {
+		if !slices.Contains(supportedGrantTypes, g) {
+			return nil, refuse(ErrInvalidClientMetadata, "grant type %q is not supported; use %v", g, supportedGrantTypes)
+		}
+	}
+	if !slices.Contains(grants, string(GrantAuthorizationCode)) {
+		return nil, refuse(ErrInvalidClientMetadata, "grant_types must include authorization_code")
+	}
+	responses := req.ResponseTypes
+	if len(responses) == 0 {
+		responses = []string{"code"}
+	}
+	if len(responses) != 1 || responses[0] != "code" {
+		return nil, refuse(ErrInvalidClientMetadata, "response_types must be [\"code\"], got %v", responses)
+	}
+
+	c := client{ID: "mcpvcr-" + randomToken(12), Name: req.ClientName, RedirectURIs: req.RedirectURIs, AuthMethod: method, GrantTypes: grants}
+	resp := &registrationResponse{
+		ClientID:                c.ID,
+		ClientIDIssuedAt:        time.Now().Unix(),
+		ClientName:              c.Name,
+		RedirectURIs:            c.RedirectURIs,
+		TokenEndpointAuthMethod: string(c.AuthMethod),
+		GrantTypes:              c.GrantTypes,
+		ResponseTypes:           responses,
+		Scope:                   req.Scope,
+	}
+	if method != AuthNone {
+		resp.ClientSecret = randomToken(32)
+		c.SecretHash = hashSecret(resp.ClientSecret)
+		never := int64(0) // RFC 7591 §3.2.1: required with a secret, 0 = never expires
+		resp.ClientSecretExpiresAt = &never
+	}
+	if err := s.oauth.store.putJSON(r.Context(), s.oauth.store.key(keyClient, c.ID), c, 0); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

@@ -1,0 +1,272 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// grant is what a code, an access token and a refresh token carry in Redis.
+// Every token issued from one authorization code shares its Family, so a
+// replayed code or refresh token can revoke them all at once.
+type grant struct {
+	ClientID string `json:"client_id"`
+	Subject  string `json:"sub"`
+	Scope    string `json:"scope"`
+	Resource string `json:"resource"`
+	Family   string `json:"family"`
+	// Code only.
+	RedirectURI   string `json:"redirect_uri,omitempty"`
+	CodeChallenge string `json:"code_challenge,omitempty"`
+	// Access token only: when it expires (Redis drops it then too).
+	ExpiresAt int64 `json:"exp,omitempty"`
+}
+
+// randomToken returns n random bytes, base64url without padding. Tokens and
+// codes use 32 bytes: 256 bits.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// tokenResponse is RFC 6749 §5.1.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope"`
+}
+
+// handleToken is the token endpoint: authorization_code with PKCE, and
+// refresh_token with rotation.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	if allowCORS(w, r) {
+		return
+	}
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST")
+		return
+	}
+	resp, err := s.token(r)
+	if err != nil {
+		oe := asOAuthError(err)
+		if oe.Code == ErrInvalidClient {
+			if _, _, basic := r.BasicAuth(); basic {
+				// RFC 6749 §5.2: a 401 to a client that used Basic names the scheme.
+				w.Header().Set("WWW-Authenticate", `Basic realm="mcpvcr"`)
+			}
+		}
+		w.Header().Set("Pragma", "no-cache")
+		s.writeOAuthError(w, r, OAuthTokenFailed, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) token(r *http.Request) (*tokenResponse, error) {
+	if err := r.ParseForm(); err != nil {
+		s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=?")
+		return nil, refuse(ErrInvalidRequest, "malformed form body: %v", err)
+	}
+	gt := r.PostForm.Get("grant_type")
+	s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=%s", logValue(gt))
+	for p, vs := range r.PostForm {
+		if len(vs) > 1 && p != "resource" {
+			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
+		}
+	}
+	if gt == "" {
+		return nil, refuse(ErrInvalidRequest, "grant_type is required")
+	}
+	if gt != string(GrantAuthorizationCode) && gt != string(GrantRefreshToken) {
+		return nil, refuse(ErrUnsupportedGrantType, "grant_type %q is not supported; use authorization_code or refresh_token", gt)
+	}
+	c, err := s.authenticateClient(r)
+	if err != nil {
+		return nil, err
+	}
+	if !c.allows(GrantType(gt)) {
+		return nil, refuse(ErrUnauthorizedClient, "client %q is not registered for %s", c.ID, gt)
+	}
+	if gt == string(GrantAuthorizationCode) {
+		return s.exchangeCode(r, c)
+	}
+	return s.refresh(r, c)
+}
+
+// exchangeCode redeems an authorization code (RFC 6749 §4.1.3, RFC 7636
+// §4.6). The code is spent by the first attempt, good or bad; a second
+// attempt is a replay and revokes every token the first one got
+// (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
+func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error) {
+	code, verifier := r.PostForm.Get("code"), r.PostForm.Get("code_verifier")
+	if code == "" {
+		return nil, refuse(ErrInvalidRequest, "code is required")
+	}
+	if verifier == "" {
+		return nil, refuse(ErrInvalidRequest, "code_verifier is required (PKCE)")
+	}
+	st := s.oauth.store
+	var g grant
+	state, err := st.takeOnce(r.Context(), st.secretKey(keyCode, code), st.secretKey(keyUsedCode, code), codeTTL, &g)
+	if err != nil {
+		return nil, err
+	}
+	switch state {
+	case takeUnknown:
+		return nil, refuse(ErrInvalidGrant, "authorization code is unknown or expired")
+	case takeReplayed:
+		n, err := st.revokeGrant(r.Context(), g.Family)
+		if err != nil {
+			return nil, err
+		}
+		s.log.Mark(r.Context(), CodeReuse, "code=%s client_id=%s revoked %d tokens issued with it", Short(code), g.ClientID, n)
+		return nil, refuse(ErrInvalidGrant, "authorization code was already used; the tokens issued with it are revoked")
+	}
+	if g.ClientID != c.ID {
+		return nil, refuse(ErrInvalidGrant, "authorization code was issued to another client")
+	}
+	if ru := r.PostForm.Get("redirect_uri"); ru != g.RedirectURI && ru != "" {
+		return nil, refuse(ErrInvalidGrant, "redirect_uri %q differs from the authorization request's", ru)
+	}
+	if err := verifyPKCE(verifier, g.CodeChallenge); err != nil {
+		return nil, err
+	}
+	if err := s.checkTokenResource(r, g.Resource); err != nil {
+		return nil, err
+	}
+	return s.issueTokens(r, c, g, "")
+}
+
+// refresh rotates a refresh token (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2): the
+// old one is spent, a new pair is issued in the same grant. Presenting a
+// spent refresh token means two parties hold it: the whole grant is revoked.
+func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
+	rt := r.PostForm.Get("refresh_token")
+	if rt == "" {
+		return nil, refuse(ErrInvalidRequest, "refresh_token is required")
+	}
+	st := s.oauth.store
+	live, used := st.secretKey(keyRefresh, rt), st.secretKey(keyUsedRT, rt)
+	// Check what cannot burn the token first, so a wrong scope or resource
+	// leaves the client's refresh token usable.
+	var peek grant
+	switch err := st.getJSON(r.Context(), live, &peek); {
+	case err == nil:
+		if peek.ClientID != c.ID {
+			return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+		}
+		if _, err := narrowScope(peek.Scope, r.PostForm.Get("scope")); err != nil {
+			return nil, err
+		}
+		if err := s.checkTokenResource(r, peek.Resource); err != nil {
+			return nil, err
+		}
+	case !errors.Is(err, errNotFound):
+		return nil, err
+	}
+	var g grant
+	state, err := st.takeOnce(r.Context(), live, used, refreshTokenTTL, &g)
+	if err != nil {
+		return nil, err
+	}
+	switch state {
+	case takeUnknown:
+		return nil, refuse(ErrInvalidGrant, "refresh token is unknown, expired or revoked")
+	case takeReplayed:
+		n, err := st.revokeGrant(r.Context(), g.Family)
+		if err != nil {
+			return nil, err
+		}
+		s.log.Mark(r.Context(), RefreshTokenReuse, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(rt), g.ClientID, n)
+		return nil, refuse(ErrInvalidGrant, "refresh token was already used; its grant is revoked")
+	}
+	if g.ClientID != c.ID {
+		return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+	}
+	scope, err := narrowScope(g.Scope, r.PostForm.Get("scope"))
+	if err != nil {
+		return nil, err
+	}
+	g.Scope = scope
+	return s.issueTokens(r, c, g, rt)
+}
+
+// narrowScope returns the requested scope if it is within granted (RFC 6749
+// §6: a refresh may narrow, never widen), or granted when none is asked.
+func narrowScope(granted, requested string) (string, error) {
+	if requested == "" {
+		return granted, nil
+	}
+	have := strings.Fields(granted)
+	for _, sc := range strings.Fields(requested) {
+		if !slices.Contains(have, sc) {
+			return "", refuse(ErrInvalidScope, "scope %q was not granted (granted: %q)", sc, granted)
+		}
+	}
+	return strings.Join(strings.Fields(requested), " "), nil
+}
+
+// checkTokenResource checks the RFC 8707 resource of a token request: it
+// may repeat the grant's resource, nothing else.
+func (s *Server) checkTokenResource(r *http.Request, granted string) error {
+	rs := r.PostForm["resource"]
+	if len(rs) == 0 || (len(rs) == 1 && rs[0] == "") {
+		return nil
+	}
+	if len(rs) > 1 {
+		return refuse(ErrInvalidTarget, "only one resource per request is supported")
+	}
+	c := strings.TrimSuffix(rs[0], "/")
+	if c != granted {
+		return refuse(ErrInvalidTarget, "resource %q differs from the authorized resource %q", rs[0], granted)
+	}
+	return nil
+}
+
+// issueTokens stores a new access token (and a refresh token when the
+// client may refresh) for g and returns the response. rotated is the
+// refresh token being replaced, for the marker.
+func (s *Server) issueTokens(r *http.Request, c *client, g grant, rotated string) (*tokenResponse, error) {
+	st := s.oauth.store
+	at := randomToken(32)
+	s.log.Mark(r.Context(), AccessTokenGenerated, "token=%s client_id=%s", Short(at), c.ID)
+	ag := g
+	ag.RedirectURI, ag.CodeChallenge = "", ""
+	ag.ExpiresAt = time.Now().Add(accessTokenTTL).Unix()
+	atKey := st.secretKey(keyAccess, at)
+	if err := st.putJSON(r.Context(), atKey, ag, accessTokenTTL); err != nil {
+		return nil, err
+	}
+	keys := []string{atKey}
+	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(accessTokenTTL / time.Second), Scope: g.Scope}
+	if c.allows(GrantRefreshToken) {
+		rt := randomToken(32)
+		rg := ag
+		rg.ExpiresAt = 0
+		rtKey := st.secretKey(keyRefresh, rt)
+		if err := st.putJSON(r.Context(), rtKey, rg, refreshTokenTTL); err != nil {
+			return nil, err
+		}
+		keys = append(keys, rtKey)
+		resp.RefreshToken = rt
+		if rotated != "" {
+			s.log.Mark(r.Context(), RefreshTokenRotated, "old=%s new=%s", Short(rotated), Short(rt))
+		} else {
+			s.log.Mark(r.Context(), RefreshTokenGenerated, "token=%s", Short(rt))
+		}
+	}
+	if err := st.addToGrant(r.Context(), g.Family, refreshTokenTTL, keys...); err != nil {
+		return nil, err
+	}
+	s.log.Mark(r.Context(), AccessTokenStored, "Stored in Redis with %ds TTL", int64(accessTokenTTL/time.Second))
+	return resp, nil
+}

@@ -1,0 +1,311 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// store keeps the authorization server's state in Redis: dynamically
+// registered clients, authorization codes, access and refresh tokens and the
+// grants they belong to. Every secret is stored under the hex SHA-256 of its
+// value, never raw, so a Redis dump (or `redis-cli monitor`) gives nothing to
+// replay.
+//
+//	prefix + "client:"    + client_id              registered client (JSON), no TTL
+//	prefix + "code:"      + sha256(code)           pending code grant, codeTTL
+//	prefix + "code-used:" + sha256(code)           the grant a redeemed code started
+//	prefix + "at:"        + sha256(access token)   access token grant, accessTokenTTL
+//	prefix + "rt:"        + sha256(refresh token)  refresh token grant, refreshTokenTTL
+//	prefix + "rt-used:"   + sha256(refresh token)  a rotated refresh token's grant
+//	prefix + "grant:"     + family id              SET of the token keys of one grant
+//	prefix + "consent:"   + sha256(csrf token)     a pending consent page
+//
+// Every call runs under redisOpTimeout so that a Redis that is down or hung
+// turns into ErrRedisUnavailable within a second, never a hung request.
+type store struct {
+	rdb    *redis.Client
+	mini   *miniredis.Miniredis // the in-process Redis, when Config.RedisURL is empty
+	prefix string
+}
+
+// keyKind names one family of Redis keys (see store).
+type keyKind string
+
+const (
+	keyClient   keyKind = "client"
+	keyCode     keyKind = "code"
+	keyUsedCode keyKind = "code-used"
+	keyAccess   keyKind = "at"
+	keyRefresh  keyKind = "rt"
+	keyUsedRT   keyKind = "rt-used"
+	keyGrant    keyKind = "grant"
+	keyConsent  keyKind = "consent"
+)
+
+// redisOpTimeout bounds every Redis round trip. Redis answers in well under a
+// millisecond on loopback; a second means it is gone or stuck.
+const redisOpTimeout = time.Second
+
+// ErrRedisUnavailable is returned (wrapped) by every store call that could
+// not reach Redis. Handlers answer it with 503 and the REDIS UNAVAILABLE
+// marker.
+var ErrRedisUnavailable = errors.New("redis unavailable")
+
+// errNotFound is returned when a key is absent: never stored, expired,
+// revoked or already used.
+var errNotFound = errors.New("not found")
+
+// newStore connects to cfg.RedisURL, or starts an in-process miniredis on a
+// loopback port when it is empty. It does not fail when a real Redis is
+// down: the server starts and answers 503 until Redis is back.
+func newStore(cfg Config) (*store, error) {
+	st := &store{prefix: cfg.RedisKeyPrefix}
+	if st.prefix == "" {
+		st.prefix = "mcpvcr:"
+	}
+	var opt *redis.Options
+	if cfg.RedisURL == "" {
+		st.mini = miniredis.NewMiniRedis()
+		if err := st.mini.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("start in-process miniredis: %w", err)
+		}
+		opt = &redis.Options{Addr: st.mini.Addr()}
+	} else {
+		var err error
+		opt, err = redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("redis URL %q: %w", redactRedisURL(cfg.RedisURL), err)
+		}
+	}
+	// Short timeouts and one retry: a dead Redis must cost a request a
+	// second at most (the 503 path), not go-redis's default of three
+	// retries with backoff on top of 5 s dials.
+	opt.DialTimeout = redisOpTimeout / 2
+	opt.ReadTimeout = redisOpTimeout / 2
+	opt.WriteTimeout = redisOpTimeout / 2
+	opt.PoolTimeout = redisOpTimeout / 2
+	opt.MaxRetries = 1
+	opt.DialerRetries = 1
+	opt.DialerRetryTimeout = 50 * time.Millisecond
+	opt.ContextTimeoutEnabled = true
+	opt.DisableIdentity = true // miniredis knows no CLIENT SETINFO
+	st.rdb = redis.NewClient(opt)
+	return st, nil
+}
+
+// redactRedisURL hides a password in a Redis URL for error messages.
+func redactRedisURL(u string) string {
+	for i := 0; i+3 < len(u); i++ {
+		if u[i:i+3] == "://" {
+			for j := len(u) - 1; j > i; j-- {
+				if u[j] == '@' {
+					return u[:i+3] + "***" + u[j:]
+				}
+			}
+			break
+		}
+	}
+	return u
+}
+
+// close closes the Redis client and stops the in-process miniredis.
+func (st *store) close() error {
+	err := st.rdb.Close()
+	if st.mini != nil {
+		st.mini.Close()
+	}
+	return err
+}
+
+// key returns the Redis key for id of the given kind.
+func (st *store) key(kind keyKind, id string) string {
+	return st.prefix + string(kind) + ":" + id
+}
+
+// secretKey returns the Redis key for a secret: its SHA-256, never itself.
+func (st *store) secretKey(kind keyKind, secret string) string {
+	return st.key(kind, hashSecret(secret))
+}
+
+// hashSecret returns the hex SHA-256 of a secret. Secrets are >= 256 random
+// bits, so an unsalted hash is enough: there is nothing to brute-force.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// unavailable wraps a Redis error as ErrRedisUnavailable (keeping the cause
+// readable) unless it is redis.Nil.
+func unavailable(op string, err error) error {
+	if errors.Is(err, redis.Nil) {
+		return errNotFound
+	}
+	return fmt.Errorf("%s: %w: %w", op, ErrRedisUnavailable, err)
+}
+
+// ping checks that Redis answers.
+func (st *store) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	if err := st.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// putJSON stores v as JSON under key; ttl 0 means no expiry.
+func (st *store) putJSON(ctx context.Context, key string, v any, ttl time.Duration) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %T: %w", v, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	if err := st.rdb.Set(ctx, key, b, ttl).Err(); err != nil {
+		return unavailable("store", err)
+	}
+	return nil
+}
+
+// getJSON loads the JSON under key into v. It returns errNotFound when the
+// key is absent or expired.
+func (st *store) getJSON(ctx context.Context, key string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	b, err := st.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		return unavailable("load", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %T: %w", v, err)
+	}
+	return nil
+}
+
+// takeJSON atomically loads and deletes the JSON under key (GETDEL): a
+// single-use value such as a consent page's CSRF token.
+func (st *store) takeJSON(ctx context.Context, key string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	b, err := st.rdb.GetDel(ctx, key).Bytes()
+	if err != nil {
+		return unavailable("take", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %T: %w", v, err)
+	}
+	return nil
+}
+
+// del deletes keys.
+func (st *store) del(ctx context.Context, keys ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	if err := st.rdb.Del(ctx, keys...).Err(); err != nil {
+		return unavailable("delete", err)
+	}
+	return nil
+}
+
+// takeOnceScript redeems a single-use secret (a code, a refresh token) in one
+// atomic step, so two concurrent redemptions cannot both win:
+//
+//	KEYS[1] live key, KEYS[2] used key, ARGV[1] used key's TTL in seconds
+//	-> {1, value}  redeemed now: live key moved to the used key
+//	-> {2, value}  redeemed before: the value it had (a replay)
+//	-> {0}         unknown or expired
+var takeOnceScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], v, 'EX', ARGV[1])
+  return {1, v}
+end
+local u = redis.call('GET', KEYS[2])
+if u then
+  return {2, u}
+end
+return {0}
+`)
+
+// takeState says what takeOnce found.
+type takeState int
+
+const (
+	takeUnknown  takeState = 0 // never issued, expired or revoked
+	takeRedeemed takeState = 1 // redeemed by this call
+	takeReplayed takeState = 2 // redeemed by an earlier call: a replay
+)
+
+// takeOnce redeems the single-use value at live (see takeOnceScript) and
+// decodes it into v when it was found.
+func (st *store) takeOnce(ctx context.Context, live, used string, usedTTL time.Duration, v any) (takeState, error) {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	res, err := takeOnceScript.Run(ctx, st.rdb, []string{live, used}, int64(usedTTL/time.Second)).Slice()
+	if err != nil {
+		return takeUnknown, unavailable("redeem", err)
+	}
+	if len(res) != 2 {
+		return takeUnknown, nil
+	}
+	state, _ := res[0].(int64)
+	s, _ := res[1].(string)
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return takeUnknown, fmt.Errorf("decode %T: %w", v, err)
+	}
+	return takeState(state), nil
+}
+
+// addToGrant records token keys as belonging to the grant family, so that
+// revoking the grant (a replayed code or refresh token) deletes them all.
+func (st *store) addToGrant(ctx context.Context, family string, ttl time.Duration, keys ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	gk := st.key(keyGrant, family)
+	members := make([]any, len(keys))
+	for i, k := range keys {
+		members[i] = k
+	}
+	_, err := st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, gk, members...)
+		p.Expire(ctx, gk, ttl)
+		return nil
+	})
+	if err != nil {
+		return unavailable("record grant", err)
+	}
+	return nil
+}
+
+// revokeGrantScript deletes every token key of a grant and the grant itself,
+// returning how many tokens it deleted.
+var revokeGrantScript = redis.NewScript(`
+local ks = redis.call('SMEMBERS', KEYS[1])
+local n = 0
+for _, k in ipairs(ks) do
+  n = n + redis.call('DEL', k)
+end
+redis.call('DEL', KEYS[1])
+return n
+`)
+
+// revokeGrant deletes all tokens issued under family and returns how many
+// were still live.
+func (st *store) revokeGrant(ctx context.Context, family string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	n, err := revokeGrantScript.Run(ctx, st.rdb, []string{st.key(keyGrant, family)}).Int()
+	if err != nil {
+		return 0, unavailable("revoke grant", err)
+	}
+	return n, nil
+}
