@@ -39,7 +39,8 @@ client_id=$(curl -fsS -X POST "$issuer/register" -H 'Content-Type: application/j
 (
   for _ in $(seq 600); do
     url=$(grep -m1 -o "$issuer/authorize?[^ ]*" "$out/suite.log" 2>/dev/null || true)
-    if [ -n "$url" ]; then
+    # The suite prints the URL before its callback server listens: wait for both.
+    if [ -n "$url" ] && grep -q "Callback server started: http://127.0.0.1:$cb_port" "$out/suite.log"; then
       curl -fsS -L -o /dev/null "$url" || echo "conformance-auth: visiting the authorization URL failed" >&2
       exit 0
     fi
