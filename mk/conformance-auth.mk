@@ -19,4 +19,4 @@ $(CONFORMANCE_AUTH_JS): $(CONFORMANCE_AUTH_SRC)/package.json $(CONFORMANCE_AUTH_
 # Prints the suite's summary; fails when any check fails.
 conformance-auth: $(CONFORMANCE_AUTH_JS) | node22
 	$(GO) build -o $(CONFORMANCE_AUTH_DIR)/mcpvcr ./cmd/mcpvcr
-	$(CONFORMANCE_AUTH_SRC)/run.sh $(NODE22) $(CONFORMANCE_AUTH_DIR)/mcpvcr $(CONFORMANCE_AUTH_DIR) $(CONFORMANCE_AUTH_DIR)/out
+	$(NODE22) $(CONFORMANCE_AUTH_SRC)/run.mjs $(CONFORMANCE_AUTH_DIR)/mcpvcr $(CONFORMANCE_AUTH_DIR) $(CONFORMANCE_AUTH_DIR)/out
