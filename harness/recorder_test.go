@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,7 @@ import (
 )
 
 // recordSession records runGoSDKSession through a Recorder in front of up.
-func recordSession(t *testing.T, up *testServer) *Cassette {
+func recordSession(t *testing.T, up *harnesstest.Server) *Cassette {
 	t.Helper()
 	rec, err := NewRecorder(up.URL, &RecorderOptions{Upstream: "go-sdk test server", Version: "test"})
 	if err != nil {
@@ -24,14 +25,18 @@ func recordSession(t *testing.T, up *testServer) *Cassette {
 	}
 	front := httptest.NewServer(rec)
 	defer front.Close()
-	runGoSDKSession(t, front.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := harnesstest.RunSession(ctx, front.URL); err != nil {
+		t.Fatal(err)
+	}
 	waitIdle(t, rec)
 	rec.Close()
 	return rec.Cassette()
 }
 
 func TestRecordGoSDKSession(t *testing.T) {
-	up := startTestServer(t)
+	up := harnesstest.Start(t, nil)
 	c := recordSession(t, up)
 	path := filepath.Join(t.TempDir(), "session.yaml")
 	if err := c.Save(path); err != nil {
@@ -213,7 +218,7 @@ func waitIdle(t *testing.T, rec *Recorder) {
 // replays against a fresh server instance, which shares no secret with the
 // recorded one, with zero differences.
 func TestReplayAgainstFreshServer(t *testing.T) {
-	c := recordSession(t, startTestServer(t))
+	c := recordSession(t, harnesstest.Start(t, nil))
 	path := filepath.Join(t.TempDir(), "session.yaml")
 	if err := c.Save(path); err != nil {
 		t.Fatal(err)
@@ -222,7 +227,7 @@ func TestReplayAgainstFreshServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh := startTestServer(t)
+	fresh := harnesstest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rep, err := Replay(ctx, loaded, fresh.URL, nil)

@@ -1,12 +1,25 @@
-package harness
+// Package harnesstest provides a small MCP server behind an OAuth-like front
+// and a go-sdk client session, for tests of the harness and for trying
+// `mcpvcr record` and `mcpvcr replay` before pointing them at a real server:
+//
+//	srv := harnesstest.NewServer(nil)
+//	defer srv.Close()
+//	err := harnesstest.RunSession(ctx, srv.URL)
+package harnesstest
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net"
+	"strings"
+
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/mcpvcr/mcpvcr/server"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,15 +33,17 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
-// testServer is a small MCP server behind an OAuth-like front, shaped after
+// Server is a small MCP server behind an OAuth-like front, shaped after
 // go-sdk's internal/oauthtest: metadata, DCR, authorize (auto-approved,
 // PKCE S256), token (code and refresh grants), and go-sdk's Streamable HTTP
 // handler with a tool and a notification, behind auth.RequireBearerToken.
 // Every secret it hands out is random, so two instances share none, and
 // all of them are kept in issued so a test can look for them on disk.
-type testServer struct {
+type Server struct {
 	*httptest.Server
 
+	opts    Options
+	log     *server.Logger
 	mu      sync.Mutex
 	clients map[string]testClient
 	codes   map[string]string // code -> challenge
@@ -36,22 +51,57 @@ type testServer struct {
 	issued  []string
 }
 
+// Options configures NewServer. Nil means defaults.
+type Options struct {
+	// Greeting prefixes the greet tool's answer ("hello " by default):
+	// change it to make a replay differ.
+	Greeting string
+	// Log receives a marker line (server/logger.go format) for each step
+	// of each /mcp request: connection start, request body, SSE stream
+	// start, each SSE event, session created, stream closing. Nil: none.
+	Log io.Writer
+	// LogFormat is server.LogText (default) or server.LogJSON.
+	LogFormat server.LogFormat
+	// Listener, if set, is used instead of a random loopback port.
+	Listener net.Listener
+}
+
 type testClient struct {
 	secret    string
 	redirects []string
 }
 
-// startTestServer starts a fresh instance, closed at the end of the test.
-func startTestServer(t testing.TB) *testServer {
-	t.Helper()
-	s := &testServer{clients: map[string]testClient{}, codes: map[string]string{}, tokens: map[string]bool{}}
+// NewServer starts a fresh instance. The caller should call Close when
+// finished.
+func NewServer(opts *Options) *Server {
+	s := &Server{clients: map[string]testClient{}, codes: map[string]string{}, tokens: map[string]bool{}}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.Greeting == "" {
+		s.opts.Greeting = "hello "
+	}
+	if s.opts.Log != nil {
+		s.log = server.NewLogger(s.opts.Log, s.opts.LogFormat)
+	}
 	s.Server = httptest.NewUnstartedServer(s.handler())
+	if s.opts.Listener != nil {
+		s.Server.Listener.Close()
+		s.Server.Listener = s.opts.Listener
+	}
 	s.Start()
+	return s
+}
+
+// Start starts a fresh instance closed at the end of the test.
+func Start(t testing.TB, opts *Options) *Server {
+	t.Helper()
+	s := NewServer(opts)
 	t.Cleanup(s.Close)
 	return s
 }
 
-func (s *testServer) secret() string {
+func (s *Server) secret() string {
 	v := rand.Text()
 	s.mu.Lock()
 	s.issued = append(s.issued, v)
@@ -60,13 +110,13 @@ func (s *testServer) secret() string {
 }
 
 // Issued returns every secret the server has handed out.
-func (s *testServer) Issued() []string {
+func (s *Server) Issued() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.issued...)
 }
 
-func (s *testServer) handler() http.Handler {
+func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	prm := func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, &oauthex.ProtectedResourceMetadata{
@@ -166,7 +216,7 @@ func (s *testServer) handler() http.Handler {
 		Name string `json:"name"`
 	}
 	mcp.AddTool(srv, &mcp.Tool{Name: "greet", Description: "say hello"}, func(ctx context.Context, req *mcp.CallToolRequest, in greetIn) (*mcp.CallToolResult, any, error) {
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "hello " + in.Name}}}, nil, nil
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s.opts.Greeting + in.Name}}}, nil, nil
 	})
 	mcp.AddTool(srv, &mcp.Tool{Name: "add_tool", Description: "adds a tool; every session is told on its listen stream"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 		mcp.AddTool(srv, &mcp.Tool{Name: "extra"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
@@ -185,7 +235,8 @@ func (s *testServer) handler() http.Handler {
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
 	mux.Handle("/mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ResourceMetadataURL needs s.URL, known only once started.
-		auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.URL + "/.well-known/oauth-protected-resource/mcp"})(mcpHandler).ServeHTTP(w, r)
+		protected := auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.URL + "/.well-known/oauth-protected-resource/mcp"})(mcpHandler)
+		s.markers(protected).ServeHTTP(w, r)
 	}))
 	return mux
 }
@@ -196,14 +247,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// runGoSDKSession runs the session the harness tests record: go-sdk's
+// RunSession runs the session the harness tests record: go-sdk's
 // client with its OAuth authorization-code handler (PRM discovery, DCR,
 // PKCE), initialize, the listen stream, tools/list, two tool calls, a
 // tools/list_changed notification on the listen stream, and a clean close.
-func runGoSDKSession(t testing.TB, base string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+func RunSession(ctx context.Context, base string) error {
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	fetch := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
@@ -230,7 +278,7 @@ func runGoSDKSession(t testing.TB, base string) {
 		AuthorizationCodeFetcher: fetch,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	changed := make(chan struct{}, 1)
 	client := mcp.NewClient(&mcp.Implementation{Name: "harness-recorded-client", Version: "0.1.0"}, &mcp.ClientOptions{
@@ -243,24 +291,107 @@ func runGoSDKSession(t testing.TB, base string) {
 	})
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth}, nil)
 	if err != nil {
-		t.Fatalf("connect: %v", err)
+		return fmt.Errorf("connect: %w", err)
 	}
+	defer cs.Close()
 	if _, err := cs.ListTools(ctx, nil); err != nil {
-		t.Fatalf("tools/list: %v", err)
+		return fmt.Errorf("tools/list: %w", err)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "greet", Arguments: map[string]any{"name": "vcr"}})
-	if err != nil || res.IsError {
-		t.Fatalf("greet: %v %+v", err, res)
+	if err != nil {
+		return fmt.Errorf("greet: %w", err)
+	}
+	if res.IsError {
+		return fmt.Errorf("greet: tool error %+v", res.Content)
 	}
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "add_tool"}); err != nil {
-		t.Fatalf("add_tool: %v", err)
+		return fmt.Errorf("add_tool: %w", err)
 	}
 	select {
 	case <-changed:
 	case <-ctx.Done():
-		t.Fatal("no tools/list_changed notification on the listen stream")
+		return fmt.Errorf("no tools/list_changed notification on the listen stream: %w", ctx.Err())
 	}
 	if err := cs.Close(); err != nil {
-		t.Logf("close: %v", err)
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// markers logs the seed's lifecycle markers for each /mcp request, by
+// watching the wire: the server package does the same for `mcpvcr serve`.
+func (s *Server) markers(h http.Handler) http.Handler {
+	if s.log == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var id [6]byte
+		rand.Read(id[:])
+		ctx, sc := server.WithScope(r.Context(), fmt.Sprintf("%x", id))
+		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
+			sc.SetSessionID(server.Short(sid))
+		}
+		s.log.Mark(ctx, server.MCPSSEConnectionStart, "Method: %s, Path: %s", r.Method, r.URL.Path)
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			s.log.Mark(ctx, server.RequestBody, "Received %d bytes", len(body))
+		}
+		mw := &markerWriter{ResponseWriter: w, s: s, ctx: ctx, sc: sc, hadSession: r.Header.Get("Mcp-Session-Id") != ""}
+		h.ServeHTTP(mw, r.WithContext(ctx))
+		if mw.sse {
+			why := "handler returned"
+			if r.Context().Err() != nil {
+				why = "client disconnected"
+			}
+			s.log.Mark(ctx, server.StreamClosing, "%s after %d events", why, mw.events)
+		}
+	})
+}
+
+type markerWriter struct {
+	http.ResponseWriter
+	s          *Server
+	ctx        context.Context
+	sc         *server.Scope
+	hadSession bool
+	wrote      bool
+	sse        bool
+	events     int
+}
+
+func (m *markerWriter) WriteHeader(code int) {
+	if !m.wrote {
+		m.wrote = true
+		if sid := m.Header().Get("Mcp-Session-Id"); sid != "" && !m.hadSession {
+			m.sc.SetSessionID(server.Short(sid))
+			m.s.log.Mark(m.ctx, server.SessionCreated, "New session ID: %s", server.Short(sid))
+		}
+		if strings.HasPrefix(m.Header().Get("Content-Type"), "text/event-stream") {
+			m.sse = true
+			m.s.log.Mark(m.ctx, server.SSEStreamStart, "status %d", code)
+		}
+	}
+	m.ResponseWriter.WriteHeader(code)
+}
+
+func (m *markerWriter) Write(p []byte) (int, error) {
+	if !m.wrote {
+		m.WriteHeader(http.StatusOK)
+	}
+	if m.sse && !bytes.HasPrefix(p, []byte(":")) {
+		// go-sdk writes one event per Write (DESIGN.md); a write starting
+		// with ':' is a comment (the one committing the headers, keepalives).
+		m.s.log.Mark(m.ctx, server.SSEEvent.Nth(fmt.Sprint(m.events)), "%d bytes", len(p))
+		m.events++
+	}
+	return m.ResponseWriter.Write(p)
+}
+
+func (m *markerWriter) Flush() {
+	if f, ok := m.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
 	}
 }
+
+func (m *markerWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }

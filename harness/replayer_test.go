@@ -1,0 +1,89 @@
+package harness
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+)
+
+// TestReplayReportsDifferences replays against a server whose tool answers
+// differently: exactly that value is reported, and the replay fails.
+func TestReplayReportsDifferences(t *testing.T) {
+	c := recordSession(t, harnesstest.Start(t, nil))
+	changed := harnesstest.Start(t, &harnesstest.Options{Greeting: "bonjour "})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Replay(ctx, c, changed.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs := rep.Failures()
+	if len(diffs) != 1 {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Fatalf("differences = %d, want 1:\n%s", len(diffs), b.String())
+	}
+	d := diffs[0]
+	if d.Where != "event[0].data.result.content[0].text" || !strings.Contains(d.Detail, `"bonjour vcr"`) {
+		t.Errorf("difference = %s", d)
+	}
+
+	allowed, err := Replay(ctx, c, harnesstest.Start(t, &harnesstest.Options{Greeting: "hi "}).URL, &ReplayOptions{Allow: []string{"event[0].data.result.content"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !allowed.OK() || len(allowed.Differences()) != 1 {
+		t.Errorf("with Allow: OK=%v differences=%v, want OK with 1 allowed", allowed.OK(), allowed.Differences())
+	}
+}
+
+// TestReplayWithServerMarkers replays while capturing the target's log
+// markers, and asserts on both sides of the listen stream.
+func TestReplayWithServerMarkers(t *testing.T) {
+	c := recordSession(t, harnesstest.Start(t, nil))
+	log := NewMarkerLog()
+	target := harnesstest.Start(t, &harnesstest.Options{Log: log})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Replay(ctx, c, target.URL, &ReplayOptions{TimeScale: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Fatal(b.String())
+	}
+	ms := log.Markers()
+	if err := ms.InOrder("SESSION CREATED", "MCP SSE CONNECTION START ~ Method: GET", "SSE STREAM START", "STREAM CLOSING"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ms.Absent("CRITICAL"); err != nil {
+		t.Fatal(err)
+	}
+	// The client side of the listen stream: one event, closed by the
+	// server after the DELETE.
+	var listen *Timeline
+	for i, res := range rep.Results {
+		if res.Request == "GET /mcp" && res.Timeline.Status == 200 {
+			listen = &rep.Results[i].Timeline
+		}
+	}
+	if listen == nil {
+		t.Fatal("no listen stream in the replay")
+	}
+	ExpectStream(*listen).ClosedBy(EndServerEOF).AfterEvents(1).Assert(t)
+	// The server side of it, from the markers of the GET request.
+	var getReq string
+	for _, m := range ms.Matching("MCP SSE CONNECTION START ~ Method: GET") {
+		getReq = m.Request
+	}
+	tls := ms.ForRequest(getReq).ServerTimelines(ServerStreamMarkers{})
+	if len(tls) != 1 {
+		t.Fatalf("server timelines for the GET = %d, want 1", len(tls))
+	}
+	ExpectStream(tls[0]).AfterEvents(1).Assert(t)
+}
