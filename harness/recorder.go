@@ -37,7 +37,9 @@ type Recorder struct {
 	upstream  *url.URL
 	transport http.RoundTripper
 	opts      RecorderOptions
-	start     time.Time
+
+	// start is when the first request arrived: offsets count from it.
+	start time.Time
 
 	mu           sync.Mutex
 	interactions []*Interaction
@@ -119,8 +121,11 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.cancels[id] = cancel
 	origin := requestOrigin(req)
 	if r.origin == "" {
-		r.origin = origin
+		// The session starts with its first request, not when the
+		// recorder started listening.
+		r.origin, r.start = origin, opened
 	}
+	start := r.start
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()
@@ -134,7 +139,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}()
 
 	in := &Interaction{}
-	in.Stream.Opened = opened.Sub(r.start)
+	in.Stream.Opened = opened.Sub(start)
 	in.Request = cassette.Request{
 		Proto: req.Proto, ProtoMajor: req.ProtoMajor, ProtoMinor: req.ProtoMinor,
 		Host: req.Host, RequestURI: req.RequestURI, Method: req.Method,
