@@ -375,6 +375,9 @@ func (r *Recorder) Close() error {
 	}
 	r.mu.Unlock()
 	r.inflight.Wait()
+	if t, ok := r.transport.(interface{ CloseIdleConnections() }); ok && r.opts.Transport == nil {
+		t.CloseIdleConnections()
+	}
 	return nil
 }
 

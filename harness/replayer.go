@@ -176,7 +176,9 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 	}
 	transport := r.opts.Transport
 	if transport == nil {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
+		own := http.DefaultTransport.(*http.Transport).Clone()
+		defer own.CloseIdleConnections()
+		transport = own
 	}
 	run := &replayRun{
 		r: r, c: r.c, b: newBindings(), transport: transport,
@@ -552,13 +554,16 @@ func (run *replayRun) request(ctx context.Context, rec *Interaction) (*http.Requ
 	if err != nil {
 		return nil, fmt.Errorf("recorded URL %q: %w", rec.Request.URL, err)
 	}
-	fillParam := func(_, v string) string { return run.b.fill(swapOrigin(v, run.recOrigin, run.public), identity) }
+	// Inside the request (resource=, redirect URIs, Origin) the recorded
+	// origin becomes the target's: that is the address the server knows
+	// itself by. Through a tunnel only the connection goes elsewhere.
+	fillParam := func(_, v string) string { return run.b.fill(swapOrigin(v, run.recOrigin, run.target), identity) }
 	target := run.public + run.b.fill(u.EscapedPath(), url.PathEscape)
 	if u.RawQuery != "" {
 		target += "?" + rewriteParams(u.RawQuery, fillParam)
 	}
 	ct := rec.Request.Headers.Get("Content-Type")
-	body := swapOrigin(rec.Request.Body, run.recOrigin, run.public)
+	body := swapOrigin(rec.Request.Body, run.recOrigin, run.target)
 	switch mt := mediaType(ct); {
 	case mt == "application/x-www-form-urlencoded":
 		body = rewriteParams(rec.Request.Body, fillParam)
@@ -586,7 +591,7 @@ func (run *replayRun) request(ctx context.Context, rec *Interaction) (*http.Requ
 					v = v[:len("basic ")] + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(run.b.fill(id, identity))+":"+url.QueryEscape(run.b.fill(secret, identity))))
 				}
 			} else {
-				v = run.b.fill(swapOrigin(v, run.recOrigin, run.public), identity)
+				v = run.b.fill(swapOrigin(v, run.recOrigin, run.target), identity)
 			}
 			req.Header.Add(k, v)
 		}

@@ -2,7 +2,11 @@ package harness
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +90,71 @@ func TestReplayWithServerMarkers(t *testing.T) {
 		t.Fatalf("server timelines for the GET = %d, want 1", len(tls))
 	}
 	ExpectStream(tls[0]).AfterEvents(1).Assert(t)
+}
+
+// tcpTunnel is a Tunnel that forwards bytes unchanged: what the "clean"
+// profile is, and the shape a toxiproxy profile plugs into.
+func tcpTunnel() Tunnel {
+	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		var wg sync.WaitGroup
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				up, err := net.Dial("tcp", target.Host)
+				if err != nil {
+					c.Close()
+					continue
+				}
+				wg.Add(2)
+				pipe := func(dst, src net.Conn) {
+					defer wg.Done()
+					io.Copy(dst, src)
+					dst.Close()
+					src.Close()
+				}
+				go pipe(up, c)
+				go pipe(c, up)
+			}
+		}()
+		stop := func() error {
+			err := ln.Close()
+			wg.Wait()
+			return err
+		}
+		return &url.URL{Scheme: "http", Host: ln.Addr().String()}, stop, nil
+	}
+}
+
+func TestReplayThroughTunnel(t *testing.T) {
+	c, err := LoadCassette(sessionFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	target := harnesstest.Start(t, nil)
+	rep, err := Replay(ctx, c, target.URL, &ReplayOptions{Tunnel: tcpTunnel()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Through == "" || rep.Through == rep.Target {
+		t.Fatalf("through = %q, target %q: the tunnel was not used", rep.Through, rep.Target)
+	}
+	if !rep.OK() || len(rep.Differences()) > 0 {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Fatal(b.String())
+	}
+	for _, res := range rep.Results {
+		if !strings.HasPrefix(res.Timeline.URL, rep.Through) {
+			t.Errorf("#%d went to %s, not through %s", res.Interaction, res.Timeline.URL, rep.Through)
+		}
+	}
 }
