@@ -207,10 +207,10 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	stream := isSSE(resp.Header.Get("Content-Type"))
 	var rewritten []byte
-	if !stream && resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody {
+	if !stream && (resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type"))) {
 		// A bounded body: read it whole so the upstream's URLs in it
 		// (discovery documents) can be rewritten, then fix its length.
-		rewritten, err = io.ReadAll(resp.Body)
+		rewritten, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody))
 		if err != nil {
 			http.Error(w, "recorder: upstream body: "+err.Error(), http.StatusBadGateway)
 			finish(EndReset, err)
@@ -289,6 +289,19 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
+}
+
+// documentMedia reports whether a content type is a whole document (JSON,
+// HTML, text, a form) that may be read completely before forwarding, even
+// when sent chunked: discovery documents must have the upstream's URLs
+// rewritten. Anything else of unknown length may be a stream and is
+// forwarded as it arrives.
+func documentMedia(contentType string) bool {
+	switch mt := mediaType(contentType); {
+	case isJSONMedia(mt), mt == "text/html", mt == "text/plain", mt == "application/x-www-form-urlencoded":
+		return true
+	}
+	return false
 }
 
 // outgoing builds the upstream request: the recorder's origin swapped for

@@ -471,13 +471,12 @@ func (run *replayRun) stream(ctx context.Context, cancel context.CancelFunc, har
 	events := make(chan next)
 	go func() {
 		sr := NewSSEReader(body)
+		// The loop below receives until it gets the error that ends the
+		// stream (cancelling the request makes the read fail), so every
+		// send is received and this goroutine always ends.
 		for {
 			e, err := sr.Next()
-			select {
-			case events <- next{e, err}:
-			case <-ctx.Done():
-				return
-			}
+			events <- next{e, err}
 			if err != nil {
 				return
 			}
