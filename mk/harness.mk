@@ -2,7 +2,7 @@
 
 .PHONY: harness-test harness-bench fixtures-record
 harness-test:
-	$(GO) test ./harness/... ./cmd/mcpvcr/
+	$(GO) test -timeout 120s ./harness/... ./cmd/mcpvcr/
 
 # How closely replay reproduces recorded inter-request gaps (scaled).
 harness-bench:
