@@ -4,11 +4,14 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 )
@@ -156,5 +159,50 @@ func TestReplayThroughTunnel(t *testing.T) {
 		if !strings.HasPrefix(res.Timeline.URL, rep.Through) {
 			t.Errorf("#%d went to %s, not through %s", res.Interaction, res.Timeline.URL, rep.Through)
 		}
+	}
+}
+
+// TestReplayServerVariants records and replays against other shapes of MCP
+// server: no OAuth, JSON responses instead of SSE, stateless (no session,
+// GET 405).
+func TestReplayServerVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		server  harnesstest.Options
+		session harnesstest.SessionOptions
+	}{
+		{"no auth", harnesstest.Options{AuthOff: true}, harnesstest.SessionOptions{}},
+		{"json responses", harnesstest.Options{Streamable: &mcp.StreamableHTTPOptions{JSONResponse: true}}, harnesstest.SessionOptions{}},
+		{"stateless", harnesstest.Options{AuthOff: true, Streamable: &mcp.StreamableHTTPOptions{Stateless: true}}, harnesstest.SessionOptions{NoNotification: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up := harnesstest.Start(t, &tc.server)
+			rec, err := NewRecorder(up.URL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			front := httptest.NewServer(rec)
+			defer front.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := harnesstest.RunSessionWith(ctx, front.URL, &tc.session); err != nil {
+				t.Fatal(err)
+			}
+			waitIdle(t, rec)
+			rec.Close()
+			c := rec.Cassette()
+			rep, err := Replay(ctx, c, harnesstest.Start(t, &tc.server).URL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			rep.WriteText(&b)
+			if !rep.OK() || len(rep.Differences()) > 0 {
+				t.Fatalf("replay differs:\n%s", b.String())
+			}
+			if testing.Verbose() {
+				t.Log(b.String())
+			}
+		})
 	}
 }

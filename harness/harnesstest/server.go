@@ -64,6 +64,11 @@ type Options struct {
 	LogFormat server.LogFormat
 	// Listener, if set, is used instead of a random loopback port.
 	Listener net.Listener
+	// AuthOff serves /mcp without the bearer check (the OAuth endpoints
+	// stay, unused).
+	AuthOff bool
+	// Streamable are go-sdk's handler options (JSONResponse, Stateless).
+	Streamable *mcp.StreamableHTTPOptions
 }
 
 type testClient struct {
@@ -232,10 +237,13 @@ func (s *Server) handler() http.Handler {
 		}
 		return &auth.TokenInfo{Expiration: time.Now().Add(time.Hour)}, nil
 	}
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, s.opts.Streamable)
 	mux.Handle("/mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ResourceMetadataURL needs s.URL, known only once started.
-		protected := auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.URL + "/.well-known/oauth-protected-resource/mcp"})(mcpHandler)
+		var protected http.Handler = mcpHandler
+		if !s.opts.AuthOff {
+			protected = auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.URL + "/.well-known/oauth-protected-resource/mcp"})(mcpHandler)
+		}
 		s.markers(protected).ServeHTTP(w, r)
 	}))
 	return mux
@@ -252,6 +260,21 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // PKCE), initialize, the listen stream, tools/list, two tool calls, a
 // tools/list_changed notification on the listen stream, and a clean close.
 func RunSession(ctx context.Context, base string) error {
+	return RunSessionWith(ctx, base, nil)
+}
+
+// SessionOptions configures RunSessionWith. Nil means defaults.
+type SessionOptions struct {
+	// NoNotification skips waiting for tools/list_changed: a stateless
+	// server has no listen stream to send it on.
+	NoNotification bool
+}
+
+// RunSessionWith is RunSession with options.
+func RunSessionWith(ctx context.Context, base string, opts *SessionOptions) error {
+	if opts == nil {
+		opts = &SessionOptions{}
+	}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	fetch := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
@@ -307,10 +330,12 @@ func RunSession(ctx context.Context, base string) error {
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "add_tool"}); err != nil {
 		return fmt.Errorf("add_tool: %w", err)
 	}
-	select {
-	case <-changed:
-	case <-ctx.Done():
-		return fmt.Errorf("no tools/list_changed notification on the listen stream: %w", ctx.Err())
+	if !opts.NoNotification {
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("no tools/list_changed notification on the listen stream: %w", ctx.Err())
+		}
 	}
 	if err := cs.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)
