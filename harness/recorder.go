@@ -207,7 +207,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	stream := isSSE(resp.Header.Get("Content-Type"))
 	var rewritten []byte
-	if !stream && (resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type"))) {
+	if req.Method != http.MethodHead && !stream && (resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type"))) {
 		// A bounded body: read it whole so the upstream's URLs in it
 		// (discovery documents) can be rewritten, then fix its length.
 		rewritten, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody))
