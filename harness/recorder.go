@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -497,4 +498,32 @@ func cloneInteraction(in *Interaction) *Interaction {
 		c.Request.Form = url.Values(http.Header(in.Request.Form).Clone())
 	}
 	return &c
+}
+
+// RecordSession records one client session against upstream: it starts a
+// Recorder on a loopback port, runs session with the recorder's base URL
+// (a client pointed there, such as harnesstest.RunSession), waits for every
+// stream to be recorded, and returns the cassette.
+func RecordSession(ctx context.Context, upstream string, opts *RecorderOptions, session func(ctx context.Context, base string) error) (*Cassette, error) {
+	rec, err := NewRecorder(upstream, opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("record session: %w", err)
+	}
+	hs := &http.Server{Handler: rec}
+	go hs.Serve(ln)
+	defer hs.Close()
+	if err := session(ctx, "http://"+ln.Addr().String()); err != nil {
+		rec.Close()
+		return nil, fmt.Errorf("record session: the client failed: %w", err)
+	}
+	if err := rec.WaitIdle(ctx); err != nil {
+		rec.Close()
+		return nil, fmt.Errorf("record session: %w", err)
+	}
+	rec.Close()
+	return rec.Cassette(), nil
 }

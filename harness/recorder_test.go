@@ -16,23 +16,16 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
 
-// recordSession records runGoSDKSession through a Recorder in front of up.
+// recordSession records harnesstest.RunSession against up.
 func recordSession(t *testing.T, up *harnesstest.Server) *Cassette {
 	t.Helper()
-	rec, err := NewRecorder(up.URL, &RecorderOptions{Upstream: "go-sdk test server", Version: "test"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := RecordSession(ctx, up.URL, &RecorderOptions{Upstream: "go-sdk test server", Version: "test"}, harnesstest.RunSession)
 	if err != nil {
 		t.Fatal(err)
 	}
-	front := httptest.NewServer(rec)
-	defer front.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := harnesstest.RunSession(ctx, front.URL); err != nil {
-		t.Fatal(err)
-	}
-	waitIdle(t, rec)
-	rec.Close()
-	return rec.Cassette()
+	return c
 }
 
 func TestRecordGoSDKSession(t *testing.T) {
