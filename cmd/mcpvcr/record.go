@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+)
+
+func init() {
+	register(command{name: "record", summary: "record a session through a streaming reverse proxy into a fixture", run: runRecord})
+}
+
+func runRecord(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("record", "record --upstream URL [--listen ADDR] --out FILE [flags]", stderr)
+	upstream := fs.String("upstream", "", "server to record (http://host:port or https://host)")
+	listen := fs.String("listen", "127.0.0.1:8090", "address the client connects to")
+	out := fs.String("out", "", "cassette file to write (.yaml is added if missing)")
+	kind := fs.String("upstream-kind", "", "what the upstream is, for the provenance (default: the server's name from initialize)")
+	tunnel := fs.String("tunnel", "none", "what sits between the recorder and the upstream, for the provenance")
+	why := fs.String("why", "", "why this fixture is kept, for the provenance")
+	insecure := fs.Bool("insecure", false, "accept any TLS certificate from an https upstream")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *upstream == "" || *out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	opts := &harness.RecorderOptions{Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version}
+	if *insecure {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		t.DisableCompression = true
+		opts.Transport = t
+	}
+	rec, err := harness.NewRecorder(*upstream, opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(stderr, "mcpvcr record: point the client at http://%s (recording %s); Ctrl-C or SIGTERM writes %s\n", ln.Addr(), *upstream, *out)
+	hs := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	// Streams still open (a listen stream) end as recorder_closed.
+	rec.Close()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hs.Shutdown(shutdown)
+	c := rec.Cassette()
+	if err := c.Save(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d interactions (client %s, server %s) with %d placeholders to %s\n",
+		len(c.Interactions), c.Provenance.Client, c.Provenance.Server, len(c.Provenance.Placeholders), *out)
+	return nil
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+)
+
+func init() {
+	register(command{name: "replay", summary: "replay a fixture against any MCP server and report differences", run: runReplay})
+}
+
+// tunnelForProfile resolves --profile to the tunnel the replay goes
+// through. This is the seam for the toxics package (named tunnel
+// profiles): until it is merged, only "clean" (nothing in between) exists.
+var tunnelForProfile = func(name string) (harness.Tunnel, error) {
+	switch name {
+	case "", "clean":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("--profile %q: tunnel profiles are not available yet (the toxics package is not merged); use --profile clean", name)
+}
+
+// replayFailed makes the process exit 1 when a replay has differences.
+type replayFailed struct{ n int }
+
+func (e replayFailed) Error() string { return fmt.Sprintf("%d differences not allowed", e.n) }
+func (e replayFailed) ExitCode() int { return 1 }
+
+func runReplay(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("replay", "replay FILE --target URL [--profile NAME] [--timescale F] [flags]", stderr)
+	target := fs.String("target", "", "server to replay against (http://host:port)")
+	profile := fs.String("profile", "clean", "tunnel profile between the replayer and the target")
+	timescale := fs.Float64("timescale", 1, "multiply recorded offsets by this factor (0.5 = twice as fast)")
+	grace := fs.Duration("grace", 5*time.Second, "how long to wait past a recorded time for a value, an event or a stream end")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
+	timelines := fs.String("timelines", "", "write every live stream timeline as JSON to this file")
+	var allow stringList
+	fs.Var(&allow, "allow", "report differences under this part (e.g. \"body.result.serverInfo\") without failing (repeatable)")
+	// FILE may come before or after the flags.
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if file == "" || *target == "" {
+		fs.Usage()
+		return errUsage
+	}
+	if *timescale <= 0 {
+		return fmt.Errorf("--timescale %v: must be > 0", *timescale)
+	}
+	tunnel, err := tunnelForProfile(*profile)
+	if err != nil {
+		return err
+	}
+	c, err := harness.LoadCassette(file)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := harness.Replay(ctx, c, *target, &harness.ReplayOptions{TimeScale: *timescale, Tunnel: tunnel, Allow: allow, Grace: *grace})
+	if err != nil && rep == nil {
+		return err
+	}
+	rep.WriteText(stdout)
+	if *jsonOut != "" {
+		if err := writeJSONFile(*jsonOut, rep); err != nil {
+			return err
+		}
+	}
+	if *timelines != "" {
+		f, err := os.Create(*timelines)
+		if err != nil {
+			return err
+		}
+		if err := harness.DumpTimelines(f, rep.Timelines()); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if n := len(rep.Failures()); n > 0 {
+		return replayFailed{n}
+	}
+	return nil
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

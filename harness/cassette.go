@@ -1,0 +1,164 @@
+package harness
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v4"
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+)
+
+// Cassette is a recorded session in go-vcr's v4 cassette format (version 2),
+// so that go-vcr's own cassette.Load reads it, with mcpvcr's extras under
+// keys go-vcr ignores:
+//
+//	# comment lines: what was recorded, when, through what
+//	---
+//	version: 2
+//	mcpvcr: {provenance}
+//	interactions:
+//	  - id: 0
+//	    request: {...}      # go-vcr
+//	    response: {...}     # go-vcr; SSE bodies are the raw stream bytes
+//	    mcpvcr: {timeline}  # start offset, header time, each event, end reason
+//
+// Every secret in it is a placeholder such as __ACCESS_TOKEN_1__ (see
+// Redactor).
+type Cassette struct {
+	Version      int            `yaml:"version"`
+	Provenance   Provenance     `yaml:"mcpvcr"`
+	Interactions []*Interaction `yaml:"interactions"`
+}
+
+// Interaction is a go-vcr interaction plus its timeline.
+type Interaction struct {
+	cassette.Interaction `yaml:",inline"`
+	Stream               Timeline `yaml:"mcpvcr"`
+}
+
+// Provenance says what produced a cassette, so a fixture can be trusted and
+// re-recorded: STYLE.md "Fixtures are golden files".
+type Provenance struct {
+	Client          string    `yaml:"client"`
+	UserAgent       string    `yaml:"user_agent,omitempty"`
+	ProtocolVersion string    `yaml:"protocol_version,omitempty"`
+	Server          string    `yaml:"server,omitempty"`
+	Recorded        time.Time `yaml:"recorded"`
+	MCPVCRVersion   string    `yaml:"mcpvcr_version"`
+	// Upstream says what kind of server was recorded ("mcpvcr serve",
+	// "go-sdk test server", "remote").
+	Upstream string `yaml:"upstream"`
+	// Tunnel names what sat between the client and the server ("none",
+	// "cloudflared quick tunnel", a toxics profile).
+	Tunnel string `yaml:"tunnel"`
+	// Origin is the scheme://host:port the client talked to. The replayer
+	// swaps it for the target's origin, in both directions.
+	Origin string `yaml:"origin"`
+	// Why the fixture is kept.
+	Why string `yaml:"why,omitempty"`
+	// Placeholders lists every placeholder used, so a reader sees what was
+	// redacted without searching.
+	Placeholders []string `yaml:"placeholders,omitempty"`
+}
+
+// ErrNotCassette is returned by LoadCassette when the file is YAML but not a
+// version 2 cassette.
+var ErrNotCassette = errors.New("not a go-vcr version 2 cassette")
+
+// LoadCassette reads a cassette file. The ".yaml" extension may be left out,
+// as with go-vcr's cassette.Load.
+func LoadCassette(path string) (*Cassette, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !strings.HasSuffix(path, ".yaml") {
+		data, err = os.ReadFile(path + ".yaml")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load cassette: %w", err)
+	}
+	var c Cassette
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("load cassette %s: %w", path, err)
+	}
+	if c.Version != cassette.CassetteFormatVersion {
+		return nil, fmt.Errorf("load cassette %s: version %d: %w", path, c.Version, ErrNotCassette)
+	}
+	for i, in := range c.Interactions {
+		in.Stream.Interaction = i
+		in.Stream.Method = in.Request.Method
+		in.Stream.URL = in.Request.URL
+		in.Stream.Status = in.Response.Code
+		in.Stream.ContentType = in.Response.Headers.Get("Content-Type")
+	}
+	return &c, nil
+}
+
+// Marshal returns the file's bytes: a comment header, then the YAML.
+func (c *Cassette) Marshal() ([]byte, error) {
+	c.Version = cassette.CassetteFormatVersion
+	for i, in := range c.Interactions {
+		in.ID = i
+	}
+	var b bytes.Buffer
+	p := c.Provenance
+	fmt.Fprintf(&b, "# mcpvcr cassette (go-vcr v4 format, loadable by cassette.Load).\n")
+	fmt.Fprintf(&b, "# Recorded %s by mcpvcr %s from client %q", p.Recorded.UTC().Format(time.RFC3339), p.MCPVCRVersion, p.Client)
+	if p.ProtocolVersion != "" {
+		fmt.Fprintf(&b, " (protocol %s)", p.ProtocolVersion)
+	}
+	fmt.Fprintf(&b, "\n# against %s (%s) through tunnel %q.\n", p.Upstream, p.Server, p.Tunnel)
+	if p.Why != "" {
+		fmt.Fprintf(&b, "# Why kept: %s\n", p.Why)
+	}
+	fmt.Fprintf(&b, "# Secrets are replaced by placeholders __KIND_N__; re-record with `mcpvcr record`.\n---\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return nil, fmt.Errorf("marshal cassette: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("marshal cassette: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Save writes the cassette to path (".yaml" is appended when missing, so
+// go-vcr's cassette.Load(strings.TrimSuffix(path, ".yaml")) finds it).
+func (c *Cassette) Save(path string) error {
+	if !strings.HasSuffix(path, ".yaml") {
+		path += ".yaml"
+	}
+	data, err := c.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("save cassette: %w", err)
+	}
+	return nil
+}
+
+// VCR returns the interactions as a go-vcr cassette ready for go-vcr's
+// recorder in replay mode. Its MarshalFunc is set: cassette.New leaves it
+// nil and Save would panic.
+func (c *Cassette) VCR(name string) *cassette.Cassette {
+	v := cassette.New(name)
+	v.MarshalFunc = yaml.Marshal
+	for _, in := range c.Interactions {
+		i := in.Interaction
+		v.AddInteraction(&i)
+	}
+	return v
+}
+
+// Timelines returns the recorded timeline of every interaction.
+func (c *Cassette) Timelines() []Timeline {
+	out := make([]Timeline, len(c.Interactions))
+	for i, in := range c.Interactions {
+		out[i] = in.Stream
+	}
+	return out
+}

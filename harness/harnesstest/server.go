@@ -1,0 +1,422 @@
+// Package harnesstest provides a small MCP server behind an OAuth-like front
+// and a go-sdk client session, for tests of the harness and for trying
+// `mcpvcr record` and `mcpvcr replay` before pointing them at a real server:
+//
+//	srv := harnesstest.NewServer(nil)
+//	defer srv.Close()
+//	err := harnesstest.RunSession(ctx, srv.URL)
+package harnesstest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"strings"
+
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"github.com/mcpvcr/mcpvcr/server"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// Server is a small MCP server behind an OAuth-like front, shaped after
+// go-sdk's internal/oauthtest: metadata, DCR, authorize (auto-approved,
+// PKCE S256), token (code and refresh grants), and go-sdk's Streamable HTTP
+// handler with a tool and a notification, behind auth.RequireBearerToken.
+// Every secret it hands out is random, so two instances share none, and
+// all of them are kept in issued so a test can look for them on disk.
+type Server struct {
+	*httptest.Server
+
+	opts    Options
+	log     *server.Logger
+	mu      sync.Mutex
+	clients map[string]testClient
+	codes   map[string]string // code -> challenge
+	tokens  map[string]bool
+	issued  []string
+}
+
+// Options configures NewServer. Nil means defaults.
+type Options struct {
+	// Greeting prefixes the greet tool's answer ("hello " by default):
+	// change it to make a replay differ.
+	Greeting string
+	// Log receives a marker line (server/logger.go format) for each step
+	// of each /mcp request: connection start, request body, SSE stream
+	// start, each SSE event, session created, stream closing. Nil: none.
+	Log io.Writer
+	// LogFormat is server.LogText (default) or server.LogJSON.
+	LogFormat server.LogFormat
+	// Listener, if set, is used instead of a random loopback port.
+	Listener net.Listener
+	// AuthOff serves /mcp without the bearer check (the OAuth endpoints
+	// stay, unused).
+	AuthOff bool
+	// Streamable are go-sdk's handler options (JSONResponse, Stateless).
+	Streamable *mcp.StreamableHTTPOptions
+}
+
+type testClient struct {
+	secret    string
+	redirects []string
+}
+
+// NewServer starts a fresh instance. The caller should call Close when
+// finished.
+func NewServer(opts *Options) *Server {
+	s := &Server{clients: map[string]testClient{}, codes: map[string]string{}, tokens: map[string]bool{}}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.Greeting == "" {
+		s.opts.Greeting = "hello "
+	}
+	if s.opts.Log != nil {
+		s.log = server.NewLogger(s.opts.Log, s.opts.LogFormat)
+	}
+	s.Server = httptest.NewUnstartedServer(s.handler())
+	if s.opts.Listener != nil {
+		s.Server.Listener.Close()
+		s.Server.Listener = s.opts.Listener
+	}
+	s.Start()
+	return s
+}
+
+// Start starts a fresh instance closed at the end of the test.
+func Start(t testing.TB, opts *Options) *Server {
+	t.Helper()
+	s := NewServer(opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *Server) secret() string {
+	v := rand.Text()
+	s.mu.Lock()
+	s.issued = append(s.issued, v)
+	s.mu.Unlock()
+	return v
+}
+
+// Issued returns every secret the server has handed out.
+func (s *Server) Issued() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.issued...)
+}
+
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	prm := func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, &oauthex.ProtectedResourceMetadata{
+			Resource:             s.URL + "/mcp",
+			AuthorizationServers: []string{s.URL},
+		})
+	}
+	mux.HandleFunc("GET /.well-known/oauth-protected-resource", prm)
+	mux.HandleFunc("GET /.well-known/oauth-protected-resource/mcp", prm)
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, &oauthex.AuthServerMeta{
+			Issuer:                                     s.URL,
+			AuthorizationEndpoint:                      s.URL + "/authorize",
+			TokenEndpoint:                              s.URL + "/token",
+			RegistrationEndpoint:                       s.URL + "/register",
+			ResponseTypesSupported:                     []string{"code"},
+			GrantTypesSupported:                        []string{"authorization_code", "refresh_token"},
+			CodeChallengeMethodsSupported:              []string{"S256"},
+			TokenEndpointAuthMethodsSupported:          []string{"client_secret_post"},
+			AuthorizationResponseIssParameterSupported: true,
+		})
+	})
+	mux.HandleFunc("POST /register", func(w http.ResponseWriter, r *http.Request) {
+		var md oauthex.ClientRegistrationMetadata
+		if err := json.NewDecoder(r.Body).Decode(&md); err != nil {
+			http.Error(w, "bad registration", http.StatusBadRequest)
+			return
+		}
+		id, secret := s.secret(), s.secret()
+		s.mu.Lock()
+		s.clients[id] = testClient{secret: secret, redirects: md.RedirectURIs}
+		s.mu.Unlock()
+		md.TokenEndpointAuthMethod = "client_secret_post"
+		writeJSON(w, http.StatusCreated, &oauthex.ClientRegistrationResponse{ClientID: id, ClientSecret: secret, ClientRegistrationMetadata: md})
+	})
+	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		s.mu.Lock()
+		c, ok := s.clients[q.Get("client_id")]
+		s.mu.Unlock()
+		switch {
+		case !ok:
+			http.Error(w, "unknown client_id", http.StatusBadRequest)
+			return
+		case !slices.Contains(c.redirects, q.Get("redirect_uri")):
+			http.Error(w, "bad redirect_uri", http.StatusBadRequest)
+			return
+		case q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256":
+			http.Error(w, "PKCE S256 required", http.StatusBadRequest)
+			return
+		}
+		code := s.secret()
+		s.mu.Lock()
+		s.codes[code] = q.Get("code_challenge")
+		s.mu.Unlock()
+		http.Redirect(w, r, fmt.Sprintf("%s?code=%s&state=%s&iss=%s", q.Get("redirect_uri"), code, url.QueryEscape(q.Get("state")), url.QueryEscape(s.URL)), http.StatusFound)
+	})
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		id, secret, ok := r.BasicAuth()
+		if !ok {
+			id, secret = r.Form.Get("client_id"), r.Form.Get("client_secret")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if c, ok := s.clients[id]; !ok || c.secret != secret {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+			return
+		}
+		switch r.Form.Get("grant_type") {
+		case "authorization_code":
+			challenge, ok := s.codes[r.Form.Get("code")]
+			delete(s.codes, r.Form.Get("code")) // single use
+			sum := sha256.Sum256([]byte(r.Form.Get("code_verifier")))
+			if !ok || base64.RawURLEncoding.EncodeToString(sum[:]) != challenge {
+				http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+				return
+			}
+		case "refresh_token":
+			if !s.tokens[r.Form.Get("refresh_token")] {
+				http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+				return
+			}
+		default:
+			http.Error(w, `{"error":"unsupported_grant_type"}`, http.StatusBadRequest)
+			return
+		}
+		access, refresh := rand.Text(), rand.Text()
+		s.issued = append(s.issued, access, refresh)
+		s.tokens[access], s.tokens[refresh] = true, true
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": 3600, "refresh_token": refresh})
+	})
+
+	srv := mcp.NewServer(&mcp.Implementation{Name: "harness-test-server", Version: "1.0.0"}, nil)
+	type greetIn struct {
+		Name string `json:"name"`
+	}
+	mcp.AddTool(srv, &mcp.Tool{Name: "greet", Description: "say hello"}, func(ctx context.Context, req *mcp.CallToolRequest, in greetIn) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s.opts.Greeting + in.Name}}}, nil, nil
+	})
+	mcp.AddTool(srv, &mcp.Tool{Name: "add_tool", Description: "adds a tool; every session is told on its listen stream"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		mcp.AddTool(srv, &mcp.Tool{Name: "extra"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+			return &mcp.CallToolResult{}, nil, nil
+		})
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "added"}}}, nil, nil
+	})
+	verify := func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.tokens[token] {
+			return nil, auth.ErrInvalidToken
+		}
+		return &auth.TokenInfo{Expiration: time.Now().Add(time.Hour)}, nil
+	}
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, s.opts.Streamable)
+	mux.Handle("/mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ResourceMetadataURL needs s.URL, known only once started.
+		var protected http.Handler = mcpHandler
+		if !s.opts.AuthOff {
+			protected = auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.URL + "/.well-known/oauth-protected-resource/mcp"})(mcpHandler)
+		}
+		s.markers(protected).ServeHTTP(w, r)
+	}))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// RunSession runs the session the harness tests record: go-sdk's
+// client with its OAuth authorization-code handler (PRM discovery, DCR,
+// PKCE), initialize, the listen stream, tools/list, two tool calls, a
+// tools/list_changed notification on the listen stream, and a clean close.
+func RunSession(ctx context.Context, base string) error {
+	return RunSessionWith(ctx, base, nil)
+}
+
+// SessionOptions configures RunSessionWith. Nil means defaults.
+type SessionOptions struct {
+	// NoNotification skips waiting for tools/list_changed: a stateless
+	// server has no listen stream to send it on.
+	NoNotification bool
+}
+
+// RunSessionWith is RunSession with options.
+func RunSessionWith(ctx context.Context, base string, opts *SessionOptions) error {
+	if opts == nil {
+		opts = &SessionOptions{}
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	fetch := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil {
+			return nil, fmt.Errorf("authorize: %s: %w", resp.Status, err)
+		}
+		q := loc.Query()
+		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+	}
+	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			ClientName: "harness-test", RedirectURIs: []string{"http://127.0.0.1/callback"},
+		}},
+		RedirectURL:              "http://127.0.0.1/callback",
+		AuthorizationCodeFetcher: fetch,
+	})
+	if err != nil {
+		return err
+	}
+	changed := make(chan struct{}, 1)
+	client := mcp.NewClient(&mcp.Implementation{Name: "harness-recorded-client", Version: "0.1.0"}, &mcp.ClientOptions{
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		},
+	})
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth}, nil)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer cs.Close()
+	if _, err := cs.ListTools(ctx, nil); err != nil {
+		return fmt.Errorf("tools/list: %w", err)
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "greet", Arguments: map[string]any{"name": "vcr"}})
+	if err != nil {
+		return fmt.Errorf("greet: %w", err)
+	}
+	if res.IsError {
+		return fmt.Errorf("greet: tool error %+v", res.Content)
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "add_tool"}); err != nil {
+		return fmt.Errorf("add_tool: %w", err)
+	}
+	if !opts.NoNotification {
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("no tools/list_changed notification on the listen stream: %w", ctx.Err())
+		}
+	}
+	if err := cs.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// markers logs the seed's lifecycle markers for each /mcp request, by
+// watching the wire: the server package does the same for `mcpvcr serve`.
+func (s *Server) markers(h http.Handler) http.Handler {
+	if s.log == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var id [6]byte
+		rand.Read(id[:])
+		ctx, sc := server.WithScope(r.Context(), fmt.Sprintf("%x", id))
+		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
+			sc.SetSessionID(server.Short(sid))
+		}
+		s.log.Mark(ctx, server.MCPSSEConnectionStart, "Method: %s, Path: %s", r.Method, r.URL.Path)
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			s.log.Mark(ctx, server.RequestBody, "Received %d bytes", len(body))
+		}
+		mw := &markerWriter{ResponseWriter: w, s: s, ctx: ctx, sc: sc, hadSession: r.Header.Get("Mcp-Session-Id") != ""}
+		h.ServeHTTP(mw, r.WithContext(ctx))
+		if mw.sse {
+			why := "handler returned"
+			if r.Context().Err() != nil {
+				why = "client disconnected"
+			}
+			s.log.Mark(ctx, server.StreamClosing, "%s after %d events", why, mw.events)
+		}
+	})
+}
+
+type markerWriter struct {
+	http.ResponseWriter
+	s          *Server
+	ctx        context.Context
+	sc         *server.Scope
+	hadSession bool
+	wrote      bool
+	sse        bool
+	events     int
+}
+
+func (m *markerWriter) WriteHeader(code int) {
+	if !m.wrote {
+		m.wrote = true
+		if sid := m.Header().Get("Mcp-Session-Id"); sid != "" && !m.hadSession {
+			m.sc.SetSessionID(server.Short(sid))
+			m.s.log.Mark(m.ctx, server.SessionCreated, "New session ID: %s", server.Short(sid))
+		}
+		if strings.HasPrefix(m.Header().Get("Content-Type"), "text/event-stream") {
+			m.sse = true
+			m.s.log.Mark(m.ctx, server.SSEStreamStart, "status %d", code)
+		}
+	}
+	m.ResponseWriter.WriteHeader(code)
+}
+
+func (m *markerWriter) Write(p []byte) (int, error) {
+	if !m.wrote {
+		m.WriteHeader(http.StatusOK)
+	}
+	if m.sse && !bytes.HasPrefix(p, []byte(":")) {
+		// go-sdk writes one event per Write (DESIGN.md); a write starting
+		// with ':' is a comment (the one committing the headers, keepalives).
+		m.s.log.Mark(m.ctx, server.SSEEvent.Nth(fmt.Sprint(m.events)), "%d bytes", len(p))
+		m.events++
+	}
+	return m.ResponseWriter.Write(p)
+}
+
+func (m *markerWriter) Flush() {
+	if f, ok := m.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (m *markerWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }

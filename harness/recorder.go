@@ -1,0 +1,529 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+)
+
+// Recorder is a streaming reverse proxy that records what passes through
+// it as a cassette:
+//
+//	client > recorder > [tunnel] > server
+//
+// Unlike go-vcr's recorder, which reads whole bodies, it forwards every
+// chunk of a response as soon as the upstream delivers it and flushes it to
+// the client, so an SSE stream that never ends reaches the client exactly
+// as it would without the recorder, while each event's arrival time is
+// noted. Requests run concurrently (a GET listen stream stays open while
+// POSTs flow). Absolute URLs naming the upstream in response headers and
+// non-stream bodies are rewritten to the recorder's own address (and back
+// in requests), so the OAuth discovery documents send the client through
+// the recorder too.
+//
+// The caller should call Close when finished, then Cassette or Save.
+type Recorder struct {
+	upstream  *url.URL
+	transport http.RoundTripper
+	opts      RecorderOptions
+
+	// start is when the first request arrived: offsets count from it.
+	start time.Time
+
+	mu           sync.Mutex
+	interactions []*Interaction
+	seq          int
+	origin       string
+	inflight     sync.WaitGroup
+	cancels      map[int]context.CancelFunc
+	closed       bool
+	// idle is closed when no request is in flight; replaced on the next.
+	idle chan struct{}
+}
+
+// RecorderOptions configures NewRecorder. Nil means defaults.
+type RecorderOptions struct {
+	// Transport sends requests upstream; nil means a clone of
+	// http.DefaultTransport (https upstreams work with the system roots; pass
+	// httptest.Server.Client().Transport for a test TLS server).
+	Transport http.RoundTripper
+	// Upstream names the kind of server recorded, for the provenance
+	// ("mcpvcr serve", "go-sdk test server"). Empty: taken from the
+	// initialize result's serverInfo.
+	Upstream string
+	// Tunnel names what sits between the recorder and the server ("none").
+	Tunnel string
+	// Version is the mcpvcr version written into the provenance.
+	Version string
+	// Why is kept in the provenance: why this fixture exists.
+	Why string
+	// MaxBody bounds the request body the recorder reads (default 16 MiB).
+	MaxBody int64
+}
+
+// NewRecorder returns a Recorder forwarding to upstream (an http or https
+// base URL; its path, if any, is prefixed to every request path).
+func NewRecorder(upstream string, opts *RecorderOptions) (*Recorder, error) {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return nil, fmt.Errorf("recorder upstream %q: %w", upstream, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("recorder upstream %q: want http://host:port or https://host", upstream)
+	}
+	r := &Recorder{upstream: u, start: time.Now(), cancels: map[int]context.CancelFunc{}, idle: make(chan struct{})}
+	close(r.idle)
+	if opts != nil {
+		r.opts = *opts
+	}
+	if r.opts.MaxBody == 0 {
+		r.opts.MaxBody = 16 << 20
+	}
+	r.transport = r.opts.Transport
+	if r.transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DisableCompression = true // record what the server sent
+		r.transport = t
+	}
+	return r, nil
+}
+
+// hopHeaders are connection-scoped (RFC 9110 7.6.1) and never forwarded.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// ServeHTTP forwards one request upstream and records it.
+func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	opened := time.Now()
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		http.Error(w, "recorder closed", http.StatusServiceUnavailable)
+		return
+	}
+	id := r.seq
+	r.seq++
+	r.inflight.Add(1)
+	if len(r.cancels) == 0 {
+		r.idle = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	r.cancels[id] = cancel
+	origin := requestOrigin(req)
+	if r.origin == "" {
+		// The session starts with its first request, not when the
+		// recorder started listening.
+		r.origin, r.start = origin, opened
+	}
+	start := r.start
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.cancels, id)
+		if len(r.cancels) == 0 {
+			close(r.idle)
+		}
+		r.mu.Unlock()
+		cancel()
+		r.inflight.Done()
+	}()
+
+	in := &Interaction{}
+	in.Stream.Opened = opened.Sub(start)
+	in.Request = cassette.Request{
+		Proto: req.Proto, ProtoMajor: req.ProtoMajor, ProtoMinor: req.ProtoMinor,
+		Host: req.Host, RequestURI: req.RequestURI, Method: req.Method,
+		URL: origin + req.URL.RequestURI(), Headers: req.Header.Clone(),
+		TransferEncoding: req.TransferEncoding,
+	}
+	since := func() time.Duration { return time.Since(opened) }
+	finish := func(reason EndReason, err error) {
+		in.Stream.Closed = since()
+		in.Stream.Reason = reason
+		if err != nil {
+			in.Stream.Err = err.Error()
+		}
+		in.Response.Duration = in.Stream.Closed
+		r.mu.Lock()
+		in.ID = id
+		r.interactions = append(r.interactions, in)
+		r.mu.Unlock()
+	}
+
+	body, err := io.ReadAll(io.LimitReader(req.Body, r.opts.MaxBody+1))
+	if err == nil && int64(len(body)) > r.opts.MaxBody {
+		err = fmt.Errorf("request body over %d bytes", r.opts.MaxBody)
+	}
+	if err != nil {
+		http.Error(w, "recorder: reading request body: "+err.Error(), http.StatusBadRequest)
+		finish(EndClientCancel, err)
+		return
+	}
+	in.Request.Body = string(body)
+	in.Request.ContentLength = int64(len(body))
+
+	out, err := r.outgoing(ctx, req, body, origin)
+	if err != nil {
+		http.Error(w, "recorder: "+err.Error(), http.StatusBadGateway)
+		finish(EndUpstreamError, err)
+		return
+	}
+	resp, err := r.transport.RoundTrip(out)
+	if err != nil {
+		reason := EndUpstreamError
+		if req.Context().Err() != nil {
+			reason = EndClientCancel
+		} else if ctx.Err() != nil {
+			reason = EndRecorderClosed
+		} else {
+			http.Error(w, "recorder: upstream: "+err.Error(), http.StatusBadGateway)
+		}
+		finish(reason, err)
+		return
+	}
+	defer resp.Body.Close()
+
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = append([]string(nil), vs...)
+	}
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+	for _, k := range []string{"Location", "Content-Location", "Link", "Www-Authenticate"} {
+		for i, v := range h[k] {
+			h[k][i] = r.toClient(v, origin)
+		}
+	}
+	stream := isSSE(resp.Header.Get("Content-Type"))
+	var rewritten []byte
+	if req.Method != http.MethodHead && !stream && (resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type"))) {
+		// A bounded body: read it whole so the upstream's URLs in it
+		// (discovery documents) can be rewritten, then fix its length.
+		rewritten, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody))
+		if err != nil {
+			http.Error(w, "recorder: upstream body: "+err.Error(), http.StatusBadGateway)
+			finish(EndReset, err)
+			return
+		}
+		rewritten = []byte(r.toClient(string(rewritten), origin))
+		h.Set("Content-Length", fmt.Sprint(len(rewritten)))
+	}
+	in.Response = cassette.Response{
+		Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
+		Status: resp.Status, Code: resp.StatusCode, Headers: h.Clone(),
+		ContentLength: resp.ContentLength, TransferEncoding: resp.TransferEncoding,
+	}
+	in.Stream.Status = resp.StatusCode
+	in.Stream.ContentType = resp.Header.Get("Content-Type")
+	w.WriteHeader(resp.StatusCode)
+	rc := http.NewResponseController(w)
+	rc.Flush()
+	in.Stream.Headers = since()
+
+	var captured bytes.Buffer
+	var parser SSEParser
+	write := func(chunk []byte) error {
+		if !in.Stream.SeenFirstByte {
+			in.Stream.FirstByte, in.Stream.SeenFirstByte = since(), true
+		}
+		_, werr := w.Write(chunk)
+		if werr == nil {
+			werr = rc.Flush()
+		}
+		at := since()
+		captured.Write(chunk)
+		in.Stream.Bytes += int64(len(chunk))
+		if stream {
+			for _, e := range parser.Feed(chunk) {
+				in.Stream.Events = append(in.Stream.Events, StreamEvent{At: at, ID: e.ID, Event: e.Event, Comment: e.IsComment})
+			}
+		}
+		return werr
+	}
+	if rewritten != nil {
+		if len(rewritten) > 0 {
+			if err := write(rewritten); err != nil {
+				in.Response.Body = captured.String()
+				finish(EndClientCancel, err)
+				return
+			}
+		}
+		in.Response.Body = captured.String()
+		in.Response.ContentLength = int64(len(rewritten))
+		finish(EndServerEOF, nil)
+		return
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			if werr := write(buf[:n]); werr != nil {
+				in.Response.Body = captured.String()
+				finish(EndClientCancel, werr)
+				return
+			}
+		}
+		if rerr != nil {
+			in.Response.Body = captured.String()
+			switch {
+			case errors.Is(rerr, io.EOF):
+				finish(EndServerEOF, nil)
+			case req.Context().Err() != nil:
+				finish(EndClientCancel, nil)
+			case ctx.Err() != nil:
+				finish(EndRecorderClosed, nil)
+			default:
+				finish(EndReset, rerr)
+			}
+			return
+		}
+	}
+}
+
+// documentMedia reports whether a content type is a whole document (JSON,
+// HTML, text, a form) that may be read completely before forwarding, even
+// when sent chunked: discovery documents must have the upstream's URLs
+// rewritten. Anything else of unknown length may be a stream and is
+// forwarded as it arrives.
+func documentMedia(contentType string) bool {
+	switch mt := mediaType(contentType); {
+	case isJSONMedia(mt), mt == "text/html", mt == "text/plain", mt == "application/x-www-form-urlencoded":
+		return true
+	}
+	return false
+}
+
+// outgoing builds the upstream request: the recorder's origin swapped for
+// the upstream's in the URL, headers and body; RequestURI cleared and
+// ContentLength set to the body actually sent (http.Client rejects a
+// server-side request otherwise).
+func (r *Recorder) outgoing(ctx context.Context, req *http.Request, body []byte, origin string) (*http.Request, error) {
+	u := *r.upstream
+	u.Path = strings.TrimSuffix(r.upstream.Path, "/") + req.URL.Path
+	u.RawPath = ""
+	u.RawQuery = r.toUpstream(req.URL.RawQuery, origin)
+	sent := []byte(r.toUpstream(string(body), origin))
+	out, err := http.NewRequestWithContext(ctx, req.Method, u.String(), bytes.NewReader(sent))
+	if err != nil {
+		return nil, fmt.Errorf("building upstream request: %w", err)
+	}
+	out.Header = req.Header.Clone()
+	for _, k := range hopHeaders {
+		out.Header.Del(k)
+	}
+	for _, k := range []string{"Origin", "Referer"} {
+		if v := out.Header.Get(k); v != "" {
+			out.Header.Set(k, r.toUpstream(v, origin))
+		}
+	}
+	out.ContentLength = int64(len(sent))
+	if len(sent) == 0 {
+		out.Body = http.NoBody
+	}
+	return out, nil
+}
+
+func (r *Recorder) upstreamOrigin() string { return r.upstream.Scheme + "://" + r.upstream.Host }
+
+// toClient replaces the upstream's origin with the client-facing one, in
+// raw and query-escaped spelling.
+func (r *Recorder) toClient(s, origin string) string {
+	return swapOrigin(s, r.upstreamOrigin(), origin)
+}
+
+func (r *Recorder) toUpstream(s, origin string) string {
+	return swapOrigin(s, origin, r.upstreamOrigin())
+}
+
+// swapOrigin replaces origin from with to in s, in every spelling.
+func swapOrigin(s, from, to string) string {
+	if from == to || from == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, from, to)
+	return strings.ReplaceAll(s, url.QueryEscape(from), url.QueryEscape(to))
+}
+
+// requestOrigin is the scheme://host the client addressed.
+func requestOrigin(req *http.Request) string {
+	scheme := "http"
+	if req.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + req.Host
+}
+
+// WaitIdle waits until no request is in flight (every stream the client
+// closed has been recorded), or ctx ends.
+func (r *Recorder) WaitIdle(ctx context.Context) error {
+	r.mu.Lock()
+	idle := r.idle
+	r.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("recorder still has requests in flight: %w", ctx.Err())
+	}
+}
+
+// Close stops accepting requests, ends the streams still open (their end
+// reason is recorder_closed) and waits until each is recorded.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	for _, c := range r.cancels {
+		c()
+	}
+	r.mu.Unlock()
+	r.inflight.Wait()
+	if t, ok := r.transport.(interface{ CloseIdleConnections() }); ok && r.opts.Transport == nil {
+		t.CloseIdleConnections()
+	}
+	return nil
+}
+
+// Cassette returns what was recorded so far, in request order, with every
+// secret replaced by a placeholder and the provenance filled in.
+func (r *Recorder) Cassette() *Cassette {
+	r.mu.Lock()
+	ins := make([]*Interaction, len(r.interactions))
+	for i, in := range r.interactions {
+		ins[i] = cloneInteraction(in)
+	}
+	origin := r.origin
+	r.mu.Unlock()
+	sort.Slice(ins, func(i, j int) bool { return ins[i].ID < ins[j].ID })
+	c := &Cassette{Interactions: ins}
+	c.Provenance = r.provenance(ins, origin)
+	NewRedactor().RedactCassette(c)
+	for i, in := range c.Interactions {
+		in.Stream.Interaction = i
+		in.Stream.Method = in.Request.Method
+	}
+	return c
+}
+
+// Save writes Cassette to path.
+func (r *Recorder) Save(path string) error { return r.Cassette().Save(path) }
+
+func (r *Recorder) provenance(ins []*Interaction, origin string) Provenance {
+	p := Provenance{
+		Recorded:      r.start.UTC().Truncate(time.Second),
+		MCPVCRVersion: r.opts.Version,
+		Upstream:      r.opts.Upstream,
+		Tunnel:        r.opts.Tunnel,
+		Origin:        origin,
+		Why:           r.opts.Why,
+	}
+	if p.MCPVCRVersion == "" {
+		p.MCPVCRVersion = "dev"
+	}
+	if p.Tunnel == "" {
+		p.Tunnel = "none"
+	}
+	for _, in := range ins {
+		if p.UserAgent == "" {
+			p.UserAgent = in.Request.Headers.Get("User-Agent")
+		}
+		var msg struct {
+			Method string `json:"method"`
+			Params struct {
+				ProtocolVersion string `json:"protocolVersion"`
+				ClientInfo      struct{ Name, Version string }
+			} `json:"params"`
+		}
+		if json.Unmarshal([]byte(in.Request.Body), &msg) != nil || msg.Method != "initialize" {
+			continue
+		}
+		p.Client = strings.TrimSuffix(msg.Params.ClientInfo.Name+"/"+msg.Params.ClientInfo.Version, "/")
+		p.ProtocolVersion = msg.Params.ProtocolVersion
+		for _, m := range jsonMessages(in.Response.Headers.Get("Content-Type"), in.Response.Body) {
+			var res struct {
+				Result struct {
+					ProtocolVersion string `json:"protocolVersion"`
+					ServerInfo      struct{ Name, Version string }
+				} `json:"result"`
+			}
+			if json.Unmarshal([]byte(m), &res) == nil && res.Result.ServerInfo.Name != "" {
+				p.Server = res.Result.ServerInfo.Name + "/" + res.Result.ServerInfo.Version
+				if res.Result.ProtocolVersion != "" {
+					p.ProtocolVersion = res.Result.ProtocolVersion
+				}
+			}
+		}
+	}
+	if p.Client == "" {
+		p.Client = p.UserAgent
+	}
+	if p.Upstream == "" {
+		p.Upstream = p.Server
+	}
+	return p
+}
+
+// jsonMessages returns the JSON documents of a body: the body itself, or
+// the data of each SSE event.
+func jsonMessages(contentType, body string) []string {
+	if !isSSE(contentType) {
+		return []string{body}
+	}
+	var out []string
+	for _, e := range ParseSSE(body) {
+		if !e.IsComment && e.Data != "" {
+			out = append(out, e.Data)
+		}
+	}
+	return out
+}
+
+func cloneInteraction(in *Interaction) *Interaction {
+	c := *in
+	c.Request.Headers = in.Request.Headers.Clone()
+	c.Response.Headers = in.Response.Headers.Clone()
+	c.Stream.Events = append([]StreamEvent(nil), in.Stream.Events...)
+	if in.Request.Form != nil {
+		c.Request.Form = url.Values(http.Header(in.Request.Form).Clone())
+	}
+	return &c
+}
+
+// RecordSession records one client session against upstream: it starts a
+// Recorder on a loopback port, runs session with the recorder's base URL
+// (a client pointed there, such as harnesstest.RunSession), waits for every
+// stream to be recorded, and returns the cassette.
+func RecordSession(ctx context.Context, upstream string, opts *RecorderOptions, session func(ctx context.Context, base string) error) (*Cassette, error) {
+	rec, err := NewRecorder(upstream, opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("record session: %w", err)
+	}
+	hs := &http.Server{Handler: rec}
+	go hs.Serve(ln)
+	defer hs.Close()
+	if err := session(ctx, "http://"+ln.Addr().String()); err != nil {
+		rec.Close()
+		return nil, fmt.Errorf("record session: the client failed: %w", err)
+	}
+	if err := rec.WaitIdle(ctx); err != nil {
+		rec.Close()
+		return nil, fmt.Errorf("record session: %w", err)
+	}
+	rec.Close()
+	return rec.Cassette(), nil
+}

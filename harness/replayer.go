@@ -1,0 +1,650 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Tunnel puts something between the replayer and the target, such as a
+// toxiproxy tunnel profile:
+//
+//	replayer > tunnel(toxics) > target
+//
+// It returns the URL the replayer should send to instead of target, and a
+// function that tears the tunnel down. A nil Tunnel means direct.
+type Tunnel func(ctx context.Context, target *url.URL) (through *url.URL, closeTunnel func() error, err error)
+
+// ReplayOptions configures a replay. Nil means defaults.
+type ReplayOptions struct {
+	// TimeScale multiplies every recorded offset: 0.5 replays twice as
+	// fast, 2 half as fast. 0 means 1.
+	TimeScale float64
+	// Tunnel, if set, wraps the target (see Tunnel).
+	Tunnel Tunnel
+	// Transport sends the requests; nil means a clone of
+	// http.DefaultTransport. Redirects are never followed: the recorded
+	// client saw the 302 itself.
+	Transport http.RoundTripper
+	// IgnoreKeys are JSON keys whose values are not compared (their type
+	// is), on top of the defaults (times, issued-at).
+	IgnoreKeys []string
+	// Allow lists Where prefixes ("header Www-Authenticate", "body.result.serverInfo")
+	// whose differences are reported as allowed instead of failing.
+	Allow []string
+	// Grace is how long (real time) the replayer waits past a recorded
+	// offset for a binding, a missing event or the end of a stream before
+	// reporting it. 0 means 5 s.
+	Grace time.Duration
+}
+
+// Replayer replays a cassette against a live server.
+type Replayer struct {
+	c    *Cassette
+	opts ReplayOptions
+}
+
+// NewReplayer returns a Replayer for c.
+func NewReplayer(c *Cassette, opts *ReplayOptions) *Replayer {
+	r := &Replayer{c: c}
+	if opts != nil {
+		r.opts = *opts
+	}
+	if r.opts.TimeScale <= 0 {
+		r.opts.TimeScale = 1
+	}
+	if r.opts.Grace <= 0 {
+		r.opts.Grace = 5 * time.Second
+	}
+	return r
+}
+
+// Replay is NewReplayer(c, opts).Replay(ctx, target).
+func Replay(ctx context.Context, c *Cassette, target string, opts *ReplayOptions) (*Report, error) {
+	return NewReplayer(c, opts).Replay(ctx, target)
+}
+
+// Report is the outcome of one replay.
+type Report struct {
+	Target    string   `json:"target"`
+	Through   string   `json:"through,omitempty"`
+	TimeScale float64  `json:"timescale"`
+	Results   []Result `json:"results"`
+}
+
+// Result is one replayed interaction.
+type Result struct {
+	Interaction int    `json:"interaction"`
+	Request     string `json:"request"`
+	// Scheduled is the recorded start offset times the time scale; Started
+	// is when the request actually went out, both from the replay's start.
+	Scheduled   time.Duration `json:"scheduled_ns"`
+	Started     time.Duration `json:"started_ns"`
+	Timeline    Timeline      `json:"timeline"`
+	Differences []Difference  `json:"differences,omitempty"`
+}
+
+// Differences returns every difference, allowed or not.
+func (r *Report) Differences() []Difference {
+	var out []Difference
+	for _, res := range r.Results {
+		out = append(out, res.Differences...)
+	}
+	return out
+}
+
+// Failures returns the differences that are not allowed.
+func (r *Report) Failures() []Difference {
+	var out []Difference
+	for _, d := range r.Differences() {
+		if !d.Allowed {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// OK reports whether the replay matched the recording.
+func (r *Report) OK() bool { return len(r.Failures()) == 0 }
+
+// Timelines returns the live timeline of every interaction.
+func (r *Report) Timelines() []Timeline {
+	out := make([]Timeline, len(r.Results))
+	for i, res := range r.Results {
+		out[i] = res.Timeline
+	}
+	return out
+}
+
+// WriteText writes one line per interaction and one per difference.
+func (r *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "replay of %d interactions against %s", len(r.Results), r.Target)
+	if r.Through != "" {
+		fmt.Fprintf(w, " through %s", r.Through)
+	}
+	fmt.Fprintf(w, " (timescale %g)\n", r.TimeScale)
+	for _, res := range r.Results {
+		mark := "ok  "
+		for _, d := range res.Differences {
+			if !d.Allowed {
+				mark = "DIFF"
+				break
+			}
+		}
+		fmt.Fprintf(w, "%s #%-3d %-40s %3d %-18s scheduled %8s started %8s lived %8s %s\n", mark, res.Interaction, clip(res.Request),
+			res.Timeline.Status, mediaType(res.Timeline.ContentType), ms(res.Scheduled), ms(res.Started), ms(res.Timeline.Closed), res.Timeline.Reason)
+		for _, d := range res.Differences {
+			fmt.Fprintf(w, "       %s\n", d)
+		}
+	}
+	fmt.Fprintf(w, "%d differences (%d not allowed)\n", len(r.Differences()), len(r.Failures()))
+}
+
+// Replay sends the recorded requests to target (scheme://host[:port]; a
+// path is ignored, the recording's paths are used) with the recorded
+// concurrency and scaled timing, filling placeholders from live responses,
+// and compares every response with the recording. The error is for a
+// replay that could not run at all; differences are in the Report.
+func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
+	tu, err := url.Parse(target)
+	if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
+		return nil, fmt.Errorf("replay target %q: want http://host:port", target)
+	}
+	targetOrigin := tu.Scheme + "://" + tu.Host
+	public := targetOrigin
+	rep := &Report{Target: targetOrigin, TimeScale: r.opts.TimeScale}
+	if r.opts.Tunnel != nil {
+		through, closeTunnel, err := r.opts.Tunnel(ctx, &url.URL{Scheme: tu.Scheme, Host: tu.Host})
+		if err != nil {
+			return nil, fmt.Errorf("opening tunnel: %w", err)
+		}
+		if closeTunnel != nil {
+			defer closeTunnel()
+		}
+		public = through.Scheme + "://" + through.Host
+		rep.Through = public
+	}
+	transport := r.opts.Transport
+	if transport == nil {
+		own := http.DefaultTransport.(*http.Transport).Clone()
+		defer own.CloseIdleConnections()
+		transport = own
+	}
+	run := &replayRun{
+		r: r, c: r.c, b: newBindings(), transport: transport,
+		recOrigin: r.c.Provenance.Origin, public: public, target: targetOrigin,
+		start: time.Now(),
+	}
+	if run.recOrigin == "" && len(r.c.Interactions) > 0 {
+		if u, err := url.Parse(r.c.Interactions[0].Request.URL); err == nil {
+			run.recOrigin = u.Scheme + "://" + u.Host
+		}
+	}
+	run.ignore = map[string]bool{}
+	for _, k := range append(append([]string(nil), defaultIgnoredKeys...), r.opts.IgnoreKeys...) {
+		run.ignore[k] = true
+	}
+	n := len(r.c.Interactions)
+	run.done = make([]chan struct{}, n)
+	run.live = make([]*liveState, n)
+	for i := range run.done {
+		run.done[i] = make(chan struct{})
+		run.live[i] = &liveState{changed: make(chan struct{})}
+	}
+	rep.Results = make([]Result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(run.done[i])
+			rep.Results[i] = run.one(ctx, i)
+			l := run.live[i]
+			l.mu.Lock()
+			l.ended = time.Now()
+			l.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return rep, ctx.Err()
+}
+
+type replayRun struct {
+	r         *Replayer
+	c         *Cassette
+	b         *bindings
+	transport http.RoundTripper
+	ignore    map[string]bool
+	recOrigin string
+	public    string
+	target    string
+	start     time.Time
+	done      []chan struct{}
+	live      []*liveState
+}
+
+// liveState is what later interactions may wait on: when this one ended
+// and when each of its SSE data events arrived.
+type liveState struct {
+	mu      sync.Mutex
+	events  []time.Time
+	ended   time.Time
+	changed chan struct{}
+}
+
+func (l *liveState) event(at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, at)
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// waitTurn holds interaction i until what came before it in the recording
+// has come before it in the replay, then until the recorded gap after that
+// (scaled) has passed. "Before" is the recorded happens-before:
+//   - an interaction that ended before i started must end first (the
+//     client read the response, then sent i);
+//   - on a stream still open when i started, the events that had arrived
+//     must have arrived (the client may have acted on them: the recorded
+//     DELETE came after the tools/list_changed notification).
+//
+// i starts at the latest of: the replay start plus i's scaled recorded
+// offset, and each such predecessor's live time plus the scaled recorded
+// gap between it and i. So recorded gaps are kept when the live server is
+// slower than the recorded one, instead of being eaten.
+func (run *replayRun) waitTurn(ctx context.Context, i int) error {
+	rec := run.c.Interactions[i].Stream
+	earliest := run.start.Add(run.scaled(rec.Opened))
+	later := func(t time.Time, recordedAt time.Duration) {
+		if at := t.Add(run.scaled(rec.Opened - recordedAt)); at.After(earliest) {
+			earliest = at
+		}
+	}
+	for j, other := range run.c.Interactions {
+		o := other.Stream
+		switch {
+		case j == i || o.Opened > rec.Opened || (o.Opened == rec.Opened && j > i):
+			continue
+		case o.Opened+o.Closed <= rec.Opened:
+			select {
+			case <-run.done[j]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			run.live[j].mu.Lock()
+			later(run.live[j].ended, o.Opened+o.Closed)
+			run.live[j].mu.Unlock()
+		default:
+			var seen []time.Duration
+			for _, e := range o.Events {
+				if !e.Comment && o.Opened+e.At <= rec.Opened {
+					seen = append(seen, o.Opened+e.At)
+				}
+			}
+			if len(seen) == 0 {
+				continue
+			}
+			grace := time.NewTimer(run.r.opts.Grace)
+			for waiting := true; waiting; {
+				l := run.live[j]
+				l.mu.Lock()
+				n, changed := len(l.events), l.changed
+				if n >= len(seen) {
+					later(l.events[len(seen)-1], seen[len(seen)-1])
+				}
+				l.mu.Unlock()
+				if n >= len(seen) {
+					break
+				}
+				select {
+				case <-changed:
+				case <-run.done[j]:
+					waiting = false
+				case <-grace.C:
+					waiting = false
+				case <-ctx.Done():
+					grace.Stop()
+					return ctx.Err()
+				}
+			}
+			grace.Stop()
+		}
+	}
+	if wait := time.Until(earliest); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (run *replayRun) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * run.r.opts.TimeScale)
+}
+
+// normalize turns live origins back into the recorded one before comparing.
+func (run *replayRun) normalize(s string) string {
+	s = swapOrigin(s, run.public, run.recOrigin)
+	return swapOrigin(s, run.target, run.recOrigin)
+}
+
+// clientCancelled reports whether the recorded client (or the recorder)
+// ended the stream, so its length is the client's choice, not the server's.
+func clientCancelled(r EndReason) bool {
+	return r == EndClientCancel || r == EndRecorderClosed || r == EndTimeout
+}
+
+func (run *replayRun) one(ctx context.Context, i int) Result {
+	rec := run.c.Interactions[i]
+	u, _ := url.Parse(rec.Request.URL)
+	path := "?"
+	if u != nil {
+		path = u.EscapedPath()
+	}
+	res := Result{Interaction: i, Request: rec.Request.Method + " " + path, Scheduled: run.scaled(rec.Stream.Opened)}
+	var diffs []Difference
+	add := func(where, format string, args ...any) {
+		diffs = append(diffs, Difference{Where: where, Detail: fmt.Sprintf(format, args...)})
+	}
+	finish := func() Result {
+		for k := range diffs {
+			diffs[k].Interaction, diffs[k].Request = i, res.Request
+			for _, a := range run.r.opts.Allow {
+				if strings.HasPrefix(diffs[k].Where, a) {
+					diffs[k].Allowed = true
+				}
+			}
+		}
+		res.Differences = diffs
+		res.Timeline.Interaction, res.Timeline.Method, res.Timeline.URL = i, rec.Request.Method, run.b.show(res.Timeline.URL)
+		return res
+	}
+
+	if err := run.waitTurn(ctx, i); err != nil {
+		add("transport", "cancelled: %v", err)
+		return finish()
+	}
+	giveUp := time.NewTimer(run.r.opts.Grace)
+	defer giveUp.Stop()
+	needs := placeholdersIn(rec.Request.URL, rec.Request.Body, headerText(rec.Request.Headers))
+	if missing := run.b.await(ctx, needs, giveUp.C); len(missing) > 0 {
+		add("request", "no live value for %s (never seen in a live response)", strings.Join(missing, ", "))
+	}
+
+	req, err := run.request(ctx, rec)
+	if err != nil {
+		add("request", "%v", err)
+		return finish()
+	}
+	reqCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	req = req.WithContext(reqCtx)
+	opened := time.Now()
+	res.Started = opened.Sub(run.start)
+	tl := &res.Timeline
+	tl.Opened, tl.URL = res.Started, req.URL.String()
+	since := func() time.Duration { return time.Since(opened) }
+	closeAt := opened.Add(run.scaled(rec.Stream.Closed))
+
+	// A whole-exchange deadline for responses the server must finish.
+	hardDeadline := time.AfterFunc(time.Until(closeAt)+run.r.opts.Grace, cancel)
+	defer hardDeadline.Stop()
+	resp, err := run.transport.RoundTrip(req)
+	if err != nil {
+		tl.Closed, tl.Reason, tl.Err = since(), EndUpstreamError, err.Error()
+		if reqCtx.Err() != nil && ctx.Err() == nil {
+			tl.Reason = EndTimeout
+		}
+		add("transport", "%v", err)
+		return finish()
+	}
+	defer resp.Body.Close()
+	tl.Headers, tl.Status, tl.ContentType = since(), resp.StatusCode, resp.Header.Get("Content-Type")
+	cmp := &comparer{b: run.b, ignore: run.ignore, normalize: run.normalize}
+	cmp.status(rec.Response.Code, resp.StatusCode)
+	cmp.headers(rec.Response.Headers, resp.Header)
+
+	body := &firstByteReader{r: resp.Body, onFirst: func() { tl.FirstByte, tl.SeenFirstByte = since(), true }, count: &tl.Bytes}
+	if isSSE(resp.Header.Get("Content-Type")) && isSSE(rec.Response.Headers.Get("Content-Type")) {
+		run.stream(reqCtx, cancel, hardDeadline, rec, body, closeAt, since, tl, cmp, add, run.live[i])
+	} else {
+		live, err := io.ReadAll(body)
+		tl.Closed = since()
+		switch {
+		case err == nil:
+			tl.Reason = EndServerEOF
+		case reqCtx.Err() != nil && ctx.Err() == nil:
+			tl.Reason, tl.Err = EndTimeout, err.Error()
+		default:
+			tl.Reason, tl.Err = EndReset, err.Error()
+		}
+		if err != nil && !clientCancelled(rec.Stream.Reason) {
+			add("stream", "recorded %s, live %s: %v", rec.Stream.Reason, tl.Reason, err)
+		}
+		if !isSSE(rec.Response.Headers.Get("Content-Type")) {
+			cmp.body(rec.Response.Headers.Get("Content-Type"), rec.Response.Body, string(live))
+		}
+	}
+	for k, m := range cmp.out {
+		add(cmp.where[k], "%s", m)
+	}
+	return finish()
+}
+
+// stream reads a live SSE response event by event, comparing each with the
+// recording as it arrives (so an SSE id is bound before a later request
+// needs it as Last-Event-ID). A stream the recorded server ended must end
+// the same way; one the recorded client ended is cancelled at the scaled
+// recorded time, once the recorded number of events has arrived (or Grace
+// has passed).
+func (run *replayRun) stream(ctx context.Context, cancel context.CancelFunc, hard *time.Timer, rec *Interaction, body io.Reader, closeAt time.Time,
+	since func() time.Duration, tl *Timeline, cmp *comparer, add func(string, string, ...any), ls *liveState) {
+	var recorded []SSEEvent
+	for _, e := range ParseSSE(rec.Response.Body) {
+		if !e.IsComment {
+			recorded = append(recorded, e)
+		}
+	}
+	byClient := clientCancelled(rec.Stream.Reason)
+	if byClient {
+		hard.Stop() // we decide when it ends
+	}
+	type next struct {
+		e   SSEEvent
+		err error
+	}
+	events := make(chan next)
+	go func() {
+		sr := NewSSEReader(body)
+		// The loop below receives until it gets the error that ends the
+		// stream (cancelling the request makes the read fail), so every
+		// send is received and this goroutine always ends.
+		for {
+			e, err := sr.Next()
+			events <- next{e, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var endTimer <-chan time.Time
+	if byClient {
+		t := time.NewTimer(time.Until(closeAt))
+		defer t.Stop()
+		endTimer = t.C
+	}
+	var graceTimer <-chan time.Time
+	live := 0
+	for {
+		select {
+		case n := <-events:
+			if n.err != nil {
+				tl.Closed = since()
+				switch {
+				case errors.Is(n.err, io.EOF):
+					tl.Reason = EndServerEOF
+				case ctx.Err() != nil && byClient:
+					tl.Reason = EndClientCancel
+				case ctx.Err() != nil:
+					tl.Reason, tl.Err = EndTimeout, n.err.Error()
+				default:
+					tl.Reason, tl.Err = EndReset, n.err.Error()
+				}
+				if !byClient && tl.Reason != rec.Stream.Reason {
+					add("stream", "recorded end %s after %d events, live %s after %d (%s)", rec.Stream.Reason, len(recorded), tl.Reason, live, tl.Err)
+				}
+				if live < len(recorded) {
+					add("stream", "recorded %d events, live %d before the stream ended", len(recorded), live)
+				}
+				return
+			}
+			tl.Events = append(tl.Events, StreamEvent{At: since(), ID: n.e.ID, Event: n.e.Event, Comment: n.e.IsComment})
+			if n.e.IsComment {
+				continue
+			}
+			ls.event(time.Now())
+			switch {
+			case live < len(recorded):
+				cmp.event(live, recorded[live], n.e)
+			case !byClient:
+				add("stream", "event[%d] not recorded: %q", live, clip(cmp.b.show(n.e.Data)))
+			}
+			live++
+			if graceTimer != nil && live >= len(recorded) {
+				cancel()
+			}
+		case <-endTimer:
+			endTimer = nil
+			if live >= len(recorded) {
+				cancel()
+				continue
+			}
+			t := time.NewTimer(run.r.opts.Grace)
+			defer t.Stop()
+			graceTimer = t.C
+		case <-graceTimer:
+			graceTimer = nil
+			cancel()
+		}
+	}
+}
+
+// request builds the live request: the recorded one with the recorded
+// origin replaced by the one the replayer talks to and every placeholder
+// filled, escaped for where it sits. RequestURI stays empty and
+// ContentLength is the filled body's (both matter to http.Transport).
+func (run *replayRun) request(ctx context.Context, rec *Interaction) (*http.Request, error) {
+	u, err := url.Parse(rec.Request.URL)
+	if err != nil {
+		return nil, fmt.Errorf("recorded URL %q: %w", rec.Request.URL, err)
+	}
+	// Inside the request (resource=, redirect URIs, Origin) the recorded
+	// origin becomes the target's: that is the address the server knows
+	// itself by. Through a tunnel only the connection goes elsewhere.
+	fillParam := func(_, v string) string { return run.b.fill(swapOrigin(v, run.recOrigin, run.target), identity) }
+	target := run.public + run.b.fill(u.EscapedPath(), url.PathEscape)
+	if u.RawQuery != "" {
+		target += "?" + rewriteParams(u.RawQuery, fillParam)
+	}
+	ct := rec.Request.Headers.Get("Content-Type")
+	body := swapOrigin(rec.Request.Body, run.recOrigin, run.target)
+	switch mt := mediaType(ct); {
+	case mt == "application/x-www-form-urlencoded":
+		body = rewriteParams(rec.Request.Body, fillParam)
+	case isJSONMedia(mt) || looksJSON(body):
+		body = run.b.fill(body, jsonEscape)
+	default:
+		body = run.b.fill(body, identity)
+	}
+	var rd io.Reader = http.NoBody
+	if body != "" {
+		rd = bytes.NewReader([]byte(body))
+	}
+	req, err := http.NewRequestWithContext(ctx, rec.Request.Method, target, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	for k, vs := range rec.Request.Headers {
+		switch http.CanonicalHeaderKey(k) {
+		case "Host", "Content-Length", "Accept-Encoding":
+			continue // set by the transport for this connection
+		}
+		for _, v := range vs {
+			if strings.EqualFold(k, "Authorization") && strings.HasPrefix(strings.ToLower(v), "basic ") {
+				if id, secret, ok := decodeBasic(v[len("basic "):]); ok {
+					v = v[:len("basic ")] + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(run.b.fill(id, identity))+":"+url.QueryEscape(run.b.fill(secret, identity))))
+				}
+			} else {
+				v = run.b.fill(swapOrigin(v, run.recOrigin, run.target), identity)
+			}
+			req.Header.Add(k, v)
+		}
+	}
+	for _, k := range hopHeaders {
+		req.Header.Del(k)
+	}
+	return req, nil
+}
+
+func identity(s string) string { return s }
+
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// headerText joins header values so placeholders in them can be found.
+func headerText(h http.Header) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range h[k] {
+			if strings.EqualFold(k, "Authorization") && strings.HasPrefix(strings.ToLower(v), "basic ") {
+				if id, secret, ok := decodeBasic(v[len("basic "):]); ok {
+					v = id + ":" + secret
+				}
+			}
+			b.WriteString(v)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// firstByteReader notes when the first byte arrives and counts bytes.
+type firstByteReader struct {
+	r       io.Reader
+	onFirst func()
+	count   *int64
+}
+
+func (f *firstByteReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if n > 0 {
+		if f.onFirst != nil {
+			f.onFirst()
+			f.onFirst = nil
+		}
+		*f.count += int64(n)
+	}
+	return n, err
+}
