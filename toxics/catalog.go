@@ -53,6 +53,16 @@ func (t ToxicType) needsRequests() bool {
 	return false
 }
 
+// DefaultStream is the direction a toxic works in unless told otherwise:
+// the request toxics go upstream, everything else downstream (toxiproxy's
+// own default).
+func (t ToxicType) DefaultStream() Direction {
+	if t == BodyDropType || t == RequestLogType {
+		return Upstream
+	}
+	return Downstream
+}
+
 // builtinAttributes documents toxiproxy's own toxics for `tunnel --list`
 // (their structs carry no help).
 var builtinAttributes = map[ToxicType][][2]string{

@@ -167,19 +167,30 @@ func (t *Tunnel) Close() error {
 }
 
 // ParseSpec reads a `--toxic` value: TYPE[:key=value,...]. The keys name,
-// stream (upstream|downstream, default downstream) and toxicity set the
+// stream (upstream|downstream; default: the toxic's DefaultStream) and toxicity set the
 // toxic itself; the rest are attributes. A value with a unit ("100s",
 // "250ms") is a duration and is scaled; an integer is sent as it is.
 func ParseSpec(v string) (Spec, error) {
 	typ, rest, _ := strings.Cut(v, ":")
-	s := Spec{Type: ToxicType(strings.TrimSpace(typ)), Stream: Downstream, Attrs: Attrs{}}
+	s := Spec{Type: ToxicType(strings.TrimSpace(typ)), Attrs: Attrs{}}
+	s.Stream = s.Type.DefaultStream()
 	if s.Type == "" {
 		return Spec{}, fmt.Errorf("toxic %q: want TYPE[:key=value,...]", v)
 	}
 	if rest == "" {
 		return s, nil
 	}
-	for _, kv := range strings.Split(rest, ",") {
+	// A segment without "=" continues the previous value, so lists work:
+	// sse_buffer:methods=GET,POST,bytes=8192.
+	var parts []string
+	for _, seg := range strings.Split(rest, ",") {
+		if !strings.Contains(seg, "=") && len(parts) > 0 {
+			parts[len(parts)-1] += "," + seg
+			continue
+		}
+		parts = append(parts, seg)
+	}
+	for _, kv := range parts {
 		k, val, ok := strings.Cut(kv, "=")
 		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
 		if !ok || k == "" {

@@ -270,6 +270,10 @@ func (p *wireParser) feedHead(b []byte, emit func(piece)) []byte {
 	}
 	p.head = nil
 	p.msg = msg
+	if !msg.request && msg.status >= 200 && p.nextRequest != nil {
+		// Before the head is emitted: toxics decide on the head.
+		msg.requestMethod, msg.requestTarget = p.nextRequest()
+	}
 	emit(piece{kind: pieceHead, raw: raw, msg: msg})
 	p.frame(emit)
 	return rest
@@ -346,9 +350,6 @@ func (p *wireParser) frame(emit func(piece)) {
 		case m.status < 200:
 			m.interim, m.bodiless = true, true
 		default:
-			if p.nextRequest != nil {
-				m.requestMethod, m.requestTarget = p.nextRequest()
-			}
 			switch {
 			case m.requestMethod == "HEAD", m.status == 204, m.status == 304:
 				m.bodiless = true
