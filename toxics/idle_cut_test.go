@@ -16,7 +16,7 @@ func TestIdleCutAnswers524BeforeTheResponse(t *testing.T) {
 	gone := newStamp()
 	up := startUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.ReadAll(r.Body) // net/http notices a closed connection only after the body
-		select {          // a tool call that never answers
+		select {           // a tool call that never answers
 		case <-r.Context().Done():
 			gone.mark()
 		case <-time.After(deadline):
