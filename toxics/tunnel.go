@@ -124,8 +124,12 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 
 	// The response toxics learn each response's request from request_log,
 	// which must be in the upstream chain before the first connection.
+	hasLog := false
 	for _, s := range specs {
-		if s.Type.needsRequests() {
+		hasLog = hasLog || s.Type == RequestLogType
+	}
+	for _, s := range specs {
+		if s.Type.needsRequests() && !hasLog {
 			specs = append([]Spec{{Type: RequestLogType, Stream: Upstream,
 				Why: "pairs each response with its request for the HTTP-aware toxics"}}, specs...)
 			break
