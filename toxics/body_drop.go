@@ -71,8 +71,8 @@ func (t *BodyDrop) Pipe(stub *tptoxics.ToxicStub) {
 				stub.Close()
 				return
 			}
-			var out []byte
-			touched, cutNow := st.mode != bodyPass, false
+			o := chunkOut{in: c.Data}
+			cutNow := false
 			st.parser.feed(c.Data, func(p piece) {
 				if cutNow {
 					return
@@ -80,16 +80,9 @@ func (t *BodyDrop) Pipe(stub *tptoxics.ToxicStub) {
 				if p.kind == pieceHead {
 					st.mode, st.kept = t.modeFor(p.msg), 0
 				}
-				if st.mode != bodyPass {
-					touched = true
-				}
-				out, cutNow = st.piece(t, p, out)
+				cutNow = st.piece(t, p, &o)
 			})
-			if !touched {
-				stub.Output <- c
-				continue
-			}
-			send(stub, out)
+			o.flush(stub, c)
 			if cutNow {
 				cut(stub)
 				return
@@ -121,52 +114,49 @@ func (t *BodyDrop) modeFor(m *message) bodyDropMode {
 }
 
 // piece handles one piece in the current mode; it reports whether to cut.
-func (st *bodyDropState) piece(t *BodyDrop, p piece, out []byte) ([]byte, bool) {
+func (st *bodyDropState) piece(t *BodyDrop, p piece, o *chunkOut) bool {
 	switch st.mode {
 	case bodyRechunk:
 		switch p.kind {
 		case pieceHead:
-			return append(out, rewriteHead(p.raw, []string{"Content-Length"}, "Transfer-Encoding: chunked")...), false
+			o.write(rewriteHead(p.raw, []string{"Content-Length"}, "Transfer-Encoding: chunked"))
+			return false
 		case pieceData:
-			if len(p.raw) == 0 {
-				return out, false
+			if len(p.raw) > 0 {
+				o.write([]byte(strconv.FormatInt(int64(len(p.raw)), 16) + "\r\n"))
+				o.write(p.raw)
+				o.write([]byte("\r\n"))
 			}
-			out = append(out, strconv.FormatInt(int64(len(p.raw)), 16)...)
-			out = append(out, "\r\n"...)
-			out = append(out, p.raw...)
-			return append(out, "\r\n"...), false
+			return false
 		case pieceEnd:
 			st.mode = bodyPass
-			return append(out, "0\r\n\r\n"...), false
+			o.write([]byte("0\r\n\r\n"))
+			return false
 		}
 	case bodyDrop:
 		switch p.kind {
 		case pieceHead:
-			return append(out, rewriteHead(p.raw, []string{"Content-Length", "Transfer-Encoding"}, "Content-Length: 0")...), false
+			o.write(rewriteHead(p.raw, []string{"Content-Length", "Transfer-Encoding"}, "Content-Length: 0"))
+			return false
 		case pieceData, pieceFraming:
-			return out, false
+			return false
 		case pieceEnd:
 			st.mode = bodyPass
-			return out, false
+			return false
 		}
 	case bodyCut:
 		if p.kind == pieceData {
-			n := t.Keep - st.kept
-			if n > int64(len(p.raw)) {
-				n = int64(len(p.raw))
-			}
-			if n < 0 {
-				n = 0
-			}
+			n := min(max(t.Keep-st.kept, 0), int64(len(p.raw)))
 			st.kept += n
-			out = append(out, p.raw[:n]...)
-			return out, st.kept >= t.Keep
+			o.pass(p.raw[:n])
+			return st.kept >= t.Keep
 		}
 		if p.kind == pieceEnd {
 			st.mode = bodyPass
 		}
 	}
-	return append(out, p.raw...), false
+	o.pass(p.raw)
+	return false
 }
 
 func init() { register(BodyDropType, new(BodyDrop)) }

@@ -43,8 +43,8 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 				stub.Close()
 				return
 			}
-			var out []byte
-			touched, cutNow := false, false
+			o := chunkOut{in: c.Data}
+			cutNow := false
 			st.resp.parser.feed(c.Data, func(p piece) {
 				if cutNow {
 					return
@@ -55,7 +55,6 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 						methodSet(t.Methods).match(p.msg.requestMethod)
 					st.scanner, st.seen = sseScanner{}, 0
 				case p.kind == pieceData && st.targeted:
-					touched = true
 					end := -1
 					st.scanner.feed(p.raw, func(at int) {
 						st.seen++
@@ -64,18 +63,14 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 						}
 					})
 					if end >= 0 {
-						out = append(out, p.raw[:end]...)
+						o.pass(p.raw[:end])
 						cutNow = true
 						return
 					}
 				}
-				out = append(out, p.raw...)
+				o.pass(p.raw)
 			})
-			if !touched {
-				stub.Output <- c
-				continue
-			}
-			send(stub, out)
+			o.flush(stub, c)
 			if cutNow {
 				cut(stub)
 				return

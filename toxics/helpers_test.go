@@ -18,7 +18,7 @@ const deadline = 10 * time.Second
 
 // startUpstream starts a real net/http server on loopback and returns its
 // HOST:PORT.
-func startUpstream(t *testing.T, h http.Handler) string {
+func startUpstream(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -65,29 +65,17 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 			rearm()
 		case c := <-stub.Input:
 			if c == nil {
-				var out []byte
-				st.resp.parser.eof(func(p piece) { out = st.piece(p, pol, out, time.Now()) })
-				send(stub, st.take(out))
+				o := chunkOut{}
+				st.resp.parser.eof(func(p piece) { st.piece(p, pol, &o, time.Now()) })
+				o.write(st.take(nil))
+				send(stub, o.out)
 				stub.Close()
 				return
 			}
 			heldBefore, sinceBefore := len(st.held), st.since
-			touched := st.holding
-			var out []byte
-			st.resp.parser.feed(c.Data, func(p piece) {
-				if st.holding {
-					touched = true
-				}
-				out = st.piece(p, pol, out, c.Timestamp)
-				if st.holding {
-					touched = true
-				}
-			})
-			if !touched {
-				stub.Output <- c // nothing held: forward the chunk as it came
-				continue
-			}
-			send(stub, out)
+			o := chunkOut{in: c.Data}
+			st.resp.parser.feed(c.Data, func(p piece) { st.piece(p, pol, &o, c.Timestamp) })
+			o.flush(stub, c)
 			if heldBefore == 0 || len(st.held) == 0 || !st.since.Equal(sinceBefore) {
 				rearm()
 			}
@@ -95,26 +83,26 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 	}
 }
 
-// piece routes one piece to out or to the held bytes.
-func (st *holdState) piece(p piece, pol holdPolicy, out []byte, now time.Time) []byte {
+// piece routes one piece to the output or to the held bytes.
+func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) {
 	if p.kind == pieceHead && !p.msg.interim && !st.holding && pol.start(p.msg) {
 		st.holding = true
 	}
 	if !st.holding {
-		return append(out, p.raw...)
+		o.pass(p.raw)
+		return
 	}
 	if len(st.held) == 0 {
 		st.since = now
 	}
 	st.held = append(st.held, p.raw...)
 	if pol.releaseAfter(p, len(st.held)) {
-		out = st.take(out)
+		o.write(st.take(nil))
 	}
 	if p.kind == pieceEnd || pol.stopAfter(p) {
-		out = st.take(out)
+		o.write(st.take(nil))
 		st.holding = false
 	}
-	return out
 }
 
 // take appends the held bytes to out and empties the hold.

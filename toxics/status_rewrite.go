@@ -59,21 +59,15 @@ func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
 				stub.Close()
 				return
 			}
-			var out []byte
-			touched := false
+			o := chunkOut{in: c.Data}
 			resp.parser.feed(c.Data, func(p piece) {
 				if p.kind == pieceHead && t.targets(p.msg) {
-					touched = true
-					out = append(out, replaceStatus(p.raw, p.msg.proto, to, http.StatusText(to))...)
+					o.write(replaceStatus(p.raw, p.msg.proto, to, http.StatusText(to)))
 					return
 				}
-				out = append(out, p.raw...)
+				o.pass(p.raw)
 			})
-			if !touched {
-				stub.Output <- c
-				continue
-			}
-			send(stub, out)
+			o.flush(stub, c)
 		}
 	}
 }

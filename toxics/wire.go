@@ -249,23 +249,41 @@ func (p *wireParser) feedHead(b []byte, emit func(piece)) []byte {
 			}
 		}
 	}
-	start := len(p.head) - 3
-	if start < 0 {
-		start = 0
-	}
-	p.head = append(p.head, b...)
-	end := headEnd(p.head, start)
-	if end < 0 {
-		if len(p.head) > maxHeadBytes {
-			p.fail(nil, emit)
+	var raw, rest []byte
+	if len(p.head) == 0 {
+		// The common case: the whole head is in this chunk; no copy.
+		end := headEnd(b, 0)
+		if end < 0 {
+			p.head = append(p.head, b...)
+			p.checkHeadSize(emit)
+			return nil
 		}
-		return nil
+		raw, rest = b[:end:end], b[end:]
+	} else {
+		// The head started in an earlier chunk: append only up to its end.
+		start := len(p.head) - 3
+		if start < 0 {
+			start = 0
+		}
+		n := len(p.head)
+		look := b
+		if len(look) > maxHeadBytes {
+			look = look[:maxHeadBytes]
+		}
+		p.head = append(p.head, look...)
+		end := headEnd(p.head, start)
+		if end < 0 {
+			p.head = append(p.head, b[len(look):]...)
+			p.checkHeadSize(emit)
+			return nil
+		}
+		raw, rest = p.head[:end:end], b[end-n:]
 	}
-	rest := b[len(b)-(len(p.head)-end):]
-	raw := p.head[:end:end]
 	msg, ok := p.parseHead(raw)
 	if !ok {
-		p.fail(nil, emit) // p.head holds all of b already
+		p.head = nil
+		emit(piece{kind: pieceOpaque, raw: raw})
+		p.fail(rest, emit)
 		return nil
 	}
 	p.head = nil
@@ -278,6 +296,16 @@ func (p *wireParser) feedHead(b []byte, emit func(piece)) []byte {
 	p.frame(emit)
 	return rest
 }
+
+// checkHeadSize gives up on a head that keeps growing without an end.
+func (p *wireParser) checkHeadSize(emit func(piece)) {
+	if len(p.head) > maxHeadBytes {
+		p.fail(nil, emit)
+	}
+}
+
+// pending reports how many bytes the parser holds in an incomplete head.
+func (p *wireParser) pending() int { return len(p.head) }
 
 // headEnd returns the index just past the blank line ending a head, or -1.
 func headEnd(b []byte, from int) int {
