@@ -165,14 +165,17 @@ const (
 var profiles = map[Profile]profileInfo{
 	Clean: {summary: "a plain TCP relay, no toxics: the baseline"},
 	CloudflareQuickTunnel: {
-		summary: "trycloudflare.com: GET SSE streams held until they end, 100 s idle cut (524)",
+		summary: "trycloudflare.com: GET SSE streams held until they end, headers held to the first body byte, 100 s idle cut (524)",
+		// Chain order is the path: the edge holds headers, times out what
+		// it has not passed on, and the Quick Tunnel buffer sits behind it,
+		// so keepalive comments keep the stream alive yet never show.
 		toxics: []Spec{
-			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"methods": "GET", "content_type": "text/event-stream"},
-				Why: "FIELD_NOTES 2: Quick Tunnels buffer the GET SSE stream until it closes; POST streams flow"},
 			{Type: HeaderHoldType, Stream: Downstream,
 				Why: "FIELD_NOTES 5: Cloudflare's HTTP/2 edge holds headers until the first body byte"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
 				Why: "FIELD_NOTES 11: Cloudflare cuts a quiet connection after 100 s with 524"},
+			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"methods": "GET", "content_type": "text/event-stream"},
+				Why: "FIELD_NOTES 2: Quick Tunnels buffer the GET SSE stream until it closes; POST streams flow"},
 		},
 	},
 	CloudflareNamedTunnel: {
@@ -197,11 +200,13 @@ var profiles = map[Profile]profileInfo{
 	},
 	NginxDefault: {
 		summary: "nginx with default proxy_buffering: responses held 8 KiB at a time unless X-Accel-Buffering: no; 60 s read timeout (504)",
+		// proxy_read_timeout counts reads from the origin: the cut comes
+		// before the buffer in the chain.
 		toxics: []Spec{
-			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"bytes": 8192, "unless_header": "X-Accel-Buffering: no"},
-				Why: "FIELD_NOTES 4: nginx buffers by default; X-Accel-Buffering: no turns it off"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": nginxRead, "status": 504},
 				Why: "FIELD_NOTES 12: nginx ingress 60 s gives 504 on long tool calls"},
+			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"bytes": 8192, "unless_header": "X-Accel-Buffering: no"},
+				Why: "FIELD_NOTES 4: nginx buffers by default; X-Accel-Buffering: no turns it off"},
 		},
 	},
 	AWSALB: {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -45,6 +46,20 @@ func startOrigin(t *testing.T) *origin {
 		writeEvent(w, "1")
 		time.Sleep(20 * time.Millisecond) // pacing, not an assertion
 		writeEvent(w, "2")
+		o.ended.mark()
+	})
+	mux.HandleFunc("/pinged", func(w http.ResponseWriter, r *http.Request) {
+		// A quiet listen stream kept alive by the server's keepalive (15 s,
+		// scaled like the tunnel) for 180 s, then one event.
+		var scale TimeScale
+		fmt.Sscan(r.URL.Query().Get("scale"), &scale)
+		sseHeaders(w)
+		for i := 0; i < 12; i++ {
+			time.Sleep(scale.Scale(15 * time.Second)) // the server's keepalive pace
+			io.WriteString(w, ": keepalive\n\n")
+			w.(http.Flusher).Flush()
+		}
+		writeEvent(w, "done")
 		o.ended.mark()
 	})
 	mux.HandleFunc("/late-body", func(w http.ResponseWriter, r *http.Request) {
@@ -181,6 +196,21 @@ func TestProfiles(t *testing.T) {
 			o.flows(t, c, base+"/flow") // POST streams flow
 			o.held(t, c, base+"/held")  // the GET stream is held to its end
 			answers(t, c, base+"/quiet", 524, 100*time.Millisecond)
+			// Keepalive spares a quiet GET stream from the cut, yet the
+			// client sees nothing of it until it ends (FIELD_NOTES 2 + 11).
+			resp, err := c.Get(base + "/pinged?scale=0.001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			at, end := time.Now(), o.ended.wait(t, "pinged stream end")
+			if resp.StatusCode != 200 || strings.Count(string(b), ": keepalive") != 12 || !strings.HasSuffix(string(b), "data: done\n\n") {
+				t.Errorf("kept-alive GET stream: %d %q, want 200, 12 keepalives and done", resp.StatusCode, b)
+			}
+			if at.Before(end) {
+				t.Errorf("kept-alive GET stream ended for the client before the server ended it")
+			}
 		}},
 		{CloudflareNamedTunnel, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
 			s := o.post(t, c, base+"/echo", initialize, true)
