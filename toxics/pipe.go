@@ -1,7 +1,9 @@
 package toxics
 
 import (
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +74,29 @@ func (s methodSet) match(method string) bool {
 		}
 	}
 	return false
+}
+
+// looseString is a string attribute that also accepts a JSON number:
+// toxiproxy-cli sends `-a from=202` as the number 202.
+type looseString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case string:
+		*s = looseString(v)
+	case float64:
+		*s = looseString(strconv.FormatFloat(v, 'f', -1, 64))
+	case nil:
+		*s = ""
+	default:
+		return fmt.Errorf("want a string or a number, got %s", b)
+	}
+	return nil
 }
 
 // responseSide parses the downstream stream of one connection and tells

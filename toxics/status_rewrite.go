@@ -15,9 +15,9 @@ import (
 // changes; headers and the empty body are kept. Responses with a body pass
 // untouched.
 type StatusRewrite struct {
-	From    string `json:"from" help:"comma list of statuses to rewrite (default 202,405)"`
-	To      int64  `json:"to" help:"the status sent instead (default 500)"`
-	Methods string `json:"methods" help:"comma list of request methods whose responses are rewritten (empty = all; needs request_log upstream)"`
+	From    looseString `json:"from" help:"comma list of statuses to rewrite (default 202,405)"`
+	To      int64       `json:"to" help:"the status sent instead (default 500)"`
+	Methods string      `json:"methods" help:"comma list of request methods whose responses are rewritten (empty = all; needs request_log upstream)"`
 }
 
 // NewState implements toxiproxy's StatefulToxic.
@@ -27,7 +27,7 @@ func (t *StatusRewrite) targets(m *message) bool {
 	if m.interim || m.hasBody() || !methodSet(t.Methods).match(m.requestMethod) {
 		return false
 	}
-	from := t.From
+	from := string(t.From)
 	if from == "" {
 		from = "202,405"
 	}
