@@ -84,7 +84,7 @@ var ErrUnknownToxic = errors.New("toxiproxy does not know this toxic type")
 // applies the profile's toxics, then Extra.
 func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 	if opts.Upstream == "" {
-		return nil, errors.New("tunnel: no upstream HOST:PORT")
+		return nil, errors.New("no upstream HOST:PORT")
 	}
 	if opts.Profile == "" {
 		opts.Profile = Clean
@@ -118,7 +118,7 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 	t.proxy, err = client.CreateProxy(opts.Name, opts.Listen, opts.Upstream)
 	if err != nil {
 		t.Close()
-		return nil, fmt.Errorf("tunnel: create proxy at %s: %w", apiURL, err)
+		return nil, fmt.Errorf("create proxy at %s: %w", apiURL, err)
 	}
 	t.Addr = t.proxy.Listen
 
@@ -144,13 +144,24 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 		if _, err := t.proxy.AddToxic(s.name(), string(s.Type), string(s.Stream), toxicity, attrs); err != nil {
 			t.Close()
 			if strings.Contains(err.Error(), "invalid toxic type") {
-				return nil, fmt.Errorf("tunnel: toxic %s at %s: %w (the HTTP-aware toxics run in the embedded toxiproxy or `mcpvcr tunnel --api`)", s.Type, apiURL, ErrUnknownToxic)
+				return nil, fmt.Errorf("toxiproxy at %s: toxic %s: %w; the HTTP-aware toxics (%s) run in the embedded toxiproxy or in a `mcpvcr tunnel --api`", apiURL, s.Type, ErrUnknownToxic, customIn(specs))
 			}
-			return nil, fmt.Errorf("tunnel: add toxic %s: %w", s.name(), err)
+			return nil, fmt.Errorf("add toxic %s: %w", s.name(), err)
 		}
 		t.Applied = append(t.Applied, AppliedToxic{Spec: s, Attributes: attrs})
 	}
 	return t, nil
+}
+
+// customIn names the HTTP-aware toxics among specs.
+func customIn(specs []Spec) string {
+	var names []string
+	for _, s := range specs {
+		if s.Type.Custom() {
+			names = append(names, string(s.Type))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // Close deletes the proxy (closing its connections) and stops an embedded
