@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
@@ -27,12 +28,15 @@ type Server struct {
 	err chan error
 }
 
+var silenceGlobalLogger sync.Once
+
 // StartServer starts an embedded toxiproxy whose API listens on addr
 // ("127.0.0.1:0" picks a port; 8474 is toxiproxy's default).
 func StartServer(addr string) (*Server, error) {
 	// The bandwidth toxic logs through zerolog's global logger, not the
 	// server's; silence it too, or a tunnel prints JSON on every throttle.
-	zlog.Logger = zerolog.Nop()
+	// Once: running toxics read it without a lock.
+	silenceGlobalLogger.Do(func() { zlog.Logger = zerolog.Nop() })
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
