@@ -104,3 +104,21 @@ func TestCatalog(t *testing.T) {
 		t.Error("unknown profile: want an error")
 	}
 }
+
+// A --toxic of a type the profile already has gets its own name.
+func TestOpenTunnelNamesDuplicateToxics(t *testing.T) {
+	extra, _ := ParseSpec("idle_cut:timeout=5s")
+	tun, err := OpenTunnel(TunnelOptions{Upstream: "127.0.0.1:1", Profile: AWSALB, Extra: []Spec{extra}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tun.Close()
+	var names []string
+	for _, a := range tun.Applied {
+		names = append(names, a.Name)
+	}
+	want := "[request_log_upstream header_hold_downstream idle_cut_downstream idle_cut_downstream_2]"
+	if fmt.Sprint(names) != want {
+		t.Errorf("names = %v, want %s", names, want)
+	}
+}

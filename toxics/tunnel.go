@@ -135,7 +135,17 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 			break
 		}
 	}
+	used := map[string]bool{}
 	for _, s := range specs {
+		// Two toxics of one type and stream (a profile's and a --toxic)
+		// need two names; a name given explicitly is kept as it is.
+		if s.Name == "" {
+			s.Name = s.name()
+			for i := 2; used[s.Name]; i++ {
+				s.Name = fmt.Sprintf("%s_%s_%d", s.Type, s.Stream, i)
+			}
+		}
+		used[s.Name] = true
 		attrs := s.Resolved(opts.Scale)
 		toxicity := s.Toxicity
 		if toxicity == 0 {
