@@ -66,6 +66,38 @@ func TestNoGoroutineLeakWithEveryToxic(t *testing.T) {
 	exercise(t, everyToxic...)
 }
 
+// The toxics that cut a connection while bytes keep coming (a body still
+// uploading, a stream still writing) must read on until the end, or the
+// toxics before them block for ever (see cut in pipe.go).
+func TestNoGoroutineLeakAfterCuts(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	t.Run("traffic", func(t *testing.T) {
+		o := startOrigin(t)
+		tun := toxicTunnel(t, o.addr, 1, "body_drop:shape=cut,keep=10,path=/echo",
+			"close_after_events:events=1", "idle_cut:timeout=50ms")
+		c := client(t)
+		base := "http://" + tun.Addr
+		big := strings.NewReader(strings.Repeat("x", 8<<20)) // still uploading after the cut
+		if resp, err := c.Post(base+"/echo", "text/plain", big); err == nil {
+			resp.Body.Close()
+			t.Errorf("/echo: got %d, want the upload cut", resp.StatusCode)
+		}
+		if resp, err := c.Get(base + "/stream"); err == nil { // still writing after the cut
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if resp, err := c.Post(base+"/quiet", "text/plain", strings.NewReader("{}")); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 524 {
+				t.Errorf("/quiet: %d, want 524", resp.StatusCode)
+			}
+		}
+		if err := tun.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+}
+
 func TestNoGoroutineLeakWithTimeout(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	exercise(t, "timeout:timeout=0", "request_log", "idle_cut:timeout=100ms")

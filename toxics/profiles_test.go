@@ -62,6 +62,19 @@ func startOrigin(t *testing.T) *origin {
 		writeEvent(w, "done")
 		o.ended.mark()
 	})
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w) // events until the client goes away
+		for i := 0; ; i++ {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(deadline):
+				return
+			default:
+			}
+			writeEvent(w, fmt.Sprint(i))
+		}
+	})
 	mux.HandleFunc("/late-body", func(w http.ResponseWriter, r *http.Request) {
 		sseHeaders(w)
 		time.Sleep(20 * time.Millisecond) // pacing, not an assertion
