@@ -76,5 +76,3 @@ func WriteCatalog(w io.Writer, scale TimeScale) {
 		}
 	}
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

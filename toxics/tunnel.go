@@ -3,6 +3,7 @@ package toxics
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ func (a AppliedToxic) String() string {
 	for k := range a.Attributes {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-18s %-10s", a.Type, a.Stream)
 	for _, k := range keys {

@@ -297,11 +297,49 @@ func (p *wireParser) feedHead(b []byte, emit func(piece)) []byte {
 	return rest
 }
 
-// checkHeadSize gives up on a head that keeps growing without an end.
+// checkHeadSize gives up on a head that keeps growing without an end, or
+// that cannot be HTTP: TLS, SSH or any other protocol through the tunnel
+// passes as soon as its first bytes show it, instead of waiting for a blank
+// line that never comes.
 func (p *wireParser) checkHeadSize(emit func(piece)) {
-	if len(p.head) > maxHeadBytes {
+	if len(p.head) > maxHeadBytes || !p.plausibleHead() {
 		p.fail(nil, emit)
 	}
+}
+
+// maxStartLine bounds a request or status line.
+const maxStartLine = 8 << 10
+
+// plausibleHead reports whether the incomplete head can still become an
+// HTTP/1.x start line.
+func (p *wireParser) plausibleHead() bool {
+	h := p.head
+	line := h
+	if i := bytes.IndexByte(h, '\n'); i >= 0 {
+		line = h[:i]
+	} else if len(h) > maxStartLine {
+		return false
+	}
+	if !p.requests {
+		n := min(len(line), 5)
+		return string(line[:n]) == "HTTP/"[:n]
+	}
+	method, _, _ := bytes.Cut(line, []byte(" "))
+	return len(line) == 0 || validMethod(method, !bytes.Contains(line, []byte(" ")))
+}
+
+// validMethod reports whether m is (a prefix of, when partial) a method as
+// real clients send them: 1 to 20 upper-case letters, '-' or '_'.
+func validMethod(m []byte, partial bool) bool {
+	if len(m) > 20 || len(m) == 0 && !partial {
+		return false
+	}
+	for _, c := range m {
+		if (c < 'A' || c > 'Z') && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // pending reports how many bytes the parser holds in an incomplete head.
@@ -330,7 +368,7 @@ func (p *wireParser) parseHead(raw []byte) (*message, bool) {
 	m := &message{request: p.requests, header: textproto.MIMEHeader{}, contentLength: -1}
 	parts := strings.SplitN(first, " ", 3)
 	if p.requests {
-		if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
+		if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") || !validMethod([]byte(parts[0]), false) {
 			return nil, false
 		}
 		m.method, m.target, m.proto = parts[0], parts[1], parts[2]

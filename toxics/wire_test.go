@@ -72,6 +72,8 @@ func TestWireParser(t *testing.T) {
 			"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi",
 			[]string{"head 101", "end", "opaque"}},
 		{"garbage goes opaque", false, nil, "SSH-2.0-OpenSSH\r\n\r\nmore", []string{"opaque"}},
+		{"TLS request goes opaque", true, nil, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", []string{"opaque"}},
+		{"lower-case method goes opaque", true, nil, "get / HTTP/1.1\r\n\r\n", []string{"opaque"}},
 		{"incomplete head at eof", true, nil, "GET / HTTP/1.1\r\nHost", []string{"opaque"}},
 	}
 	for _, tt := range tests {
@@ -114,5 +116,33 @@ func TestSSEScanner(t *testing.T) {
 		if fmt.Sprint(ends) != fmt.Sprint(want) {
 			t.Errorf("step %d: event ends = %v, want %v", step, ends, want)
 		}
+	}
+}
+
+// A stream that cannot be HTTP is passed on from its first bytes, not held
+// until a blank line that never comes.
+func TestWireParserGivesUpEarly(t *testing.T) {
+	tests := []struct {
+		name     string
+		requests bool
+		first    string
+	}{
+		{"TLS client hello", true, "\x16"},
+		{"SSH banner", false, "SSH-"},
+		{"binary response", false, "\x00\x01"},
+		{"request line without a method", true, " / HTTP/1.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newResponseParser(nil)
+			if tt.requests {
+				p = newRequestParser()
+			}
+			var got []byte
+			p.feed([]byte(tt.first), func(pc piece) { got = append(got, pc.raw...) })
+			if string(got) != tt.first {
+				t.Errorf("after %q the parser passed %q, want it all at once", tt.first, got)
+			}
+		})
 	}
 }
