@@ -65,6 +65,7 @@ func (t *BodyDrop) Pipe(stub *tptoxics.ToxicStub) {
 	for {
 		select {
 		case <-stub.Interrupt:
+			interrupted(stub, st.parser)
 			return
 		case c := <-stub.Input:
 			if c == nil {

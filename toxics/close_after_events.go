@@ -37,6 +37,7 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 	for {
 		select {
 		case <-stub.Interrupt:
+			interrupted(stub, st.resp.parser)
 			return
 		case c := <-stub.Input:
 			if c == nil {

@@ -58,7 +58,10 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 	for {
 		select {
 		case <-stub.Interrupt:
-			send(stub, st.take(nil))
+			o := chunkOut{}
+			st.resp.parser.abandon(func(p piece) { st.piece(p, pol, &o, time.Now()) })
+			o.write(st.take(nil))
+			send(stub, o.out)
 			return
 		case <-expired:
 			send(stub, st.take(nil))

@@ -44,6 +44,14 @@ func cut(stub *tptoxics.ToxicStub) {
 	drain(stub)
 }
 
+// interrupted passes on, before a toxic's Pipe returns on Interrupt, the
+// part of a head its parser holds (see wireParser.abandon).
+func interrupted(stub *tptoxics.ToxicStub, p *wireParser) {
+	var out []byte
+	p.abandon(func(pc piece) { out = append(out, pc.raw...) })
+	send(stub, out)
+}
+
 // drain discards input until the end of the stream or an interrupt.
 func drain(stub *tptoxics.ToxicStub) {
 	for {

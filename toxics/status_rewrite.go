@@ -53,6 +53,7 @@ func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
 	for {
 		select {
 		case <-stub.Interrupt:
+			interrupted(stub, resp.parser)
 			return
 		case c := <-stub.Input:
 			if c == nil {

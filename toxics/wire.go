@@ -342,8 +342,15 @@ func validMethod(m []byte, partial bool) bool {
 	return true
 }
 
-// pending reports how many bytes the parser holds in an incomplete head.
-func (p *wireParser) pending() int { return len(p.head) }
+// abandon is for a toxic interrupted while the parser holds part of a head:
+// the toxic may be removed now, and those bytes must not be lost. They are
+// emitted as opaque, and the rest of the connection passes unparsed (a head
+// cannot be parsed without its first part).
+func (p *wireParser) abandon(emit func(piece)) {
+	if len(p.head) > 0 {
+		p.fail(nil, emit)
+	}
+}
 
 // headEnd returns the index just past the blank line ending a head, or -1.
 func headEnd(b []byte, from int) int {
