@@ -219,7 +219,7 @@ var profiles = map[Profile]profileInfo{
 		},
 	},
 	FlakyMobile: {
-		summary: "a phone on a bad network: latency with jitter both ways, a slow link, one connection in ten reset",
+		summary: "a phone on a bad network: latency with jitter both ways, a slow link, one connection in ten gets nothing and is reset",
 		toxics: []Spec{
 			{Type: LatencyType, Stream: Downstream, Attrs: Attrs{"latency": 300 * time.Millisecond, "jitter": 200 * time.Millisecond},
 				Why: "FIELD_NOTES 14: discovery is a latency race (Claude gives initialize ~10 s)"},
