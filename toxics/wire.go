@@ -370,32 +370,46 @@ func headEnd(b []byte, from int) int {
 
 // parseHead parses a start line and header fields.
 func (p *wireParser) parseHead(raw []byte) (*message, bool) {
-	lines := strings.Split(strings.TrimRight(string(raw), "\r\n"), "\n")
-	first := strings.TrimRight(lines[0], "\r")
-	m := &message{request: p.requests, header: textproto.MIMEHeader{}, contentLength: -1}
-	parts := strings.SplitN(first, " ", 3)
+	head := strings.TrimRight(string(raw), "\r\n") // one copy; fields slice it
+	first, rest, _ := strings.Cut(head, "\n")
+	first = strings.TrimRight(first, "\r")
+	m := &message{request: p.requests, contentLength: -1}
+	a, b, ok1 := strings.Cut(first, " ")
+	b, c, ok2 := strings.Cut(b, " ")
 	if p.requests {
-		if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") || !validMethod([]byte(parts[0]), false) {
+		if !ok1 || !ok2 || !strings.HasPrefix(c, "HTTP/1.") || !validMethod([]byte(a), false) {
 			return nil, false
 		}
-		m.method, m.target, m.proto = parts[0], parts[1], parts[2]
+		m.method, m.target, m.proto = a, b, c
 	} else {
-		if len(parts) < 2 || !strings.HasPrefix(parts[0], "HTTP/1.") {
+		if !ok1 || !strings.HasPrefix(a, "HTTP/1.") {
 			return nil, false
 		}
-		code, err := strconv.Atoi(parts[1])
+		code, err := strconv.Atoi(b)
 		if err != nil || code < 100 || code > 999 {
 			return nil, false
 		}
-		m.proto, m.status = parts[0], code
+		m.proto, m.status = a, code
 	}
-	for _, l := range lines[1:] {
+	// One backing array for the values of fields seen once, the usual case.
+	n := strings.Count(rest, "\n") + 1
+	m.header = make(textproto.MIMEHeader, n)
+	values := make([]string, 0, n)
+	for rest != "" {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
 		l = strings.TrimRight(l, "\r")
 		k, v, ok := strings.Cut(l, ":")
 		if !ok || k == "" || strings.ContainsAny(k, " \t") {
 			return nil, false
 		}
-		m.header.Add(textproto.CanonicalMIMEHeaderKey(k), strings.TrimSpace(v))
+		k, v = textproto.CanonicalMIMEHeaderKey(k), strings.TrimSpace(v)
+		if old, dup := m.header[k]; dup {
+			m.header[k] = append(old[:len(old):len(old)], v)
+			continue
+		}
+		values = append(values, v)
+		m.header[k] = values[len(values)-1 : len(values) : len(values)]
 	}
 	if te := m.header.Values("Transfer-Encoding"); len(te) > 0 {
 		codings := strings.Split(te[len(te)-1], ",")
