@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+func init() {
+	register(command{name: "tunnel", summary: "run a simulated tunnel (toxiproxy + HTTP-aware toxics) in front of a server", run: runTunnel})
+}
+
+// tunnelContext ends the tunnel; tests replace it to stop a tunnel without
+// a signal.
+var tunnelContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func runTunnel(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("tunnel", "tunnel --upstream HOST:PORT [--profile NAME] [--listen ADDR] [--api ADDR] [--timescale F] [--toxic TYPE:k=v,...]...\n       mcpvcr tunnel --list", stderr)
+	var opts toxics.TunnelOptions
+	var profile string
+	var extra stringList
+	fs.StringVar(&profile, "profile", string(toxics.Clean), "tunnel profile (see --list)")
+	fs.StringVar(&opts.Upstream, "upstream", "", "the server's HOST:PORT")
+	fs.StringVar(&opts.Listen, "listen", "127.0.0.1:8081", "where clients connect (port 0 picks one)")
+	fs.StringVar(&opts.APIAddr, "api", "", "serve toxiproxy's REST API here for toxiproxy-cli, e.g. 127.0.0.1:8474 (default: a free loopback port)")
+	fs.StringVar(&opts.ToxiproxyURL, "toxiproxy", os.Getenv("TOXIPROXY_URL"), "use this external toxiproxy-server instead of the embedded one (default $TOXIPROXY_URL); it knows toxiproxy's own toxics only")
+	scale := fs.Float64("timescale", 1, "multiply every duration of the profile and of --toxic by this factor (0.001: 100 s becomes 100 ms)")
+	fs.Var(&extra, "toxic", "add a toxic TYPE[:key=value,...] after the profile's (repeatable); keys name, stream, toxicity set the toxic, durations like 100s are scaled")
+	list := fs.Bool("list", false, "list the profiles and the toxics with their attributes, then exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *scale <= 0 {
+		return fmt.Errorf("--timescale %v: must be > 0", *scale)
+	}
+	opts.Scale = toxics.TimeScale(*scale)
+	if *list {
+		toxics.WriteCatalog(stdout, opts.Scale)
+		return nil
+	}
+	if opts.Upstream == "" {
+		fmt.Fprintln(stderr, "mcpvcr tunnel: --upstream HOST:PORT is required")
+		fs.Usage()
+		return errUsage
+	}
+	if opts.APIAddr != "" && opts.ToxiproxyURL != "" {
+		return fmt.Errorf("--api serves the embedded toxiproxy's API; with --toxiproxy %s the external server has its own", opts.ToxiproxyURL)
+	}
+	opts.Profile = toxics.Profile(profile)
+	if _, err := opts.Profile.Toxics(); err != nil {
+		return err
+	}
+	for _, v := range extra {
+		spec, err := toxics.ParseSpec(v)
+		if err != nil {
+			return fmt.Errorf("--toxic: %w", err)
+		}
+		opts.Extra = append(opts.Extra, spec)
+	}
+
+	tun, err := toxics.OpenTunnel(opts)
+	if err != nil {
+		return err
+	}
+	defer tun.Close()
+	where := "embedded"
+	if opts.ToxiproxyURL != "" {
+		where = "external"
+	}
+	fmt.Fprintf(stdout, "mcpvcr tunnel: listening on %s -> upstream %s\n", tun.Addr, opts.Upstream)
+	fmt.Fprintf(stdout, "  profile %s: %s\n", opts.Profile, opts.Profile.Summary())
+	fmt.Fprintf(stdout, "  time scale %s\n", opts.Scale)
+	fmt.Fprintf(stdout, "  toxiproxy API: %s (%s; try: toxiproxy-cli -h %s inspect mcpvcr)\n", tun.APIURL, where, tun.APIURL)
+	if len(tun.Applied) == 0 {
+		fmt.Fprintf(stdout, "  toxics: none\n")
+	} else {
+		fmt.Fprintf(stdout, "  toxics:\n")
+		for _, a := range tun.Applied {
+			fmt.Fprintf(stdout, "    + %s\n", a)
+		}
+	}
+
+	ctx, stop := tunnelContext()
+	defer stop()
+	<-ctx.Done()
+	fmt.Fprintf(stdout, "mcpvcr tunnel: stopping\n")
+	return nil
+}

@@ -1,0 +1,256 @@
+package toxics
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// ToxicType names a toxic as toxiproxy's REST API and CLI know it.
+type ToxicType string
+
+// Our HTTP-aware toxics, one file each.
+const (
+	RequestLogType       ToxicType = "request_log"
+	SSEBufferType        ToxicType = "sse_buffer"
+	BodyDropType         ToxicType = "body_drop"
+	IdleCutType          ToxicType = "idle_cut"
+	HeaderHoldType       ToxicType = "header_hold"
+	CloseAfterEventsType ToxicType = "close_after_events"
+	StatusRewriteType    ToxicType = "status_rewrite"
+)
+
+// toxiproxy's own toxics (v2.12.0), which an external toxiproxy-server also
+// has.
+const (
+	LatencyType   ToxicType = "latency"
+	BandwidthType ToxicType = "bandwidth"
+	SlowCloseType ToxicType = "slow_close"
+	TimeoutType   ToxicType = "timeout"
+	ResetPeerType ToxicType = "reset_peer"
+	SlicerType    ToxicType = "slicer"
+	LimitDataType ToxicType = "limit_data"
+	NoopType      ToxicType = "noop"
+)
+
+// Custom reports whether t is one of ours, which only the embedded server
+// (or `mcpvcr tunnel --api`) runs.
+func (t ToxicType) Custom() bool {
+	switch t {
+	case RequestLogType, SSEBufferType, BodyDropType, IdleCutType, HeaderHoldType, CloseAfterEventsType, StatusRewriteType:
+		return true
+	}
+	return false
+}
+
+// needsRequests reports whether a toxic reads the connection's requests, so
+// a tunnel must put request_log upstream first.
+func (t ToxicType) needsRequests() bool {
+	switch t {
+	case SSEBufferType, IdleCutType, HeaderHoldType, CloseAfterEventsType, StatusRewriteType:
+		return true
+	}
+	return false
+}
+
+// DefaultStream is the direction a toxic works in unless told otherwise:
+// the request toxics go upstream, everything else downstream (toxiproxy's
+// own default).
+func (t ToxicType) DefaultStream() Direction {
+	if t == BodyDropType || t == RequestLogType {
+		return Upstream
+	}
+	return Downstream
+}
+
+// builtinAttributes documents toxiproxy's own toxics for `tunnel --list`
+// (their structs carry no help).
+var builtinAttributes = map[ToxicType][][2]string{
+	LatencyType:   {{"latency", "ms added to each chunk"}, {"jitter", "ms, +/- random"}},
+	BandwidthType: {{"rate", "KB/s"}},
+	SlowCloseType: {{"delay", "ms before the close is passed on"}},
+	TimeoutType:   {{"timeout", "ms; stop all data, close after this (0 = never close)"}},
+	ResetPeerType: {{"timeout", "ms after the first byte, reset the connection (TCP RST)"}},
+	SlicerType:    {{"average_size", "bytes"}, {"size_variation", "bytes"}, {"delay", "µs between slices"}},
+	LimitDataType: {{"bytes", "close after this many bytes"}},
+	NoopType:      nil,
+}
+
+// microsecondAttributes are the duration attributes not in milliseconds.
+var microsecondAttributes = map[ToxicType]map[string]bool{
+	SlicerType: {"delay": true},
+}
+
+// Direction is toxiproxy's stream name for a direction.
+type Direction string
+
+const (
+	// Upstream is client to server.
+	Upstream Direction = "upstream"
+	// Downstream is server to client.
+	Downstream Direction = "downstream"
+)
+
+// Attrs are a toxic's attributes. A time.Duration value is a duration the
+// time scale multiplies; it is sent in the toxic's unit (ms, or µs for the
+// slicer's delay). Other values are sent as they are.
+type Attrs map[string]any
+
+// Spec is one toxic as a profile or `--toxic` asks for it.
+type Spec struct {
+	// Name is the toxic's name in the proxy; empty means TYPE_STREAM.
+	Name   string
+	Type   ToxicType
+	Stream Direction
+	// Toxicity is the share of connections it applies to; 0 means 1.
+	Toxicity float32
+	Attrs    Attrs
+	// Why cites the FIELD_NOTES entry it reproduces.
+	Why string
+}
+
+// name returns the toxic's name in the proxy.
+func (s Spec) name() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return string(s.Type) + "_" + string(s.Stream)
+}
+
+// Resolved returns the attributes as sent to toxiproxy, durations scaled.
+func (s Spec) Resolved(scale TimeScale) map[string]any {
+	out := make(map[string]any, len(s.Attrs))
+	for k, v := range s.Attrs {
+		if d, ok := v.(time.Duration); ok {
+			if microsecondAttributes[s.Type][k] {
+				v = int64(scale.Scale(d) / time.Microsecond)
+			} else {
+				v = scale.Millis(d)
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Profile names a tunnel: a list of toxics that reproduces one real path
+// between a client and a server.
+type Profile string
+
+const (
+	Clean                 Profile = "clean"
+	CloudflareQuickTunnel Profile = "cloudflare-quick-tunnel"
+	CloudflareNamedTunnel Profile = "cloudflare-named-tunnel"
+	CloudflaredQUIC       Profile = "cloudflared-quic"
+	NginxDefault          Profile = "nginx-default"
+	AWSALB                Profile = "aws-alb"
+	FlakyMobile           Profile = "flaky-mobile"
+)
+
+// profileInfo is one catalog entry.
+type profileInfo struct {
+	summary string
+	toxics  []Spec
+}
+
+// Durations at scale 1, as measured or documented upstream.
+const (
+	cloudflareIdle = 100 * time.Second // FIELD_NOTES 11 (docs; 125 s measured)
+	albIdle        = 60 * time.Second  // FIELD_NOTES 5
+	nginxRead      = 60 * time.Second  // FIELD_NOTES 12: proxy_read_timeout
+)
+
+// profiles is the catalog: each toxic cites the FIELD_NOTES entry (in
+// /work/shared/FIELD_NOTES.md, folded into the README) it reproduces.
+var profiles = map[Profile]profileInfo{
+	Clean: {summary: "a plain TCP relay, no toxics: the baseline"},
+	CloudflareQuickTunnel: {
+		summary: "trycloudflare.com: GET SSE streams held until they end, headers held to the first body byte, 100 s idle cut (524)",
+		// Chain order is the path: the edge holds headers, times out what
+		// it has not passed on, and the Quick Tunnel buffer sits behind it,
+		// so keepalive comments keep the stream alive yet never show.
+		toxics: []Spec{
+			{Type: HeaderHoldType, Stream: Downstream,
+				Why: "FIELD_NOTES 5: Cloudflare's HTTP/2 edge holds headers until the first body byte"},
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
+				Why: "FIELD_NOTES 11: Cloudflare cuts a quiet connection after 100 s with 524"},
+			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"methods": "GET", "content_type": "text/event-stream"},
+				Why: "FIELD_NOTES 2: Quick Tunnels buffer the GET SSE stream until it closes; POST streams flow"},
+		},
+	},
+	CloudflareNamedTunnel: {
+		summary: "cloudflared named tunnel (HTTP/2 to the edge): bodies re-framed chunked, headers held, 100 s idle cut",
+		toxics: []Spec{
+			{Type: BodyDropType, Stream: Upstream, Attrs: Attrs{"shape": string(ShapeChunked)},
+				Why: "FIELD_NOTES 8: cloudflared sends HTTP/2 requests chunked with no Content-Length"},
+			{Type: HeaderHoldType, Stream: Downstream,
+				Why: "FIELD_NOTES 5: HTTP/2 edge holds headers until the first body byte"},
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
+				Why: "FIELD_NOTES 11: 100 s idle cut with 524"},
+		},
+	},
+	CloudflaredQUIC: {
+		summary: "cloudflared --protocol quic: POST bodies sent without Content-Length are dropped",
+		toxics: []Spec{
+			{Type: BodyDropType, Stream: Upstream, Attrs: Attrs{"shape": string(ShapeEmpty), "methods": "POST", "when": "chunked"},
+				Why: "FIELD_NOTES 7: cloudflared over QUIC dropped POST bodies without Content-Length"},
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
+				Why: "FIELD_NOTES 11: 100 s idle cut with 524"},
+		},
+	},
+	NginxDefault: {
+		summary: "nginx with default proxy_buffering: responses held 8 KiB at a time unless X-Accel-Buffering: no; 60 s read timeout (504)",
+		// proxy_read_timeout counts reads from the origin: the cut comes
+		// before the buffer in the chain.
+		toxics: []Spec{
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": nginxRead, "status": 504},
+				Why: "FIELD_NOTES 12: nginx ingress 60 s gives 504 on long tool calls"},
+			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"bytes": 8192, "unless_header": "X-Accel-Buffering: no"},
+				Why: "FIELD_NOTES 4: nginx buffers by default; X-Accel-Buffering: no turns it off"},
+		},
+	},
+	AWSALB: {
+		summary: "AWS Application Load Balancer (HTTP/2): headers held until the first body byte, 60 s idle timeout (504)",
+		toxics: []Spec{
+			{Type: HeaderHoldType, Stream: Downstream,
+				Why: "FIELD_NOTES 5: ALB holds headers until the first DATA frame"},
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": albIdle, "status": 504},
+				Why: "FIELD_NOTES 5: the GET stream hangs for ALB's 60 s timeout"},
+		},
+	},
+	FlakyMobile: {
+		summary: "a phone on a bad network: latency with jitter both ways, a slow link, one connection in ten gets nothing and is reset",
+		toxics: []Spec{
+			{Type: LatencyType, Stream: Downstream, Attrs: Attrs{"latency": 300 * time.Millisecond, "jitter": 200 * time.Millisecond},
+				Why: "FIELD_NOTES 14: discovery is a latency race (Claude gives initialize ~10 s)"},
+			{Type: LatencyType, Stream: Upstream, Attrs: Attrs{"latency": 100 * time.Millisecond, "jitter": 50 * time.Millisecond},
+				Why: "FIELD_NOTES 14: latency both ways"},
+			{Type: BandwidthType, Stream: Downstream, Attrs: Attrs{"rate": 256},
+				Why: "FIELD_NOTES 14: a slow link lengthens every exchange"},
+			{Type: ResetPeerType, Stream: Downstream, Toxicity: 0.1, Attrs: Attrs{"timeout": 5 * time.Second},
+				Why: "FIELD_NOTES 15: dropped streams must be resumed (Last-Event-ID)"},
+		},
+	},
+}
+
+// Profiles returns the profile names, sorted.
+func Profiles() []Profile {
+	out := make([]Profile, 0, len(profiles))
+	for p := range profiles {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Summary describes a profile in one line.
+func (p Profile) Summary() string { return profiles[p].summary }
+
+// Toxics returns a profile's toxics, or an error naming the known profiles.
+func (p Profile) Toxics() ([]Spec, error) {
+	info, ok := profiles[p]
+	if !ok {
+		return nil, fmt.Errorf("unknown profile %q (known: %v)", p, Profiles())
+	}
+	return append([]Spec(nil), info.toxics...), nil
+}

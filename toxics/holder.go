@@ -1,0 +1,116 @@
+package toxics
+
+import (
+	"time"
+
+	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
+)
+
+// holdPolicy decides, piece by piece, what a holding toxic keeps back.
+// sse_buffer and header_hold are both holders; they differ only here.
+type holdPolicy interface {
+	// start reports whether a response whose head is m is held.
+	start(m *message) bool
+	// releaseAfter reports whether everything held so far, p included, is
+	// released now (the response goes on being held after a release).
+	releaseAfter(p piece, held int) bool
+	// stopAfter reports whether, after p, the rest of the response passes
+	// without holding.
+	stopAfter(p piece) bool
+	// maxHold is the longest any byte is held (0 = no limit).
+	maxHold() time.Duration
+}
+
+// holdState is a holder's per-connection state.
+type holdState struct {
+	resp    *responseSide
+	holding bool      // the current response is held
+	held    []byte    // bytes held back, in order after everything released
+	since   time.Time // when the oldest held byte arrived
+}
+
+func newHoldState() *holdState { return &holdState{resp: newResponseSide()} }
+
+// runHolder is the Pipe loop of a holding toxic.
+func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
+	if stub.Closed() {
+		drain(stub)
+		return
+	}
+	var timer *time.Timer
+	var expired <-chan time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	rearm := func() {
+		if timer != nil {
+			timer.Stop()
+			timer, expired = nil, nil
+		}
+		if max := pol.maxHold(); max > 0 && len(st.held) > 0 {
+			timer = time.NewTimer(max - time.Since(st.since))
+			expired = timer.C
+		}
+	}
+	rearm()
+	for {
+		select {
+		case <-stub.Interrupt:
+			o := chunkOut{}
+			st.resp.parser.abandon(func(p piece) { st.piece(p, pol, &o, time.Now()) })
+			o.write(st.take(nil))
+			send(stub, o.out)
+			return
+		case <-expired:
+			send(stub, st.take(nil))
+			rearm()
+		case c := <-stub.Input:
+			if c == nil {
+				o := chunkOut{}
+				st.resp.parser.eof(func(p piece) { st.piece(p, pol, &o, time.Now()) })
+				o.write(st.take(nil))
+				send(stub, o.out)
+				stub.Close()
+				return
+			}
+			heldBefore, sinceBefore := len(st.held), st.since
+			o := chunkOut{in: c.Data}
+			st.resp.parser.feed(c.Data, func(p piece) { st.piece(p, pol, &o, c.Timestamp) })
+			o.flush(stub, c)
+			if heldBefore == 0 || len(st.held) == 0 || !st.since.Equal(sinceBefore) {
+				rearm()
+			}
+		}
+	}
+}
+
+// piece routes one piece to the output or to the held bytes.
+func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) {
+	if p.kind == pieceHead && !p.msg.interim && !st.holding && pol.start(p.msg) {
+		st.holding = true
+	}
+	if !st.holding {
+		o.pass(p.raw)
+		return
+	}
+	if len(st.held) == 0 {
+		st.since = now
+	}
+	st.held = append(st.held, p.raw...)
+	if pol.releaseAfter(p, len(st.held)) {
+		o.write(st.take(nil))
+	}
+	if p.kind == pieceEnd || pol.stopAfter(p) {
+		o.write(st.take(nil))
+		st.holding = false
+	}
+}
+
+// take appends the held bytes to out and empties the hold.
+func (st *holdState) take(out []byte) []byte {
+	out = append(out, st.held...)
+	st.held = st.held[:0]
+	return out
+}

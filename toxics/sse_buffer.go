@@ -1,0 +1,60 @@
+package toxics
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
+)
+
+// SSEBuffer holds response bytes back, as buffering proxies do: until
+// `bytes` are held, until `max_hold` ms passed, or until the response ends,
+// whichever comes first. Quick Tunnels hold a GET SSE stream until it closes
+// while POST streams flow (FIELD_NOTES 2: methods=GET,
+// content_type=text/event-stream); nginx holds up to its buffer size unless
+// the response says `X-Accel-Buffering: no` (FIELD_NOTES 4). Responses it
+// does not target pass untouched; a response after a held one waits behind
+// it, as on the wire.
+type SSEBuffer struct {
+	Bytes        int64  `json:"bytes" help:"release the held bytes once this many are held (0 = no size limit)"`
+	MaxHold      int64  `json:"max_hold" help:"ms; release bytes held this long (0 = hold until the response ends)"`
+	Methods      string `json:"methods" help:"comma list of request methods whose responses are held, e.g. GET (empty = all; needs request_log upstream)"`
+	ContentType  string `json:"content_type" help:"hold only responses whose media type starts with this, e.g. text/event-stream (empty = all)"`
+	UnlessHeader string `json:"unless_header" help:"do not hold responses carrying this 'Name: value', e.g. 'X-Accel-Buffering: no'"`
+}
+
+// NewState implements toxiproxy's StatefulToxic.
+func (t *SSEBuffer) NewState() interface{} { return newHoldState() }
+
+// Pipe implements toxiproxy's Toxic.
+func (t *SSEBuffer) Pipe(stub *tptoxics.ToxicStub) {
+	runHolder(stub, stub.State.(*holdState), t)
+}
+
+func (t *SSEBuffer) start(m *message) bool {
+	if !methodSet(t.Methods).match(m.requestMethod) {
+		return false
+	}
+	if t.ContentType != "" && !strings.HasPrefix(m.mediaType(), strings.ToLower(t.ContentType)) {
+		return false
+	}
+	if name, value, ok := strings.Cut(t.UnlessHeader, ":"); ok {
+		for _, v := range m.header.Values(http.CanonicalHeaderKey(strings.TrimSpace(name))) {
+			if strings.EqualFold(strings.TrimSpace(v), strings.TrimSpace(value)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (t *SSEBuffer) releaseAfter(p piece, held int) bool {
+	return t.Bytes > 0 && int64(held) >= t.Bytes
+}
+
+func (t *SSEBuffer) stopAfter(piece) bool { return false }
+
+func (t *SSEBuffer) maxHold() time.Duration { return time.Duration(t.MaxHold) * time.Millisecond }
+
+func init() { register(SSEBufferType, new(SSEBuffer)) }

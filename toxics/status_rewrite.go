@@ -1,0 +1,76 @@
+package toxics
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
+)
+
+// StatusRewrite turns a bodiless response with one of the `from` statuses
+// into `to`, as edges were seen to do with the 202 that acknowledges
+// `notifications/initialized` and with a 405 for the GET stream: the client
+// then never sends `tools/list` (FIELD_NOTES 10). Only the status line
+// changes; headers and the empty body are kept. Responses with a body pass
+// untouched.
+type StatusRewrite struct {
+	From    looseString `json:"from" help:"comma list of statuses to rewrite (default 202,405)"`
+	To      int64       `json:"to" help:"the status sent instead (default 500)"`
+	Methods string      `json:"methods" help:"comma list of request methods whose responses are rewritten (empty = all; needs request_log upstream)"`
+}
+
+// NewState implements toxiproxy's StatefulToxic.
+func (t *StatusRewrite) NewState() interface{} { return newResponseSide() }
+
+func (t *StatusRewrite) targets(m *message) bool {
+	if m.interim || m.hasBody() || !methodSet(t.Methods).match(m.requestMethod) {
+		return false
+	}
+	from := string(t.From)
+	if from == "" {
+		from = "202,405"
+	}
+	for _, s := range strings.Split(from, ",") {
+		if code, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && code == m.status {
+			return true
+		}
+	}
+	return false
+}
+
+// Pipe implements toxiproxy's Toxic.
+func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
+	resp := stub.State.(*responseSide)
+	if stub.Closed() {
+		drain(stub)
+		return
+	}
+	to := int(t.To)
+	if to == 0 {
+		to = http.StatusInternalServerError
+	}
+	for {
+		select {
+		case <-stub.Interrupt:
+			interrupted(stub, resp.parser)
+			return
+		case c := <-stub.Input:
+			if c == nil {
+				stub.Close()
+				return
+			}
+			o := chunkOut{in: c.Data}
+			resp.parser.feed(c.Data, func(p piece) {
+				if p.kind == pieceHead && t.targets(p.msg) {
+					o.write(replaceStatus(p.raw, p.msg.proto, to, http.StatusText(to)))
+					return
+				}
+				o.pass(p.raw)
+			})
+			o.flush(stub, c)
+		}
+	}
+}
+
+func init() { register(StatusRewriteType, new(StatusRewrite)) }
