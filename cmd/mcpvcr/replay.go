@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
 func init() {
@@ -19,14 +21,29 @@ func init() {
 }
 
 // tunnelForProfile resolves --profile to the tunnel the replay goes
-// through. This is the seam for the toxics package (named tunnel
-// profiles): until it is merged, only "clean" (nothing in between) exists.
-var tunnelForProfile = func(name string) (harness.Tunnel, error) {
-	switch name {
-	case "", "clean":
+// through: an embedded toxiproxy with the profile's toxics, durations
+// multiplied by scale. "" means nothing in between; "clean" is a tunnel
+// that changes nothing, to show the tunnel itself is transparent.
+func tunnelForProfile(name string, scale float64) (harness.Tunnel, error) {
+	if name == "" {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("--profile %q: tunnel profiles are not available yet (the toxics package is not merged); use --profile clean", name)
+	if _, err := toxics.Profile(name).Toxics(); err != nil {
+		return nil, fmt.Errorf("--profile: %w", err)
+	}
+	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
+		t, err := toxics.OpenTunnel(toxics.TunnelOptions{
+			Profile:  toxics.Profile(name),
+			Upstream: target.Host,
+			Scale:    toxics.TimeScale(scale),
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		through := *target
+		through.Host = t.Addr
+		return &through, t.Close, nil
+	}, nil
 }
 
 // replayFailed makes the process exit 1 when a replay has differences.
@@ -38,7 +55,7 @@ func (e replayFailed) ExitCode() int { return 1 }
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", "replay FILE --target URL [--profile NAME] [--timescale F] [flags]", stderr)
 	target := fs.String("target", "", "server to replay against (http://host:port)")
-	profile := fs.String("profile", "clean", "tunnel profile between the replayer and the target")
+	profile := fs.String("profile", "", "tunnel profile between the replayer and the target (see mcpvcr tunnel --list; empty = direct)")
 	timescale := fs.Float64("timescale", 1, "multiply recorded offsets by this factor (0.5 = twice as fast)")
 	grace := fs.Duration("grace", 5*time.Second, "how long to wait past a recorded time for a value, an event or a stream end")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
@@ -66,7 +83,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if *timescale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", *timescale)
 	}
-	tunnel, err := tunnelForProfile(*profile)
+	tunnel, err := tunnelForProfile(*profile, *timescale)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,10 @@ func TestReplayCommand(t *testing.T) {
 		}, 0, "(allowed)"},
 		{"unknown profile", func() []string {
 			return []string{"replay", fixture, "--target", "http://127.0.0.1:1", "--profile", "cloudflare-quick"}
-		}, 1, "not available yet"},
+		}, 1, `unknown profile "cloudflare-quick"`},
+		{"through the clean tunnel profile", func() []string {
+			return []string{"replay", fixture, "--target", harnesstest.Start(t, nil).URL, "--profile", "clean"}
+		}, 0, "0 differences"},
 		{"missing target", func() []string { return []string{"replay", fixture} }, 2, "Usage: mcpvcr replay"},
 		{"missing file", func() []string { return []string{"replay", "nope.yaml", "--target", "http://127.0.0.1:1"} }, 1, "no such file"},
 	} {
