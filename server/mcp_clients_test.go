@@ -356,6 +356,7 @@ func nodeClientDir(t *testing.T) string {
 
 // deleteRedisPrefix deletes the keys a test server wrote to a shared Redis.
 func deleteRedisPrefix(t *testing.T, redisURL, prefix string) {
+	t.Helper()
 	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		t.Errorf("clean up %s: %v", prefix, err)
