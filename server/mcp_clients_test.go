@@ -3,17 +3,24 @@ package server
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/redis/go-redis/v9"
 )
 
 // These tests run real MCP clients against the server: go-sdk's client and
@@ -22,9 +29,9 @@ import (
 // was dropped, receiving the notification sent while it was gone (replayed
 // from the EventStore after Last-Event-ID).
 //
-// They run with auth off: on this branch the bearer check is a stub. With
-// the OAuth server merged, the Go client gets auth.NewAuthorizationCodeHandler
-// and the TypeScript client MCPVCR_OAUTH=1 (headless-oauth.mjs).
+// They run with the bearer check on and get their token the way real
+// clients do (discovery, dynamic client registration, PKCE); the server
+// auto-approves, so no browser is needed.
 
 // resumeGate sits in front of the server. It can drop the open listen
 // stream (ending the response, as a proxy cutting it would) and holds the
@@ -129,76 +136,190 @@ func waitNotificationOn(t *testing.T, s *testMCPServer, reqID string) {
 	})
 }
 
+// TestGoSDKClient runs go-sdk's client with its OAuth handler against the
+// real server (bearer check on): auth.NewAuthorizationCodeHandler finds the
+// authorization server from the 401's resource_metadata, registers itself
+// (DCR), authorizes with PKCE S256 (headlessAuthorize stands in for the
+// browser; the server auto-approves) and trades the code for a token. Then
+// initialize, tools/list, tools/call (whoami reports that token), a
+// notification on the listen stream and a resume after the stream dropped.
 func TestGoSDKClient(t *testing.T) {
-	gate := newResumeGate()
-	s := startMCPServer(t, Config{AuthOff: true}, gate.wrap)
-	ctx := t.Context()
+	eachRedis(t, func(t *testing.T, cfg Config) {
+		cfg.AutoApprove = true
+		gate := newResumeGate()
+		s := startMCPServer(t, cfg, gate.wrap)
+		ctx := t.Context()
 
-	logs := make(chan string, 16)
-	client := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-go-client", Version: "0"}, &mcp.ClientOptions{
-		LoggingMessageHandler: func(_ context.Context, req *mcp.LoggingMessageRequest) {
-			if m, ok := req.Params.Data.(map[string]any); ok {
-				logs <- m["message"].(string)
-			}
-		},
-	})
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL + "/mcp", HTTPClient: s.Client(), MaxRetries: 10}, nil)
-	if err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
-	t.Cleanup(func() { cs.Close() })
-
-	tools, err := cs.ListTools(ctx, nil)
-	if err != nil {
-		t.Fatalf("tools/list: %v", err)
-	}
-	var names []string
-	for _, tool := range tools.Tools {
-		names = append(names, tool.Name)
-	}
-	if got := strings.Join(names, ","); got != "echo,fail,notify,slow,whoami" {
-		t.Errorf("tools = %s, want echo,fail,notify,slow,whoami", got)
-	}
-	for _, tt := range []struct {
-		tool     string
-		args     map[string]any
-		wantText string
-		wantErr  bool
-	}{
-		{"echo", map[string]any{"text": "hi"}, "hi", false},
-		{"fail", map[string]any{"message": "as asked"}, "as asked", true},
-		{"whoami", map[string]any{}, "anonymous", false},
-		{"slow", map[string]any{"duration": "1ms", "steps": 1}, "slept 1ms in 1 steps", false},
-	} {
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tt.tool, Arguments: tt.args})
+		oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+			DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+				ClientName:              "mcpvcr-go-client",
+				RedirectURIs:            []string{"http://127.0.0.1:1/callback"},
+				TokenEndpointAuthMethod: "none",
+				GrantTypes:              []string{"authorization_code", "refresh_token"},
+			}},
+			AuthorizationCodeFetcher: headlessAuthorize,
+			RequestRefreshToken:      true,
+		})
 		if err != nil {
-			t.Fatalf("tools/call %s: %v", tt.tool, err)
+			t.Fatalf("NewAuthorizationCodeHandler: %v", err)
 		}
-		if text := res.Content[0].(*mcp.TextContent).Text; text != tt.wantText || res.IsError != tt.wantErr {
-			t.Errorf("tools/call %s = %q (isError %v), want %q (isError %v)", tt.tool, text, res.IsError, tt.wantText, tt.wantErr)
+		logs := make(chan string, 16)
+		client := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-go-client", Version: "0"}, &mcp.ClientOptions{
+			LoggingMessageHandler: func(_ context.Context, req *mcp.LoggingMessageRequest) {
+				if m, ok := req.Params.Data.(map[string]any); ok {
+					logs <- m["message"].(string)
+				}
+			},
+		})
+		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL + "/mcp", HTTPClient: s.Client(), MaxRetries: 10, OAuthHandler: oauth}, nil)
+		if err != nil {
+			t.Fatalf("initialize: %v", err)
 		}
-	}
+		t.Cleanup(func() { cs.Close() })
 
-	if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
-		t.Fatalf("logging/setLevel: %v", err)
+		tools, err := cs.ListTools(ctx, nil)
+		if err != nil {
+			t.Fatalf("tools/list: %v", err)
+		}
+		var names []string
+		for _, tool := range tools.Tools {
+			names = append(names, tool.Name)
+		}
+		if got := strings.Join(names, ","); got != "echo,fail,notify,slow,whoami" {
+			t.Errorf("tools = %s, want echo,fail,notify,slow,whoami", got)
+		}
+		for _, tt := range []struct {
+			tool     string
+			args     map[string]any
+			wantText string
+			wantErr  bool
+		}{
+			{"echo", map[string]any{"text": "hi"}, "hi", false},
+			{"fail", map[string]any{"message": "as asked"}, "as asked", true},
+			{"slow", map[string]any{"duration": "1ms", "steps": 1}, "slept 1ms in 1 steps", false},
+		} {
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tt.tool, Arguments: tt.args})
+			if err != nil {
+				t.Fatalf("tools/call %s: %v", tt.tool, err)
+			}
+			if text := res.Content[0].(*mcp.TextContent).Text; text != tt.wantText || res.IsError != tt.wantErr {
+				t.Errorf("tools/call %s = %q (isError %v), want %q (isError %v)", tt.tool, text, res.IsError, tt.wantText, tt.wantErr)
+			}
+		}
+
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoami", Arguments: map[string]any{}})
+		if err != nil {
+			t.Fatalf("tools/call whoami: %v", err)
+		}
+		registered := s.markers.waitMarker(t, OAuthClientRegistered, "mcpvcr-go-client")
+		checkWhoami(t, res.Content[0].(*mcp.TextContent).Text, Whoami{
+			ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
+			Subject:  localSubject,
+			// go-sdk asks for the PRM's scopes plus offline_access (the
+			// metadata lists it and RequestRefreshToken is set).
+			Scopes:   []string{"mcp", "offline_access"},
+			Audience: s.URL + "/mcp", // go-sdk sends resource = the MCP URL
+		})
+		evs := s.markers.snapshot()
+		for _, m := range []Marker{OAuthAuthorizeStart, OAuthCodeGenerated, OAuthTokenStart, AccessTokenGenerated,
+			RefreshTokenGenerated, AccessTokenStored, OAuthFlow, AuthFailed, OAuthSuccess, AuthSuccess} {
+			if len(filterEvents(evs, func(e Event) bool { return e.Marker == m })) == 0 {
+				t.Errorf("no %s marker; markers:\n%s", m, eventLines(evs))
+			}
+		}
+
+		if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+			t.Fatalf("logging/setLevel: %v", err)
+		}
+		listenReq := waitListenStream(t, s)
+		notify := func(msg string) {
+			t.Helper()
+			if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "notify", Arguments: map[string]any{"message": msg}}); err != nil {
+				t.Fatalf("tools/call notify: %v", err)
+			}
+		}
+		notify("live")
+		waitLog(t, logs, "live")
+		waitNotificationOn(t, s, listenReq)
+
+		gate.drop(t)
+		lastEventID := gate.waitResume(t)
+		notify("while-dropped")
+		gate.open()
+		waitLog(t, logs, "while-dropped")
+		resumed := s.markers.waitMarker(t, StreamResumed, lastEventID)
+		authorizedResume(t, s, resumed.RequestID)
+	})
+}
+
+// checkWhoami compares whoami's text answer (its JSON) with want; scopes
+// in any order.
+func checkWhoami(t *testing.T, text string, want Whoami) {
+	t.Helper()
+	var got Whoami
+	if err := json.Unmarshal([]byte(text), &got); err != nil {
+		t.Fatalf("whoami = %q: %v", text, err)
 	}
-	listenReq := waitListenStream(t, s)
-	notify := func(msg string) {
-		t.Helper()
-		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "notify", Arguments: map[string]any{"message": msg}}); err != nil {
-			t.Fatalf("tools/call notify: %v", err)
+	slices.Sort(got.Scopes)
+	slices.Sort(want.Scopes)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("whoami = %+v, want %+v", got, want)
+	}
+}
+
+// authorizedResume checks that the resume GET went through the bearer
+// check: OAUTH SUCCESS and AUTH SUCCESS on the same request.
+func authorizedResume(t *testing.T, s *testMCPServer, reqID string) {
+	t.Helper()
+	var got []Marker
+	for _, e := range filterEvents(s.markers.snapshot(), byRequest(reqID)) {
+		if e.Marker == OAuthSuccess || e.Marker == AuthSuccess {
+			got = append(got, e.Marker)
 		}
 	}
-	notify("live")
-	waitLog(t, logs, "live")
-	waitNotificationOn(t, s, listenReq)
+	if !slices.Equal(got, []Marker{OAuthSuccess, AuthSuccess}) {
+		t.Errorf("resume GET auth markers = %v, want [%s %s]", got, OAuthSuccess, AuthSuccess)
+	}
+}
 
-	gate.drop(t)
-	lastEventID := gate.waitResume(t)
-	notify("while-dropped")
-	gate.open()
-	waitLog(t, logs, "while-dropped")
-	s.markers.waitMarker(t, StreamResumed, lastEventID)
+// headlessAuthorize is the browser of go-sdk's AuthorizationCodeHandler:
+// it visits the authorization URL (the server auto-approves) and reads
+// code, state and iss from the redirect, never contacting the redirect URI.
+func headlessAuthorize(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("visit authorization URL: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	loc, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("authorization answered %d without a redirect (is AutoApprove on?)", resp.StatusCode)
+	}
+	q := loc.Query()
+	if e := q.Get("error"); e != "" {
+		return nil, fmt.Errorf("authorization error %s: %s", e, q.Get("error_description"))
+	}
+	return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+}
+
+// eachRedis runs f on the in-process miniredis, and again on $REDIS_URL
+// (with a key prefix of its own) when .ci/run set it.
+func eachRedis(t *testing.T, f func(t *testing.T, cfg Config)) {
+	t.Helper()
+	t.Run("miniredis", func(t *testing.T) { f(t, Config{}) })
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		t.Run("redis", func(t *testing.T) {
+			prefix := "mcpvcr-test:" + newRequestID() + ":"
+			t.Cleanup(func() { deleteRedisPrefix(t, u, prefix) })
+			f(t, Config{RedisURL: u, RedisKeyPrefix: prefix})
+		})
+	}
 }
 
 func waitLog(t *testing.T, logs <-chan string, want string) {
@@ -233,6 +354,30 @@ func nodeClientDir(t *testing.T) string {
 	return dir
 }
 
+// deleteRedisPrefix deletes the keys a test server wrote to a shared Redis.
+func deleteRedisPrefix(t *testing.T, redisURL, prefix string) {
+	t.Helper()
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Errorf("clean up %s: %v", prefix, err)
+		return
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	if err == nil && len(keys) > 0 {
+		err = rdb.Del(ctx, keys...).Err()
+	}
+	if err != nil {
+		t.Errorf("clean up %s: %v", prefix, err)
+	}
+}
+
+// TestTypeScriptSDKClient runs client.mjs (@modelcontextprotocol/sdk) with
+// the headless OAuth provider of headless-oauth.mjs against the real
+// server: 401, discovery, DCR, authorize (fetched, the server
+// auto-approves), token; then the same steps as TestGoSDKClient.
 func TestTypeScriptSDKClient(t *testing.T) {
 	dir := nodeClientDir(t)
 	node, err := exec.LookPath("node")
@@ -254,9 +399,9 @@ func TestTypeScriptSDKClient(t *testing.T) {
 	}
 
 	gate := newResumeGate()
-	s := startMCPServer(t, Config{AuthOff: true}, gate.wrap)
+	s := startMCPServer(t, Config{AutoApprove: true}, gate.wrap)
 	cmd := exec.CommandContext(t.Context(), node, filepath.Join(dir, "client.mjs"), s.URL+"/mcp")
-	cmd.Env = append(os.Environ(), "MCPVCR_OAUTH=0")
+	cmd.Env = append(os.Environ(), "MCPVCR_OAUTH=1")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -278,10 +423,14 @@ func TestTypeScriptSDKClient(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	var listenReq string
+	var listenReq, whoami string
 	ok := false
 	for line := range lines {
 		t.Logf("node: %s", line)
+		if w, found := strings.CutPrefix(line, "WHOAMI "); found {
+			whoami = w
+			continue
+		}
 		switch line {
 		case "STEP notification on the listen stream":
 			listenReq = waitListenStream(t, s)
@@ -300,6 +449,14 @@ func TestTypeScriptSDKClient(t *testing.T) {
 	if err := cmd.Wait(); err != nil || !ok {
 		t.Fatalf("node client: %v, OK seen: %v\nstderr:\n%s", err, ok, stderr.String())
 	}
-	s.markers.waitMarker(t, StreamResumed, "")
+	registered := s.markers.waitMarker(t, OAuthClientRegistered, "mcpvcr-ts-client")
+	checkWhoami(t, whoami, Whoami{
+		ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
+		Subject:  localSubject,
+		Scopes:   []string{"mcp"}, // the PRM's scopes_supported
+		Audience: s.URL + "/mcp",
+	})
+	resumed := s.markers.waitMarker(t, StreamResumed, "")
+	authorizedResume(t, s, resumed.RequestID)
 	s.markers.waitMarker(t, SessionDeleted, "")
 }

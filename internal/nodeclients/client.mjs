@@ -7,6 +7,7 @@
 // drop and hold the listen stream at the right moments:
 //
 //   stdout "STEP <what>"       progress, for the test log
+//   stdout "WHOAMI <json>"     the whoami tool's answer (the token's identity)
 //   stdout "READY drop"        the listen stream carried a live notification;
 //                              the test now drops it and holds the resume
 //   stdin  "resume-held"       the client's resume GET (Last-Event-ID) is held
@@ -90,7 +91,8 @@ if (echo.content?.[0]?.text !== 'hello from node') fail(`echo returned ${JSON.st
 const failed = await client.callTool({ name: 'fail', arguments: { message: 'as asked' } });
 if (failed.isError !== true) fail(`fail returned ${JSON.stringify(failed)}`);
 const who = await client.callTool({ name: 'whoami', arguments: {} });
-console.log(`STEP tools/call echo, fail, whoami=${who.content?.[0]?.text}`);
+console.log(`WHOAMI ${who.content?.[0]?.text}`);
+console.log('STEP tools/call echo, fail, whoami');
 
 await client.setLoggingLevel('info');
 await client.callTool({ name: 'notify', arguments: { message: 'live' } });

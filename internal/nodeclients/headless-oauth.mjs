@@ -8,8 +8,8 @@
 // connect() throws UnauthorizedError after redirectToAuthorization; then
 // `await transport.finishAuth(provider.code)` and connect again.
 //
-// Not exercised until the OAuth server lands (client.mjs runs with
-// MCPVCR_OAUTH unset against `serve --auth off`).
+// server/mcp_clients_test.go runs client.mjs with MCPVCR_OAUTH=1, so this
+// provider is what gets the TypeScript client its token there.
 export class HeadlessOAuthProvider {
   constructor({ redirectUrl = 'http://127.0.0.1:1/callback', scope } = {}) {
     this._redirectUrl = redirectUrl;
