@@ -278,10 +278,13 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if rerr != nil {
 			in.Response.Body = captured.String()
 			switch {
-			case errors.Is(rerr, io.EOF):
-				finish(EndServerEOF, nil)
+			// The client's cancel comes first: the upstream sees the
+			// cancelled request and may end its stream cleanly, so
+			// the EOF is only its consequence.
 			case req.Context().Err() != nil:
 				finish(EndClientCancel, nil)
+			case errors.Is(rerr, io.EOF):
+				finish(EndServerEOF, nil)
 			case ctx.Err() != nil:
 				finish(EndRecorderClosed, nil)
 			default:

@@ -138,8 +138,11 @@ func TestResetPeerLeaksTwoGoroutinesPerConnection(t *testing.T) {
 	if leaked == nil {
 		t.Fatalf("no goroutine leaked: toxiproxy fixed reset_peer; drop the exception")
 	}
-	if n := strings.Count(leaked.Error(), " in state "); n != 2*conns {
+	// At most 2 per connection: on a loaded machine a connection's reader
+	// may not have reached its stuck state yet when we look, so fewer is
+	// fine; more means something else leaks.
+	if n := strings.Count(leaked.Error(), " in state "); n > 2*conns {
 		t.Logf("leaked goroutines:\n%v", leaked)
-		t.Errorf("leaked %d goroutines, want 2 per connection (%d)", n, 2*conns)
+		t.Errorf("leaked %d goroutines, want at most 2 per connection (%d)", n, 2*conns)
 	}
 }
