@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/server/servertest"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// The load run's code path, small: 20 sessions, each doing OAuth, initialize,
+// a listen stream and 20 tool calls through a tunnel with latency and
+// jitter both ways. `make load` runs the same with 500 sessions.
+func TestLoadThroughLatencyTunnel(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	u, _ := url.Parse(ts.URL)
+	var extra []toxics.Spec
+	for _, v := range []string{"latency:latency=2ms,jitter=1ms", "latency:name=latency_up,stream=upstream,latency=2ms,jitter=1ms"} {
+		spec, err := toxics.ParseSpec(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra = append(extra, spec)
+	}
+	tun, err := toxics.OpenTunnel(toxics.TunnelOptions{Upstream: u.Host, Extra: extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tun.Close() })
+
+	rep, err := Load(context.Background(), LoadOptions{URL: "http://" + tun.Addr, Sessions: 20, Calls: 20, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	t.Logf("load report:\n%s", text.String())
+	if !rep.OK() {
+		t.Fatalf("run not clean:\n%s", text.String())
+	}
+	if want := int64(20 * 4 * 3); rep.EventsSent != want {
+		t.Errorf("events sent = %d, want %d (4 notify calls of 3 messages per session)", rep.EventsSent, want)
+	}
+	counts := map[LoadStep]int{}
+	for _, s := range rep.Steps {
+		counts[s.Step] = s.Count
+	}
+	for step, want := range map[LoadStep]int{StepRegister: 20, StepToken: 20, StepInitialize: 20, StepEcho: 20 * 16, StepNotify: 20 * 4, StepEvents: 20 * 4, StepClose: 20} {
+		if counts[step] != want {
+			t.Errorf("%s measured %d times, want %d", step, counts[step], want)
+		}
+	}
+	if counts[StepListen] < 20 {
+		t.Errorf("listen streams opened %d times, want >= 20", counts[StepListen])
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	ds := make([]time.Duration, 100)
+	for i := range ds {
+		ds[i] = time.Duration(i+1) * time.Millisecond
+	}
+	tests := []struct {
+		name string
+		ds   []time.Duration
+		p    int
+		want time.Duration
+	}{
+		{"p50 of 100", ds, 50, 50 * time.Millisecond},
+		{"p99 of 100", ds, 99, 99 * time.Millisecond},
+		{"p99 of 1", ds[:1], 99, time.Millisecond},
+		{"p50 of 3", ds[:3], 50, 2 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.ds, tt.p); got != tt.want {
+				t.Errorf("percentile = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
