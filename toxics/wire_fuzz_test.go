@@ -158,10 +158,11 @@ func FuzzSSEScanner(f *testing.F) {
 	})
 }
 
-// FuzzPassThroughToxics runs arbitrary response streams, in arbitrary
-// chunks, through toxics configured to change nothing but timing:
-// sse_buffer holding every response until it ends, and close_after_events
-// with a count never reached. What comes out must be the input.
+// FuzzPassThroughToxics runs arbitrary streams, in arbitrary chunks,
+// through every HTTP-aware toxic configured to change nothing but timing:
+// holders holding every response until it ends, a cut never reached, a
+// rewrite and a body drop that match nothing. What comes out must be the
+// input, including the bytes of a head the stream ends in the middle of.
 func FuzzPassThroughToxics(f *testing.F) {
 	for _, s := range wireSeeds {
 		f.Add([]byte(s.in), []byte{2, 9, 4})
@@ -169,7 +170,11 @@ func FuzzPassThroughToxics(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in, cuts []byte) {
 		for _, toxic := range []tptoxics.StatefulToxic{
 			&SSEBuffer{},
+			&HeaderHold{},
 			&CloseAfterEvents{Events: 1 << 40},
+			&StatusRewrite{From: "1000"},
+			&IdleCut{},
+			&BodyDrop{Shape: string(ShapeEmpty), Path: "/never/"},
 		} {
 			if got := pipeThrough(t, toxic, in, cuts); !bytes.Equal(got, in) {
 				t.Fatalf("%T: output %q, want the input %q", toxic, got, in)
