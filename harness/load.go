@@ -45,8 +45,8 @@ import (
 // LoadOptions.Timeout ends, whichever comes first.
 func Load(ctx context.Context, opts LoadOptions) (*LoadReport, error) {
 	opts = opts.withDefaults()
-	if _, err := url.Parse(opts.URL); err != nil || opts.URL == "" {
-		return nil, fmt.Errorf("load: base URL %q: %v", opts.URL, err)
+	if u, err := url.Parse(opts.URL); err != nil || u.Host == "" {
+		return nil, fmt.Errorf("load: LoadOptions.URL %q: want the server's base URL, e.g. http://127.0.0.1:8081", opts.URL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()

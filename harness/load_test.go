@@ -83,3 +83,13 @@ func TestPercentile(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadRefusesBadURL(t *testing.T) {
+	for _, u := range []string{"", "127.0.0.1:8081", "://x"} {
+		t.Run(u, func(t *testing.T) {
+			if _, err := Load(context.Background(), LoadOptions{URL: u}); err == nil || !strings.Contains(err.Error(), "want the server's base URL") {
+				t.Errorf("Load(%q) error = %v, want one asking for the base URL", u, err)
+			}
+		})
+	}
+}
