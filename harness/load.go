@@ -83,7 +83,7 @@ func Load(ctx context.Context, opts LoadOptions) (*LoadReport, error) {
 	wg.Wait()
 	rep := run.report()
 	rep.Elapsed = time.Since(start)
-	rep.PeakHeap, rep.PeakRSS = mem.stop()
+	rep.PeakHeap, rep.PeakRSS, rep.PeakFDs = mem.stop()
 	if ctx.Err() != nil && rep.Completed < rep.Sessions {
 		rep.fail(-1, "run", fmt.Errorf("stopped by the %s time limit: %w", opts.Timeout, ctx.Err()))
 	}
@@ -170,6 +170,12 @@ type LoadReport struct {
 	// Both cover the whole process: clients, and whatever server or
 	// tunnel runs in it.
 	PeakHeap, PeakRSS uint64
+	// PeakFDs is the most file descriptors the process held at once
+	// (sampled from /proc/self/fd; 0 elsewhere): each session costs a
+	// few sockets on every side of the tunnel, so a run must fit the
+	// process's open-file limit (`ulimit -n`; Go raises the soft limit
+	// to the hard one at start).
+	PeakFDs int
 }
 
 // Lost is the number of events sent and never received.
@@ -198,7 +204,7 @@ func (r *LoadReport) WriteText(w io.Writer) {
 	for _, s := range r.Steps {
 		fmt.Fprintf(w, "%-18s %7d %10s %10s %10s\n", s.Step, s.Count, round(s.P50), round(s.P99), round(s.Max))
 	}
-	fmt.Fprintf(w, "total time %s, peak Go heap %.1f MiB, peak RSS %.1f MiB\n", r.Elapsed.Round(time.Millisecond), mib(r.PeakHeap), mib(r.PeakRSS))
+	fmt.Fprintf(w, "total time %s, peak Go heap %.1f MiB, peak RSS %.1f MiB, peak open files %d\n", r.Elapsed.Round(time.Millisecond), mib(r.PeakHeap), mib(r.PeakRSS), r.PeakFDs)
 }
 
 func round(d time.Duration) time.Duration {
@@ -662,11 +668,12 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-// memorySampler follows the Go heap while a run lasts.
+// memorySampler follows the Go heap and the open files while a run lasts.
 type memorySampler struct {
-	stopc chan struct{}
-	done  chan struct{}
-	peak  uint64
+	stopc   chan struct{}
+	done    chan struct{}
+	peak    uint64
+	peakFDs int
 }
 
 func startMemorySampler() *memorySampler {
@@ -676,6 +683,9 @@ func startMemorySampler() *memorySampler {
 		metrics.Read(sample)
 		if v := sample[0].Value; v.Kind() == metrics.KindUint64 && v.Uint64() > m.peak {
 			m.peak = v.Uint64()
+		}
+		if fds, err := os.ReadDir("/proc/self/fd"); err == nil && len(fds) > m.peakFDs {
+			m.peakFDs = len(fds)
 		}
 	}
 	go func() {
@@ -695,11 +705,12 @@ func startMemorySampler() *memorySampler {
 	return m
 }
 
-// stop ends sampling and returns the peak heap and the peak RSS.
-func (m *memorySampler) stop() (heap, rss uint64) {
+// stop ends sampling and returns the peak heap, the peak RSS and the
+// most open files.
+func (m *memorySampler) stop() (heap, rss uint64, fds int) {
 	close(m.stopc)
 	<-m.done
-	return m.peak, peakRSS()
+	return m.peak, peakRSS(), m.peakFDs
 }
 
 // peakRSS reads the process's high-water resident set from
