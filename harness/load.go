@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -163,8 +164,12 @@ type LoadReport struct {
 	EventsSent, EventsReceived int64
 	// Duplicates counts log messages that arrived more than once.
 	Duplicates int64
-	Steps      []StepStats
-	Elapsed    time.Duration
+	// ServerErrors counts 5xx answers; ServerErrorSamples keeps the first
+	// few with their bodies, which say why (a 503 from the token store).
+	ServerErrors       int
+	ServerErrorSamples []string
+	Steps              []StepStats
+	Elapsed            time.Duration
 	// PeakHeap is the largest Go heap seen (sampled every 50 ms), and
 	// PeakRSS the process's peak resident set (Linux VmHWM; 0 elsewhere).
 	// Both cover the whole process: clients, and whatever server or
@@ -198,6 +203,12 @@ func (r *LoadReport) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "sessions %d, completed %d, errors %d\n", r.Sessions, r.Completed, r.Errors)
 	for _, e := range r.ErrorSamples {
 		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+	if r.ServerErrors > 0 {
+		fmt.Fprintf(w, "server 5xx answers: %d\n", r.ServerErrors)
+		for _, e := range r.ServerErrorSamples {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
 	}
 	fmt.Fprintf(w, "listen-stream events: sent %d, received %d, lost %d, duplicated %d\n", r.EventsSent, r.EventsReceived, r.Lost(), r.Duplicates)
 	fmt.Fprintf(w, "%-18s %7s %10s %10s %10s\n", "step", "count", "p50", "p99", "max")
@@ -243,6 +254,25 @@ func (r *loadRun) fail(session int, step LoadStep, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.fail(session, step, err)
+}
+
+// serverError records a 5xx answer, keeping its body for the first few.
+func (r *loadRun) serverError(req *http.Request, resp *http.Response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.ServerErrors++
+	if len(r.rep.ServerErrorSamples) >= maxErrorSamples {
+		return
+	}
+	// Error bodies are OAuth or plain-text errors, never secrets.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+	resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	r.rep.ServerErrorSamples = append(r.rep.ServerErrorSamples, fmt.Sprintf("%s %s = %s: %s", req.Method, req.URL.Path, resp.Status, strings.TrimSpace(string(body))))
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (rep *LoadReport) fail(session int, step LoadStep, err error) {
@@ -369,6 +399,9 @@ func (s *loadSession) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := s.run.transport.RoundTrip(req)
+	if err == nil && resp.StatusCode >= 500 {
+		s.run.serverError(req, resp)
+	}
 	if isMCP && req.Method == http.MethodGet {
 		switch {
 		case err != nil:

@@ -2,6 +2,9 @@ package harness
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -91,5 +94,28 @@ func TestLoadRefusesBadURL(t *testing.T) {
 				t.Errorf("Load(%q) error = %v, want one asking for the base URL", u, err)
 			}
 		})
+	}
+}
+
+// A 5xx answer is counted and its body kept, so a report says why.
+func TestLoadReportsServerErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":"temporarily_unavailable","error_description":"the token store (Redis) is unavailable; retry later"}`)
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := Load(context.Background(), LoadOptions{URL: srv.URL, Sessions: 2, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || rep.Errors != 2 || rep.Completed != 0 {
+		t.Errorf("errors = %d, completed = %d, want 2 and 0", rep.Errors, rep.Completed)
+	}
+	if rep.ServerErrors != 2 || len(rep.ServerErrorSamples) != 2 || !strings.Contains(rep.ServerErrorSamples[0], "POST /register = 503 Service Unavailable: {\"error\":\"temporarily_unavailable\"") {
+		t.Errorf("server errors = %d %q, want 2 samples of the 503 with its body", rep.ServerErrors, rep.ServerErrorSamples)
+	}
+	if !strings.Contains(rep.ErrorSamples[0], "temporarily_unavailable") {
+		t.Errorf("error sample %q does not carry the body", rep.ErrorSamples[0])
 	}
 }
