@@ -140,15 +140,19 @@ const (
 	StepInitialize LoadStep = "initialize"
 	StepListen     LoadStep = "listen"
 	StepSetLevel   LoadStep = "logging/setLevel"
-	StepEcho       LoadStep = "tools/call echo"
-	StepNotify     LoadStep = "tools/call notify"
+	// StepFirstCall is each session's first tool call (an echo): every
+	// session makes it at the same moment, when the last one is open, so
+	// it measures the burst, apart from the steady calls after it.
+	StepFirstCall LoadStep = "first call (burst)"
+	StepEcho      LoadStep = "tools/call echo"
+	StepNotify    LoadStep = "tools/call notify"
 	// StepEvents is the time from the start of a notify call until the
 	// last of its log messages arrived on the listen stream.
 	StepEvents LoadStep = "notify events"
 	StepClose  LoadStep = "close"
 )
 
-var loadSteps = []LoadStep{StepRegister, StepAuthorize, StepToken, StepInitialize, StepListen, StepSetLevel, StepEcho, StepNotify, StepEvents, StepClose}
+var loadSteps = []LoadStep{StepRegister, StepAuthorize, StepToken, StepInitialize, StepListen, StepSetLevel, StepFirstCall, StepEcho, StepNotify, StepEvents, StepClose}
 
 // LoadReport is what a load run measured.
 type LoadReport struct {
@@ -477,8 +481,12 @@ func (s *loadSession) work(ctx context.Context) (LoadStep, error) {
 			continue
 		}
 		text := fmt.Sprintf("session %d call %d", s.index, call)
+		step := StepEcho
+		if call == 1 {
+			step = StepFirstCall
+		}
 		var res *mcp.CallToolResult
-		if err := r.timed(StepEcho, func() (err error) {
+		if err := r.timed(step, func() (err error) {
 			res, err = s.cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": text}})
 			return err
 		}); err != nil {

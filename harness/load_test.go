@@ -52,7 +52,7 @@ func TestLoadThroughLatencyTunnel(t *testing.T) {
 	for _, s := range rep.Steps {
 		counts[s.Step] = s.Count
 	}
-	for step, want := range map[LoadStep]int{StepRegister: 20, StepToken: 20, StepInitialize: 20, StepEcho: 20 * 16, StepNotify: 20 * 4, StepEvents: 20 * 4, StepClose: 20} {
+	for step, want := range map[LoadStep]int{StepRegister: 20, StepToken: 20, StepInitialize: 20, StepFirstCall: 20, StepEcho: 20 * 15, StepNotify: 20 * 4, StepEvents: 20 * 4, StepClose: 20} {
 		if counts[step] != want {
 			t.Errorf("%s measured %d times, want %d", step, counts[step], want)
 		}
