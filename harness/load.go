@@ -172,8 +172,12 @@ type LoadReport struct {
 	// few with their bodies, which say why (a 503 from the token store).
 	ServerErrors       int
 	ServerErrorSamples []string
-	Steps              []StepStats
-	Elapsed            time.Duration
+	// Retries counts requests sent again after a 503 (at most 3 each,
+	// after 100, 200 and 400 ms); a session that succeeds after them
+	// is not an error.
+	Retries int
+	Steps   []StepStats
+	Elapsed time.Duration
 	// PeakHeap is the largest Go heap seen (sampled every 50 ms), and
 	// PeakRSS the process's peak resident set (Linux VmHWM; 0 elsewhere).
 	// Both cover the whole process: clients, and whatever server or
@@ -209,7 +213,7 @@ func (r *LoadReport) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}
 	if r.ServerErrors > 0 {
-		fmt.Fprintf(w, "server 5xx answers: %d\n", r.ServerErrors)
+		fmt.Fprintf(w, "server 5xx answers: %d (requests retried after a 503: %d)\n", r.ServerErrors, r.Retries)
 		for _, e := range r.ServerErrorSamples {
 			fmt.Fprintf(w, "  %s\n", e)
 		}
@@ -258,6 +262,13 @@ func (r *loadRun) fail(session int, step LoadStep, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.fail(session, step, err)
+}
+
+// retried counts a request sent again after a 503.
+func (r *loadRun) retried() {
+	r.mu.Lock()
+	r.rep.Retries++
+	r.mu.Unlock()
 }
 
 // serverError records a 5xx answer, keeping its body for the first few.
@@ -402,10 +413,7 @@ func (s *loadSession) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
 	start := time.Now()
-	resp, err := s.run.transport.RoundTrip(req)
-	if err == nil && resp.StatusCode >= 500 {
-		s.run.serverError(req, resp)
-	}
+	resp, err := s.send(req)
 	if isMCP && req.Method == http.MethodGet {
 		switch {
 		case err != nil:
@@ -418,6 +426,42 @@ func (s *loadSession) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, err
+}
+
+// maxRetries bounds the retries of one request answered 503.
+const maxRetries = 3
+
+// send sends req, and again after a pause when the server answers 503:
+// this server says 503 temporarily_unavailable, "retry later", when its
+// token store is slow or down, and a client that retries is what it asks
+// for. Every 5xx is counted in the report whether retried or not, and the
+// pauses count in the step's latency.
+func (s *loadSession) send(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := s.run.transport.RoundTrip(req)
+		if err != nil || resp.StatusCode < 500 {
+			return resp, err
+		}
+		s.run.serverError(req, resp)
+		replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+		if resp.StatusCode != http.StatusServiceUnavailable || attempt == maxRetries || !replayable {
+			return resp, nil
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		select {
+		case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		s.run.retried()
+		req = req.Clone(req.Context())
+		if req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+	}
 }
 
 func (s *loadSession) listenFailed(err error) {

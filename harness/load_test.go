@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,10 +114,37 @@ func TestLoadReportsServerErrors(t *testing.T) {
 	if rep.OK() || rep.Errors != 2 || rep.Completed != 0 {
 		t.Errorf("errors = %d, completed = %d, want 2 and 0", rep.Errors, rep.Completed)
 	}
-	if rep.ServerErrors != 2 || len(rep.ServerErrorSamples) != 2 || !strings.Contains(rep.ServerErrorSamples[0], "POST /register = 503 Service Unavailable: {\"error\":\"temporarily_unavailable\"") {
-		t.Errorf("server errors = %d %q, want 2 samples of the 503 with its body", rep.ServerErrors, rep.ServerErrorSamples)
+	// Each register is sent 1 + maxRetries times.
+	if rep.ServerErrors != 2*(1+maxRetries) || rep.Retries != 2*maxRetries || !strings.Contains(rep.ServerErrorSamples[0], "POST /register = 503 Service Unavailable: {\"error\":\"temporarily_unavailable\"") {
+		t.Errorf("server errors = %d, retries = %d, samples %q; want %d, %d and the 503 with its body", rep.ServerErrors, rep.Retries, rep.ServerErrorSamples, 2*(1+maxRetries), 2*maxRetries)
 	}
 	if !strings.Contains(rep.ErrorSamples[0], "temporarily_unavailable") {
 		t.Errorf("error sample %q does not carry the body", rep.ErrorSamples[0])
+	}
+}
+
+// A 503 "retry later" is retried, counted, and not an error when a retry
+// succeeds: the server asks for exactly that when its token store is slow.
+func TestLoadRetriesServiceUnavailable(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	target, _ := url.Parse(ts.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var refused atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" && refused.Add(1) <= 2 {
+			http.Error(w, `{"error":"temporarily_unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	rep, err := Load(context.Background(), LoadOptions{URL: front.URL, Sessions: 2, Calls: 5, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	if !rep.OK() || rep.Retries != 2 || rep.ServerErrors != 2 {
+		t.Errorf("retries = %d, server errors = %d, want 2 and 2 and a clean run:\n%s", rep.Retries, rep.ServerErrors, text.String())
 	}
 }
