@@ -87,6 +87,10 @@ func LoadCassette(path string) (*Cassette, error) {
 		return nil, fmt.Errorf("load cassette %s: version %d: %w", path, c.Version, ErrNotCassette)
 	}
 	for i, in := range c.Interactions {
+		if in == nil {
+			// "interactions: [~]" or a bare "-": found by FuzzLoadCassette.
+			return nil, fmt.Errorf("load cassette %s: interaction %d is empty: %w", path, i, ErrNotCassette)
+		}
 		in.Stream.Interaction = i
 		in.Stream.Method = in.Request.Method
 		in.Stream.URL = in.Request.URL

@@ -35,8 +35,11 @@ const (
 	Cookie            SecretKind = "COOKIE"
 )
 
-// placeholderRE matches one placeholder; group 1 is the kind.
-var placeholderRE = regexp.MustCompile(`__([A-Z][A-Z_]*[A-Z])_([0-9]+)__`)
+// placeholderRE matches one placeholder; group 1 is the kind. A kind is
+// words joined by single underscores, so text such as "__AB_" just before
+// a placeholder is not taken into its kind (FuzzRedactAndFill: the
+// placeholder then went unfilled on replay).
+var placeholderRE = regexp.MustCompile(`__([A-Z]+(?:_[A-Z]+)*)_([0-9]+)__`)
 
 // paramSecrets maps query-string and form parameter names to the kind of
 // secret they carry (RFC 6749, RFC 7636, RFC 7009).

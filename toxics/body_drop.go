@@ -69,7 +69,7 @@ func (t *BodyDrop) Pipe(stub *tptoxics.ToxicStub) {
 			return
 		case c := <-stub.Input:
 			if c == nil {
-				stub.Close()
+				ended(stub, st.parser)
 				return
 			}
 			o := chunkOut{in: c.Data}

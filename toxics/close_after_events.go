@@ -41,7 +41,7 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 			return
 		case c := <-stub.Input:
 			if c == nil {
-				stub.Close()
+				ended(stub, st.resp.parser)
 				return
 			}
 			o := chunkOut{in: c.Data}

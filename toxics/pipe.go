@@ -52,6 +52,15 @@ func interrupted(stub *tptoxics.ToxicStub, p *wireParser) {
 	send(stub, out)
 }
 
+// ended is for a toxic whose input ended (a nil chunk): it passes on the
+// part of a head its parser holds, since the connection closed in the
+// middle of it, then closes the output. Closing without it dropped those
+// bytes (found by FuzzPassThroughToxics).
+func ended(stub *tptoxics.ToxicStub, p *wireParser) {
+	interrupted(stub, p)
+	stub.Close()
+}
+
 // drain discards input until the end of the stream or an interrupt.
 func drain(stub *tptoxics.ToxicStub) {
 	for {

@@ -57,7 +57,7 @@ func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
 			return
 		case c := <-stub.Input:
 			if c == nil {
-				stub.Close()
+				ended(stub, resp.parser)
 				return
 			}
 			o := chunkOut{in: c.Data}
