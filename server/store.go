@@ -91,7 +91,12 @@ func newStore(cfg Config) (*store, error) {
 	opt.DialTimeout = redisOpTimeout / 2
 	opt.ReadTimeout = redisOpTimeout / 2
 	opt.WriteTimeout = redisOpTimeout / 2
-	opt.PoolTimeout = redisOpTimeout / 2
+	// Waiting for a free connection is not Redis being gone: under a
+	// burst (500 sessions at once, `make load`) go-redis's default pool of
+	// 10 per CPU ran dry and healthy requests got 503. A dead Redis still
+	// fails fast: its dials are refused or time out, they do not queue.
+	opt.PoolSize = 256
+	opt.PoolTimeout = redisOpTimeout
 	opt.MaxRetries = 1
 	opt.DialerRetries = 1
 	opt.DialerRetryTimeout = 50 * time.Millisecond
