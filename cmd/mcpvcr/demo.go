@@ -35,7 +35,7 @@ listen-held (the GET listen stream's events came only when it closed, or
 never), cut (504/524 from an idle cut).
 
 Examples:
-  mcpvcr demo
+  mcpvcr demo                 (what make run shows)
   mcpvcr demo --profile cloudflare-quick-tunnel,clean --fixture gosdk_oauth_session
   mcpvcr demo --json matrix.json --check
 
