@@ -51,8 +51,8 @@ const (
 	DefaultLateAfter = 500 * time.Millisecond
 	// DefaultParallel cells run at once: replays mostly wait (a fixture
 	// the server refuses waits Grace per request), so a 2-core machine
-	// runs four comfortably.
-	DefaultParallel = 4
+	// runs eight comfortably.
+	DefaultParallel = 8
 )
 
 // Options configures Run. The zero value (plus FixturesDir or Fixtures)

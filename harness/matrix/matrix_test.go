@@ -26,9 +26,7 @@ func TestMatrixAsWrittenDown(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// Eight at once: a fixture the server refuses spends most of its time
-	// waiting (Grace per request), not computing.
-	cells, err := Run(ctx, Options{FixturesDir: fixturesDir, Parallel: 8})
+	cells, err := Run(ctx, Options{FixturesDir: fixturesDir})
 	if err != nil {
 		t.Fatal(err)
 	}
