@@ -231,10 +231,12 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 	default:
 		cell.Outcome = OK
 		cell.Diagnosis = "every exchange and event as recorded"
-		switch {
-		case l != nil && l.Comments > 0 && has(applied, toxics.IdleCutType):
-			cell.Diagnosis += "; keepalive pings kept the listen stream under the idle cut (FIELD_NOTES 11)"
-		case has(applied, toxics.HeaderHoldType):
+		switch cut := idleCut(applied); {
+		case l != nil && cut > 0 && l.Lived > cut:
+			cell.Diagnosis += fmt.Sprintf("; %d keepalive ping(s) kept the listen stream open past the %s idle cut (FIELD_NOTES 11)", l.Comments, ms1(cut))
+		case dropsBodies(applied):
+			cell.Diagnosis += "; every request carried Content-Length, so no body was dropped (FIELD_NOTES 7 needs a chunked request)"
+		case l != nil && l.Status != 0 && has(applied, toxics.HeaderHoldType):
 			cell.Diagnosis += "; the server's first comment released the held headers (FIELD_NOTES 5)"
 		}
 	}
@@ -279,6 +281,30 @@ func cite(applied []toxics.AppliedToxic, t toxics.ToxicType, fallback string) st
 		}
 	}
 	return fallback
+}
+
+// idleCut returns the profile's idle cut as applied (scaled), 0 if none.
+func idleCut(applied []toxics.AppliedToxic) time.Duration {
+	for _, a := range applied {
+		if a.Type != toxics.IdleCutType {
+			continue
+		}
+		if ms, ok := a.Attributes["timeout"].(int64); ok {
+			return time.Duration(ms) * time.Millisecond
+		}
+	}
+	return 0
+}
+
+// dropsBodies reports whether the profile empties request bodies (rather
+// than re-framing them).
+func dropsBodies(applied []toxics.AppliedToxic) bool {
+	for _, a := range applied {
+		if a.Type == toxics.BodyDropType && a.Attributes["shape"] == string(toxics.ShapeEmpty) {
+			return true
+		}
+	}
+	return false
 }
 
 func has(applied []toxics.AppliedToxic, t toxics.ToxicType) bool {
