@@ -234,6 +234,8 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 		switch cut := idleCut(applied); {
 		case l != nil && cut > 0 && l.Lived > cut:
 			cell.Diagnosis += fmt.Sprintf("; %d keepalive ping(s) kept the listen stream open past the %s idle cut (FIELD_NOTES 11)", l.Comments, ms1(cut))
+		case l != nil && l.Recorded == 0 && has(applied, toxics.SSEBufferType):
+			cell.Diagnosis += fmt.Sprintf("; the listen stream carried no notification, so the tunnel's buffer had nothing to hold (%s)", cite(applied, toxics.SSEBufferType, "FIELD_NOTES 2"))
 		case dropsBodies(applied):
 			cell.Diagnosis += "; every request carried Content-Length, so no body was dropped (FIELD_NOTES 7 needs a chunked request)"
 		case l != nil && l.Status != 0 && has(applied, toxics.HeaderHoldType):
