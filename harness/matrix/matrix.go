@@ -43,12 +43,14 @@ const (
 	DefaultTimeScale = 0.01
 	// DefaultGrace is how long the replayer waits past a recorded time for
 	// an event, a value or a stream end. Every missing notification costs
-	// this much, so it bounds the demo's run time.
-	DefaultGrace = time.Second
+	// this much, so it bounds the demo's run time; below 2 s, a machine at
+	// load average 10 (other builds) stalled live answers past it.
+	DefaultGrace = 2 * time.Second
 	// DefaultLateAfter is how much later than recorded an event may arrive
-	// before it counts as held by the tunnel. Loopback delivers in well
-	// under a millisecond; a buffer holds until the stream closes.
-	DefaultLateAfter = 500 * time.Millisecond
+	// before it counts as held by the tunnel: a buffer releases it when the
+	// stream closes, about Grace late; a loaded machine was measured
+	// delaying one by 0.76 s.
+	DefaultLateAfter = 1500 * time.Millisecond
 	// DefaultParallel cells run at once: replays mostly wait (a fixture
 	// the server refuses waits Grace per request), so a 2-core machine
 	// runs eight comfortably.

@@ -71,8 +71,8 @@ func TestObserve(t *testing.T) {
 			tl[2] = harness.Timeline{Reason: harness.EndTimeout, Closed: time.Second, Err: "context canceled"}
 		}), nil, ListenHeld, true, "no headers in 1000ms, notification never arrived (FIELD_NOTES 2)"},
 		{"notification late", live(func(tl []harness.Timeline) {
-			tl[2].Events[1].At = time.Second
-		}), nil, ListenHeld, true, "arrived only when it closed, 995ms late (FIELD_NOTES 2)"},
+			tl[2].Events[1].At = 2 * time.Second
+		}), nil, ListenHeld, true, "arrived only when it closed, 1995ms late (FIELD_NOTES 2)"},
 		{"notification missing", live(func(tl []harness.Timeline) {
 			tl[2].Events = tl[2].Events[:1]
 		}), nil, ListenHeld, true, "1 of 1 notification(s) never arrived"},
