@@ -1,0 +1,147 @@
+package matrix
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// ExpectationsFile is the one file, beside the fixtures, that writes down
+// the expected outcome of every fixture through every profile:
+//
+//	# FIXTURE                   PROFILE                  OUTCOME[|OUTCOME...]
+//	gosdk_oauth_session         cloudflare-quick-tunnel  listen-held
+//	gosdk_oauth_session         flaky-mobile             ok|reset
+//
+// Alternatives ("ok|reset") are for profiles with a random part
+// (flaky-mobile resets one connection in ten).
+const ExpectationsFile = "expectations.txt"
+
+// Want is the set of outcomes a cell may have.
+type Want []Outcome
+
+// Allows reports whether o is one of the wanted outcomes.
+func (w Want) Allows(o Outcome) bool {
+	for _, x := range w {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+func (w Want) String() string {
+	parts := make([]string, len(w))
+	for i, o := range w {
+		parts[i] = string(o)
+	}
+	return strings.Join(parts, "|")
+}
+
+// Expectations maps fixture, then profile, to the wanted outcomes.
+type Expectations map[string]map[toxics.Profile]Want
+
+// For returns the wanted outcomes of a cell.
+func (e Expectations) For(fixture string, p toxics.Profile) (Want, bool) {
+	w, ok := e[fixture][p]
+	return w, ok
+}
+
+// LoadExpectations reads an expectations file; a missing file gives an
+// error wrapping os.ErrNotExist.
+func LoadExpectations(path string) (Expectations, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("expectations: %w", err)
+	}
+	defer f.Close()
+	e, err := ParseExpectations(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
+}
+
+// ParseExpectations reads the format of ExpectationsFile. Unknown outcomes
+// and profiles, and duplicate lines, are errors that name the line.
+func ParseExpectations(r io.Reader) (Expectations, error) {
+	known := map[Outcome]bool{}
+	for _, o := range Outcomes {
+		known[o] = true
+	}
+	e := Expectations{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 3 {
+			return nil, fmt.Errorf("line %d: want FIXTURE PROFILE OUTCOME, got %q", n, strings.TrimSpace(line))
+		}
+		p := toxics.Profile(f[1])
+		if _, err := p.Toxics(); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		var want Want
+		for _, o := range strings.Split(f[2], "|") {
+			if !known[Outcome(o)] {
+				return nil, fmt.Errorf("line %d: unknown outcome %q (known: %s)", n, o, Want(Outcomes))
+			}
+			want = append(want, Outcome(o))
+		}
+		if e[f[0]] == nil {
+			e[f[0]] = map[toxics.Profile]Want{}
+		}
+		if _, dup := e[f[0]][p]; dup {
+			return nil, fmt.Errorf("line %d: %s through %s written down twice", n, f[0], p)
+		}
+		e[f[0]][p] = want
+	}
+	return e, sc.Err()
+}
+
+// ErrUnexpected is returned by Check when a cell's outcome is not the one
+// written down, or none is.
+var ErrUnexpected = errors.New("outcomes differ from what is written down")
+
+// Check compares every cell with e. The error lists each difference, and
+// for cells with nothing written down, the lines to add (with the outcome
+// this run observed: review it before committing) and where.
+func Check(cells []Cell, e Expectations, path string) error {
+	var differ, missing []string
+	for _, c := range cells {
+		want, ok := e.For(c.Fixture, c.Profile)
+		got := string(c.Outcome)
+		if c.Err != "" {
+			got = "error: " + c.Err
+		}
+		switch {
+		case !ok:
+			missing = append(missing, fmt.Sprintf("%-40s %-24s %s", c.Fixture, c.Profile, c.Outcome))
+		case c.Err != "" || !want.Allows(c.Outcome):
+			differ = append(differ, fmt.Sprintf("  %s through %s: got %s, want %s\n      diagnosis: %s", c.Fixture, c.Profile, got, want, c.Diagnosis))
+		}
+	}
+	if len(differ) == 0 && len(missing) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	if len(differ) > 0 {
+		fmt.Fprintf(&b, "%d cell(s) differ from %s:\n%s\n", len(differ), path, strings.Join(differ, "\n"))
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		fmt.Fprintf(&b, "%d cell(s) have no expected outcome in %s (a new fixture?). This run observed the lines below; check each against `mcpvcr demo --fixture NAME` (the diagnosis column), then add them to %s:\n%s\n",
+			len(missing), filepath.Base(path), path, strings.Join(missing, "\n"))
+	}
+	return fmt.Errorf("%w\n%s", ErrUnexpected, b.String())
+}

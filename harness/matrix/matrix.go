@@ -1,0 +1,268 @@
+// Package matrix replays every recorded fixture through every tunnel
+// profile, each against a fresh server, and says in one line per cell what
+// the tunnel did to the session:
+//
+//	fixtures/*.yaml × toxics.Profiles():
+//	  replayer > tunnel(profile, time scale) > server (fresh miniredis)
+//	                                            │ markers
+//	  timelines + markers ──► Outcome + diagnosis ◄┘
+//
+// `mcpvcr demo` (and so `make run`) prints the table; the package test
+// compares every cell with fixtures/expectations.txt.
+//
+//	cells, err := matrix.Run(ctx, matrix.Options{FixturesDir: "fixtures"})
+//	matrix.WriteTable(os.Stdout, cells)
+package matrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTimeScale runs Cloudflare's 100 s idle cut as 1 s, ALB's 60 s
+	// as 600 ms and the server's 15 s keepalive as 150 ms: the same races,
+	// a hundred times faster. At 0.001 (60 ms cuts) a machine under load
+	// (load average 12 on 2 cores, measured) stalls a token request past
+	// the cut and 1 to 4 cells of 21 flip at random; at 0.01, none did.
+	DefaultTimeScale = 0.01
+	// DefaultGrace is how long the replayer waits past a recorded time for
+	// an event, a value or a stream end. Every missing notification costs
+	// this much, so it bounds the demo's run time; below 2 s, a machine at
+	// load average 10 (other builds) stalled live answers past it.
+	DefaultGrace = 2 * time.Second
+	// DefaultLateAfter is how much later than recorded an event may arrive
+	// before it counts as held by the tunnel: a buffer releases it when the
+	// stream closes, about Grace late; a loaded machine was measured
+	// delaying one by 0.76 s.
+	DefaultLateAfter = 1500 * time.Millisecond
+	// DefaultParallel cells run at once: replays mostly wait (a fixture
+	// the server refuses waits Grace per request), so a 2-core machine
+	// runs eight comfortably.
+	DefaultParallel = 8
+)
+
+// Options configures Run. The zero value (plus FixturesDir or Fixtures)
+// replays every fixture through every profile with the defaults above.
+type Options struct {
+	// FixturesDir holds the cassettes (*.yaml); used when Fixtures is empty.
+	FixturesDir string
+	// Fixtures are cassette paths; empty means every *.yaml in FixturesDir.
+	Fixtures []string
+	// Profiles to replay through; empty means toxics.Profiles().
+	Profiles []toxics.Profile
+	// TimeScale multiplies the tunnel's and the server's durations; 0 means
+	// DefaultTimeScale. The replay itself keeps the recorded pace.
+	TimeScale float64
+	// Grace, LateAfter, Parallel: 0 means the defaults above.
+	Grace     time.Duration
+	LateAfter time.Duration
+	Parallel  int
+	// Progress, if set, is called once per finished cell (serially).
+	Progress func(Cell)
+}
+
+// FixtureFiles returns the *.yaml files of dir, sorted.
+func FixtureFiles(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no fixtures (*.yaml) in %s: %w", dir, os.ErrNotExist)
+	}
+	return files, nil
+}
+
+// FixtureName is a fixture's name in the table and in expectations: the
+// file name without ".yaml".
+func FixtureName(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), ".yaml")
+}
+
+// ErrNoFixtures is returned by Run when no fixture matches.
+var ErrNoFixtures = errors.New("no fixtures to replay")
+
+// Run replays each fixture through each profile and returns the cells in
+// (fixture, profile) order. A cell that could not run at all (bad fixture,
+// port exhaustion) has Err set; Run's error is for bad options only.
+func Run(ctx context.Context, opts Options) ([]Cell, error) {
+	opts = opts.withDefaults()
+	files := opts.Fixtures
+	if len(files) == 0 {
+		var err error
+		if files, err = FixtureFiles(opts.FixturesDir); err != nil {
+			return nil, err
+		}
+	}
+	if len(files) == 0 {
+		return nil, ErrNoFixtures
+	}
+	for _, p := range opts.Profiles {
+		if _, err := p.Toxics(); err != nil {
+			return nil, err
+		}
+	}
+	cassettes := make([]*harness.Cassette, len(files))
+	loadErrs := make([]error, len(files))
+	for i, f := range files {
+		cassettes[i], loadErrs[i] = harness.LoadCassette(f)
+	}
+
+	cells := make([]Cell, 0, len(files)*len(opts.Profiles))
+	for i, f := range files {
+		for _, p := range opts.Profiles {
+			cells = append(cells, Cell{Fixture: FixtureName(f), Profile: p})
+			if loadErrs[i] != nil {
+				cells[len(cells)-1].Err = loadErrs[i].Error()
+			}
+		}
+	}
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		sem = make(chan struct{}, opts.Parallel)
+	)
+	for i := range cells {
+		if cells[i].Err != "" {
+			if opts.Progress != nil {
+				opts.Progress(cells[i])
+			}
+			continue
+		}
+		c := cassettes[i/len(opts.Profiles)]
+		wg.Add(1)
+		go func(cell *Cell) {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				cell.Err = ctx.Err().Error()
+				return
+			}
+			runCell(ctx, cell, c, opts)
+			<-sem
+			if opts.Progress != nil {
+				mu.Lock()
+				opts.Progress(*cell)
+				mu.Unlock()
+			}
+		}(&cells[i])
+	}
+	wg.Wait()
+	return cells, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.FixturesDir == "" {
+		o.FixturesDir = "fixtures"
+	}
+	if len(o.Profiles) == 0 {
+		o.Profiles = toxics.Profiles()
+	}
+	if o.TimeScale <= 0 {
+		o.TimeScale = DefaultTimeScale
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.LateAfter <= 0 {
+		o.LateAfter = DefaultLateAfter
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
+	}
+	return o
+}
+
+// runCell starts a fresh server, replays c through the cell's profile and
+// fills in what was observed.
+func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options) {
+	start := time.Now()
+	defer func() { cell.Took = time.Since(start) }()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cell.Err = fmt.Sprintf("listen: %v", err)
+		return
+	}
+	// The same scale for the server as for the tunnel: its keepalive must
+	// race the tunnel's idle cut at production ratios (toxics.TimeScale).
+	srv, err := server.New(server.Config{Addr: ln.Addr().String(), AutoApprove: true, LogOutput: discard{}, TimeScale: opts.TimeScale})
+	if err != nil {
+		ln.Close()
+		cell.Err = fmt.Sprintf("server: %v", err)
+		return
+	}
+	log := harness.NewMarkerLog()
+	log.Capture(srv.Logger())
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+
+	var applied []toxics.AppliedToxic
+	tunnel := func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
+		t, err := toxics.OpenTunnel(toxics.TunnelOptions{Profile: cell.Profile, Upstream: target.Host, Scale: toxics.TimeScale(opts.TimeScale)})
+		if err != nil {
+			return nil, nil, err
+		}
+		applied = t.Applied
+		through := *target
+		through.Host = t.Addr
+		return &through, t.Close, nil
+	}
+	// The replayer's connections idle out (30 s, scaled) before any
+	// profile's idle cut (60 s), as a client's should: otherwise a request
+	// reusing a connection the tunnel has just cut races the cut and the
+	// cell turns "reset" by chance.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.IdleConnTimeout = time.Duration(float64(clientIdleTimeout) * opts.TimeScale)
+	defer transport.CloseIdleConnections()
+	rep, err := harness.Replay(ctx, c, "http://"+ln.Addr().String(), &harness.ReplayOptions{Tunnel: tunnel, Grace: opts.Grace, Transport: transport})
+
+	// Close the server's connections so every stream logs its end, then
+	// wait (briefly) for the last STREAM CLOSING markers.
+	hs.Close()
+	waitCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	log.Wait(waitCtx, streamsClosed)
+	cancel()
+	srv.Close()
+	if err != nil {
+		cell.Err = err.Error()
+		return
+	}
+	observe(cell, c, rep, log.Markers(), applied, opts)
+}
+
+// streamsClosed holds once every server stream has logged its end.
+func streamsClosed(ms harness.Markers) error {
+	opened, closed := len(ms.Matching("SSE STREAM START")), len(ms.Matching("STREAM CLOSING"))
+	if closed < opened {
+		return fmt.Errorf("%d of %d streams still open", opened-closed, opened)
+	}
+	return nil
+}
+
+// clientIdleTimeout is how long the replayer keeps an idle connection, at
+// time scale 1: below every profile's idle cut (toxics: 60 s and 100 s).
+const clientIdleTimeout = 30 * time.Second
+
+// discard is a LogOutput that drops text: markers are captured as events.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
