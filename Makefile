@@ -7,11 +7,16 @@ LDFLAGS := -X main.version=$(VERSION)
 # Targets that .ci/run runs after `make test` (areas append to it in mk/*.mk).
 CI_EXTRA :=
 
-.PHONY: build run test ci-extra vet clean
+.PHONY: build run serve test ci-extra vet clean
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mcpvcr
 
+# The demo: every bundled fixture replayed through every tunnel profile, as a table.
 run: build
+	./$(BIN) demo
+
+# The server alone, for a live client (see README "The server").
+serve: build
 	./$(BIN) serve --auto-approve
 
 test:
