@@ -24,7 +24,8 @@ type mcpEndpoints struct {
 	server         *mcp.Server
 	streamable     *mcp.StreamableHTTPHandler
 	sse            *mcp.SSEHandler
-	observers      sync.Map // observerHeader value -> *observedWriter
+	observers      sync.Map      // observerHeader value -> *observedWriter
+	owners         sessionOwners // session id -> OAuth client (mcp_session_owner.go)
 }
 
 // routeMCP mounts /mcp (Streamable HTTP: POST, GET listen stream, DELETE)
@@ -43,8 +44,8 @@ func (s *Server) routeMCP(mux *http.ServeMux) error {
 	for _, line := range e.faultLines() {
 		s.log.Mark(context.Background(), FaultActive, "%s", line)
 	}
-	mux.Handle("/mcp", e.observe(protect(e.inspect(http.HandlerFunc(e.serveMCP)))))
-	mux.Handle("/sse", e.observe(protect(e.inspect(e.sse))))
+	mux.Handle("/mcp", e.observe(protect(e.bindSession(e.inspect(http.HandlerFunc(e.serveMCP))))))
+	mux.Handle("/sse", e.observe(protect(e.bindSession(e.inspect(e.sse)))))
 	return nil
 }
 
