@@ -64,12 +64,14 @@ func TestSlowLorisCutSSEKept(t *testing.T) {
 				}
 			}
 		}()
-		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		started := time.Now()
+		conn.SetReadDeadline(started.Add(20 * time.Second))
 		_, err = io.Copy(io.Discard, conn) // returns when the server closes
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			t.Fatalf("server still holds a connection trickling headers after 20 s (ReadHeaderTimeout %s)", hs.ReadHeaderTimeout)
 		}
+		t.Logf("trickling client cut after %s (ReadHeaderTimeout %s)", time.Since(started).Round(time.Millisecond), hs.ReadHeaderTimeout)
 	})
 
 	t.Run("listen stream outlives every timeout", func(t *testing.T) {
