@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -168,7 +167,9 @@ func TestSecurityTokenOutsideHeaderRefused(t *testing.T) {
 		req  func() *http.Request
 	}{
 		{"query access_token", func() *http.Request {
-			return mcpRequest(t, ts, http.MethodPost, "", "", initializeJSON).WithContext(context.Background())
+			r := mcpRequest(t, ts, http.MethodPost, "", "", initializeJSON)
+			r.URL.RawQuery = url.Values{"access_token": {tok.AccessToken}}.Encode()
+			return r
 		}},
 		{"form access_token", func() *http.Request {
 			r, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(url.Values{"access_token": {tok.AccessToken}}.Encode()))
@@ -188,11 +189,7 @@ func TestSecurityTokenOutsideHeaderRefused(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req := tc.req()
-			if tc.name == "query access_token" {
-				req.URL.RawQuery = url.Values{"access_token": {tok.AccessToken}}.Encode()
-			}
-			resp, _ := doMCP(t, req)
+			resp, _ := doMCP(t, tc.req())
 			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 			assert.NotContains(t, resp.Header.Get("WWW-Authenticate"), "error=", "no token was sent the accepted way")
 		})
@@ -403,5 +400,4 @@ func TestSecurityLogForging(t *testing.T) {
 		assert.NotRegexp(t, `^=== AUTH SUCCESS === forged`, line)
 	}
 	assert.NotContains(t, buf.String(), "\n=== AUTH SUCCESS === forged")
-	_ = io.Discard
 }
