@@ -119,3 +119,35 @@ func waitEvents(t *testing.T, ts *servertest.Server, what string, pred func([]se
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestDeleteCancelsInFlightCall: a DELETE sent while a 5-minute tool call
+// runs ends the session at once (204) and the call's goroutine with it.
+// Without mcp_session_calls.go go-sdk's Close waited for the call: the
+// DELETE hung for the tool's whole duration (found by FuzzMCPRequest).
+func TestDeleteCancelsInFlightCall(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	tok := ts.Token(t)
+	sid := initializeMCP(t, ts, tok.AccessToken)
+	http.DefaultClient.CloseIdleConnections()
+	baseline := goleak.IgnoreCurrent()
+
+	call := rawRequest(t, ts, http.MethodPost, tok.AccessToken, sid,
+		`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"slow","arguments":{"duration":"5m","steps":1}}}`)
+	del, body := doMCP(t, mcpRequest(t, ts, http.MethodDelete, tok.AccessToken, sid, "")) // 20 s client deadline
+	require.Equal(t, http.StatusNoContent, del.StatusCode, body)
+	assertMarker(t, ts, server.Warning, "DELETE cancels 1 in-flight call")
+	call.Close()
+	http.DefaultClient.CloseIdleConnections()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := goleak.Find(baseline)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines left 20 s after the DELETE:\n%v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

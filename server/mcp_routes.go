@@ -26,6 +26,7 @@ type mcpEndpoints struct {
 	sse            *mcp.SSEHandler
 	observers      sync.Map      // observerHeader value -> *observedWriter
 	owners         sessionOwners // session id -> OAuth client (mcp_session_owner.go)
+	calls          sessionCalls  // session id -> in-flight calls (mcp_session_calls.go)
 }
 
 // routeMCP mounts /mcp (Streamable HTTP: POST, GET listen stream, DELETE)
@@ -69,7 +70,7 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	if u, err := url.Parse(cfg.Issuer); err == nil {
 		e.issuerHost, e.issuerHostname = u.Host, u.Hostname()
 	}
-	server.AddReceivingMiddleware(e.commitEarlyMiddleware)
+	server.AddReceivingMiddleware(e.commitEarlyMiddleware, e.cancelOnDeleteMiddleware)
 	getServer := func(*http.Request) *mcp.Server { return server }
 	e.streamable = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		JSONResponse: faults.Has(FaultJSONOnly),

@@ -81,25 +81,27 @@ func requestSessionID(r *http.Request) string {
 }
 
 // bindSession sits after the bearer check. It tells the observer which
-// client is asking (so a new session gets its owner) and refuses with 403
-// a request that names a session owned by another client.
+// client is asking (so a new session gets its owner), refuses with 403 a
+// request that names a session owned by another client, and lets the
+// owner's DELETE cancel the session's in-flight calls (mcp_session_calls.go).
 func (e *mcpEndpoints) bindSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		clientID := tokenClientID(r)
-		if clientID == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if ow := observedWriterFrom(r.Context()); ow != nil {
-			ow.mu.Lock()
-			ow.clientID = clientID
-			ow.mu.Unlock()
-		}
-		if sid := requestSessionID(r); sid != "" {
-			if owner, ok := e.owners.owner(sid); ok && owner != clientID {
+		sid := requestSessionID(r)
+		if clientID := tokenClientID(r); clientID != "" {
+			if ow := observedWriterFrom(r.Context()); ow != nil {
+				ow.mu.Lock()
+				ow.clientID = clientID
+				ow.mu.Unlock()
+			}
+			if owner, ok := e.owners.owner(sid); sid != "" && ok && owner != clientID {
 				e.log.Mark(r.Context(), SessionHijackRefused, "session=%s belongs to client_id=%s; request came with a token of client_id=%s", logValue(sid), owner, logValue(clientID))
 				http.Error(w, fmt.Sprintf("Forbidden: session belongs to another client (client_id %q)", clientID), http.StatusForbidden)
 				return
+			}
+		}
+		if r.Method == http.MethodDelete && sid != "" {
+			if n := e.calls.cancel(sid, errSessionDeleted); n > 0 {
+				e.log.Mark(r.Context(), Warning, "DELETE cancels %d in-flight call(s) of the session", n)
 			}
 		}
 		next.ServeHTTP(w, r)
