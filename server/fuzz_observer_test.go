@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -84,9 +83,6 @@ func FuzzObserverWrite(f *testing.F) {
 		check.mu.Unlock()
 		if bad != "" {
 			t.Fatal(bad)
-		}
-		if strings.Contains(contentType, "\n") {
-			t.Skip() // unreachable: header values never hold line breaks
 		}
 	})
 }

@@ -97,10 +97,3 @@ const (
 	// changes), so a log never hides that the server misbehaved on purpose.
 	FaultActive Marker = "FAULT ACTIVE"
 )
-
-// Security markers.
-const (
-	// SessionHijackRefused: a request named an MCP session that another
-	// OAuth client created; it was answered 403 (mcp_session_owner.go).
-	SessionHijackRefused Marker = "SESSION HIJACK REFUSED"
-)

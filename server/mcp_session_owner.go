@@ -17,7 +17,7 @@ import (
 // handler checks nothing at all. sessionOwners closes both:
 //
 //	initialize (token of client A) > observer commits headers with Mcp-Session-Id S > owner[S] = A
-//	request with S (token of client B) > bindSession: owner[S] != B > 403 + SESSION HIJACK REFUSED
+//	request with S (token of client B) > bindSession: owner[S] != B > 403, WARNING Session hijack refused
 //
 // The owner is recorded when the response headers that carry the new
 // session id are committed (observedWriter.commitLocked), so the binding
@@ -94,7 +94,7 @@ func (e *mcpEndpoints) bindSession(next http.Handler) http.Handler {
 				ow.mu.Unlock()
 			}
 			if owner, ok := e.owners.owner(sid); sid != "" && ok && owner != clientID {
-				e.log.Mark(r.Context(), SessionHijackRefused, "session=%s belongs to client_id=%s; request came with a token of client_id=%s", logValue(sid), owner, logValue(clientID))
+				e.log.Mark(r.Context(), Warning, "Session hijack refused: session %s belongs to client_id=%s; the token is client_id=%s", logValue(sid), owner, logValue(clientID))
 				http.Error(w, fmt.Sprintf("Forbidden: session belongs to another client (client_id %q)", clientID), http.StatusForbidden)
 				return
 			}

@@ -257,7 +257,8 @@ func TestSecuritySessionHijack(t *testing.T) {
 				resp, got := doMCP(t, mcpRequest(t, ts, method, other.AccessToken, sid, body))
 				assert.Equal(t, http.StatusForbidden, resp.StatusCode, "body %q", got)
 				assert.NotContains(t, got, `"result"`)
-				assertMarker(t, ts, server.SessionHijackRefused, "client_id="+otherID)
+				assertMarker(t, ts, server.Warning, "Session hijack refused: session "+sid+" belongs to client_id=claude-desktop; the token is client_id="+otherID)
+				assertMarker(t, ts, server.RequestRefused, "Status 403: Forbidden: session belongs to another client")
 			})
 		}
 		status, body := toolsList(t, ts, owner.AccessToken, sid)
