@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,13 +90,18 @@ func (l *Logger) Mark(ctx context.Context, m Marker, format string, args ...any)
 		b, _ := json.Marshal(e)
 		fmt.Fprintf(l.w, "%s\n", b)
 	default:
+		// One event is one line: a client-sent value holding a line break
+		// (a JSON-RPC method, a session id) must not forge a marker line.
 		fmt.Fprintf(l.w, "%s req=%s session=%s %s\n",
-			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(e.RequestID), orDash(e.SessionID), e.Text())
+			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(logValue(e.RequestID)), orDash(logValue(e.SessionID)), oneLine.Replace(e.Text()))
 	}
 	for _, h := range l.hooks {
 		h(e)
 	}
 }
+
+// oneLine escapes line breaks in a text log line.
+var oneLine = strings.NewReplacer("\r", `\r`, "\n", `\n`, "\u2028", `\u2028`, "\u2029", `\u2029`)
 
 func orDash(s string) string {
 	if s == "" {

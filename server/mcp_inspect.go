@@ -108,7 +108,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 				}
 			}
 			for i, m := range msgs {
-				e.log.Mark(ctx, RequestParsed, "Line %d: method=%s, id=%s", i, orNone(m.Method), m.idText())
+				e.log.Mark(ctx, RequestParsed, "Line %d: method=%s, id=%s", i, logValue(orNone(m.Method)), logValue(m.idText()))
 				if m.Method == "initialize" {
 					e.log.Mark(ctx, InitializeDetected, "Found initialize request")
 					if ow != nil && len(m.ID) > 0 {
@@ -126,7 +126,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 					}
 				}
 				for i, m := range calls {
-					e.log.Mark(ctx, ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", m.Method, m.idText())
+					e.log.Mark(ctx, ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", logValue(m.Method), logValue(m.idText()))
 				}
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

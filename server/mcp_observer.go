@@ -143,6 +143,7 @@ type observedWriter struct {
 	// set by inspect before the handler runs
 	initializeID string // raw JSON id of an initialize request in the body
 	seedMode     bool   // the seed handler logs its own lifecycle markers
+	clientID     string // the bearer token's client, owner of a session this response creates (bindSession)
 
 	activity chan struct{} // a write happened: reset the idle timers
 	stop     chan struct{} // the handler returned
@@ -216,11 +217,15 @@ func (ow *observedWriter) commitLocked(code int) {
 		if sc := ScopeFrom(ow.ctx); sc != nil {
 			sc.SetSessionID(sid)
 		}
+		e.owners.bind(sid, ow.clientID) // before the client can learn sid
 	}
 	ow.sse = code == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
 	ow.w.WriteHeader(code)
 	if code == http.StatusNoContent && ow.method == http.MethodDelete {
 		e.log.Mark(ow.ctx, SessionDeleted, "Session ended by client DELETE")
+		if sc := ScopeFrom(ow.ctx); sc != nil {
+			e.owners.forget(sc.SessionID())
+		}
 	}
 	if ow.sse {
 		e.log.Mark(ow.ctx, SSEStreamStart, "Beginning event generation")
@@ -287,6 +292,7 @@ func (ow *observedWriter) learnLegacySession(endpoint string) {
 		if sc := ScopeFrom(ow.ctx); sc != nil {
 			sc.SetSessionID(sid)
 		}
+		ow.e.owners.bind(sid, ow.clientID) // go-sdk's SSE handler checks no owner
 	}
 }
 
@@ -387,6 +393,11 @@ func (ow *observedWriter) finish(clientCtx context.Context) {
 	clientGone := clientCtx.Err() != nil
 	if clientGone {
 		e.log.Mark(ow.ctx, ClientDisconnected, "Client closed the connection after %s (%d events sent)", elapsed, ow.events)
+	}
+	if ow.path == "/sse" && ow.method == http.MethodGet {
+		if sc := ScopeFrom(ow.ctx); sc != nil {
+			e.owners.forget(sc.SessionID()) // a legacy session ends with its stream
+		}
 	}
 	if !ow.sse || ow.closingLogged {
 		return

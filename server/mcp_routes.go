@@ -24,7 +24,9 @@ type mcpEndpoints struct {
 	server         *mcp.Server
 	streamable     *mcp.StreamableHTTPHandler
 	sse            *mcp.SSEHandler
-	observers      sync.Map // observerHeader value -> *observedWriter
+	observers      sync.Map      // observerHeader value -> *observedWriter
+	owners         sessionOwners // session id -> OAuth client (mcp_session_owner.go)
+	calls          sessionCalls  // session id -> in-flight calls (mcp_session_calls.go)
 }
 
 // routeMCP mounts /mcp (Streamable HTTP: POST, GET listen stream, DELETE)
@@ -43,8 +45,8 @@ func (s *Server) routeMCP(mux *http.ServeMux) error {
 	for _, line := range e.faultLines() {
 		s.log.Mark(context.Background(), FaultActive, "%s", line)
 	}
-	mux.Handle("/mcp", e.observe(protect(e.inspect(http.HandlerFunc(e.serveMCP)))))
-	mux.Handle("/sse", e.observe(protect(e.inspect(e.sse))))
+	mux.Handle("/mcp", e.observe(protect(e.bindSession(e.inspect(http.HandlerFunc(e.serveMCP))))))
+	mux.Handle("/sse", e.observe(protect(e.bindSession(e.inspect(e.sse)))))
 	return nil
 }
 
@@ -68,7 +70,7 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	if u, err := url.Parse(cfg.Issuer); err == nil {
 		e.issuerHost, e.issuerHostname = u.Host, u.Hostname()
 	}
-	server.AddReceivingMiddleware(e.commitEarlyMiddleware)
+	server.AddReceivingMiddleware(e.commitEarlyMiddleware, e.cancelOnDeleteMiddleware)
 	getServer := func(*http.Request) *mcp.Server { return server }
 	e.streamable = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		JSONResponse: faults.Has(FaultJSONOnly),

@@ -77,7 +77,7 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 		return nil, refuse(ErrInvalidRequest, "malformed form body: %v", err)
 	}
 	gt := r.PostForm.Get("grant_type")
-	s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=%s", logValue(gt))
+	s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=%s", grantTypeForLog(gt))
 	for p, vs := range r.PostForm {
 		if len(vs) > 1 && p != "resource" {
 			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
@@ -87,7 +87,7 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 		return nil, refuse(ErrInvalidRequest, "grant_type is required")
 	}
 	if gt != string(GrantAuthorizationCode) && gt != string(GrantRefreshToken) {
-		return nil, refuse(ErrUnsupportedGrantType, "grant_type %q is not supported; use authorization_code or refresh_token", gt)
+		return nil, refuse(ErrUnsupportedGrantType, "grant_type %s is not supported; use authorization_code or refresh_token", grantTypeForLog(gt))
 	}
 	c, err := s.authenticateClient(r)
 	if err != nil {
@@ -100,6 +100,20 @@ func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 		return s.exchangeCode(r, c)
 	}
 	return s.refresh(r, c)
+}
+
+// grantTypeForLog returns grant_type as the START marker logs it: in full
+// when it is a grant type some OAuth spec defines, else only its Short
+// prefix, so a client that sends a code or a token in the wrong field does
+// not get it into the log (found by FuzzToken).
+func grantTypeForLog(gt string) string {
+	switch gt {
+	case string(GrantAuthorizationCode), string(GrantRefreshToken), "client_credentials", "password", "implicit",
+		"urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer",
+		"urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:saml2-bearer", "":
+		return gt
+	}
+	return logValue(Short(gt))
 }
 
 // exchangeCode redeems an authorization code (RFC 6749 §4.1.3, RFC 7636

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -90,7 +89,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 	fmt.Fprintf(stderr, "mcpvcr serve: listening on http://%s (issuer %s, redis %s)\n", cfg.Addr, srv.Issuer(), redisLabel(cfg.RedisURL))
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := server.NewHTTPServer(srv, cfg) // slow-loris timeouts that never cut SSE
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
