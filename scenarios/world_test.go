@@ -131,6 +131,8 @@ func (w *world) startServer(name string, cfg server.Config, sharedWith *liveServ
 		ls.mini = sharedWith.mini
 		cfg.RedisURL = sharedWith.cfg.RedisURL
 		cfg.RedisKeyPrefix = sharedWith.prefix
+		// Replicas sit behind one public URL: one issuer, one audience.
+		cfg.Issuer = sharedWith.cfg.Issuer
 	case cfg.RedisURL == "":
 		ls.mini = miniredis.NewMiniRedis()
 		if err := ls.mini.StartAddr("127.0.0.1:0"); err != nil {
