@@ -76,6 +76,16 @@ func init() {
 			summary: "POST a JSON-RPC message to /mcp (an id unless METHOD is notifications/*); waits for the response to end unless -async",
 			run:     cmdPost,
 		},
+		"record": {
+			usage:   "record [-name R] [-to HOP] [-why TEXT]",
+			summary: "put a harness recorder in front of HOP; it is a hop itself (-via R) until record-stop",
+			run:     cmdRecord,
+		},
+		"record-stop": {
+			usage:   "record-stop R FILE",
+			summary: "stop recorder R and write what it saw as a fixture (secrets redacted) to FILE",
+			run:     cmdRecordStop,
+		},
 		"redis": {
 			usage:   "redis [-server NAME] stop | start | fast-forward D",
 			summary: "stop or restart the server's in-process Redis, or move its clock (token expiry); D is not scaled",
@@ -88,7 +98,7 @@ func init() {
 		},
 		"replay": {
 			usage:   "replay [-via HOP] [-timescale F] [-grace D] [-allow PREFIX]... FIXTURE",
-			summary: "replay a fixture (a path, or a name under fixtures/) against HOP; its streams become r0, r1, ...",
+			summary: "replay a fixture (a path, or a name under fixtures/) against HOP; its exchanges become streams HOP.0, HOP.1, ...",
 			run:     cmdReplay,
 		},
 		"replica": {

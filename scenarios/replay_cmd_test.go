@@ -3,6 +3,8 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,6 +32,12 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err != nil {
 		return err
 	}
+	hopName := *via
+	if hopName == "" {
+		w.mu.Lock()
+		hopName = w.lastHop
+		w.mu.Unlock()
+	}
 	path := fs.Arg(0)
 	if _, err := os.Stat(ts.MkAbs(path)); err == nil {
 		path = ts.MkAbs(path)
@@ -56,7 +64,7 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	w.report = rep
 	w.mu.Unlock()
 	for i, tl := range rep.Timelines() {
-		s := &stream{name: "r" + strconv.Itoa(i), tl: tl, ended: true, changed: make(chan struct{})}
+		s := &stream{name: hopName + "." + strconv.Itoa(i), tl: tl, ended: true, changed: make(chan struct{})}
 		if err := w.addStream(s); err != nil {
 			return err
 		}
@@ -96,5 +104,55 @@ func cmdDiffs(w *world, ts *testscript.TestScript, neg bool, args []string) erro
 	for _, l := range lines {
 		ts.Logf("%s", l)
 	}
+	return nil
+}
+
+// cmdRecord puts a harness recorder in front of a server or tunnel; it is
+// a hop of its own (-via NAME) until record-stop writes the fixture.
+func cmdRecord(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("record")
+	name := fs.String("name", "rec", "recorder name (a hop for -via)")
+	to := fs.String("to", "", "server or tunnel it records (default: the one started last)")
+	why := fs.String("why", "recorded by a scenario", "kept in the fixture's provenance")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	upstream, err := w.hop(*to)
+	if err != nil {
+		return err
+	}
+	rec, err := harness.NewRecorder(upstream, &harness.RecorderOptions{Why: *why, Upstream: "mcpvcr serve (scenario)"})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: rec}
+	go hs.Serve(ln)
+	w.onClose(func() { rec.Close(); hs.Close() })
+	return w.addHop(*name, &liveTunnel{name: *name, url: "http://" + ln.Addr().String(), recorder: rec})
+}
+
+func cmdRecordStop(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("record-stop")
+	if err := parse(fs, args, 2, 2); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	t, ok := w.tunnels[fs.Arg(0)]
+	w.mu.Unlock()
+	if !ok || t.recorder == nil {
+		return fmt.Errorf("record-stop: no recorder %q", fs.Arg(0))
+	}
+	if err := t.recorder.Close(); err != nil {
+		return err
+	}
+	c := t.recorder.Cassette()
+	if err := c.Save(ts.MkAbs(fs.Arg(1))); err != nil {
+		return fmt.Errorf("record-stop: %w", err)
+	}
+	ts.Logf("wrote %d interactions to %s", len(c.Interactions), fs.Arg(1))
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -61,6 +63,10 @@ func setupWorld(env *testscript.Env) error {
 	w := newWorld()
 	env.Values[worldKey{}] = w
 	env.Defer(w.close)
+	// testscript starts from an empty environment: pass on what the
+	// conditions [redis] and [node] are about.
+	env.Setenv("REDIS_URL", os.Getenv("REDIS_URL"))
+	env.Setenv("NODE_DIR", nodeDir())
 	return nil
 }
 
@@ -75,7 +81,9 @@ func (w *world) close() {
 	w.closers = nil
 	w.mu.Unlock()
 	for _, s := range streams {
-		s.cancel()
+		if s.cancel != nil { // replayed exchanges have none
+			s.cancel()
+		}
 	}
 	for i := len(closers) - 1; i >= 0; i-- {
 		closers[i]()
@@ -147,6 +155,9 @@ func (w *world) startServer(name string, cfg server.Config, sharedWith *liveServ
 		cfg.RedisKeyPrefix = "mcpvcr-scenario:" + hex.EncodeToString(b[:]) + ":"
 	}
 	ls.prefix = cfg.RedisKeyPrefix
+	if ls.mini == nil && sharedWith == nil {
+		w.onClose(func() { flushPrefix(cfg.RedisURL, ls.prefix) })
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
@@ -188,11 +199,27 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-// liveTunnel is a toxics tunnel in front of a server.
+// liveTunnel is a hop in front of a server: a toxics tunnel, or a
+// harness recorder.
 type liveTunnel struct {
-	name   string
-	url    string
-	tunnel *toxics.Tunnel
+	name     string
+	url      string
+	tunnel   *toxics.Tunnel
+	recorder *harness.Recorder
+}
+
+// addHop registers a hop under a fresh name and makes it the default -via.
+func (w *world) addHop(name string, t *liveTunnel) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, dup := w.tunnels[name]
+	_, clash := w.servers[name]
+	if dup || clash {
+		return fmt.Errorf("name %q already used by a tunnel, recorder or server", name)
+	}
+	w.tunnels[name] = t
+	w.lastHop = name
+	return nil
 }
 
 func (w *world) startTunnel(name string, opts toxics.TunnelOptions) (*liveTunnel, error) {
@@ -210,10 +237,9 @@ func (w *world) startTunnel(name string, opts toxics.TunnelOptions) (*liveTunnel
 	}
 	lt := &liveTunnel{name: name, url: "http://" + t.Addr, tunnel: t}
 	w.onClose(func() { t.Close() })
-	w.mu.Lock()
-	w.tunnels[name] = lt
-	w.lastHop = name
-	w.mu.Unlock()
+	if err := w.addHop(name, lt); err != nil {
+		return nil, err
+	}
 	return lt, nil
 }
 
@@ -334,4 +360,22 @@ func (w *world) evidence() string {
 func indent(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return "  " + strings.Join(lines, "\n  ") + "\n"
+}
+
+// flushPrefix deletes the keys a server wrote to a real Redis, so
+// scenarios sharing one (CI's) leave nothing behind.
+func flushPrefix(redisURL, prefix string) {
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return
+	}
+	opt.MaxRetries = -1
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	if err == nil && len(keys) > 0 {
+		rdb.Del(ctx, keys...)
+	}
 }
