@@ -209,3 +209,20 @@ func (w *world) waitTimeout(v string, neg bool) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+func cmdExportEnv(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("export-env")
+	cname := fs.String("client", "c", "client name")
+	via := fs.String("via", "", "server or tunnel (default: the one started last)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	token, _, _ := w.client(*cname).get()
+	ts.Setenv("MCP_URL", base+"/mcp")
+	ts.Setenv("MCP_TOKEN", token)
+	return nil
+}

@@ -56,6 +56,11 @@ func init() {
 			summary: "the streams together carried N data events (with TEXT in their data); -unique: no SSE id twice",
 			run:     cmdEvents,
 		},
+		"export-env": {
+			usage:   "export-env [-client C] [-via HOP]",
+			summary: "set $MCP_URL (HOP's /mcp) and $MCP_TOKEN (the client's access token) for exec'd clients (node, curl)",
+			run:     cmdExportEnv,
+		},
 		"header": {
 			usage:     "header [-stream S] NAME TEXT",
 			summary:   "response header NAME of stream S contains TEXT",
