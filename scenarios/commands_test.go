@@ -36,6 +36,11 @@ func init() {
 			summary:   "the response body of stream S (default: the last) contains TEXT; waits for the stream to end",
 			negatable: true, run: cmdBody,
 		},
+		"connect": {
+			usage:     "connect [-client C] [-via HOP] [-timeout D]",
+			summary:   "connect go-sdk's own client with the client's token (initialize, initialized, listen stream, tools/list); prints the outcome to stdout (! : it must fail)",
+			negatable: true, run: cmdConnect,
+		},
 		"cut": {
 			usage:   "cut STREAM",
 			summary: "close STREAM's connection under it, as a reset in the path would",
