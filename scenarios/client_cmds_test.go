@@ -13,7 +13,10 @@ import (
 func cmdToken(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("token")
 	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	// The authorization server directly by default: the scenarios are about
+	// the MCP path, and a stalled machine must not turn a slow /token into
+	// a tunnel's idle cut. -via a tunnel sends OAuth through it too.
+	via := fs.String("via", "a", "server or tunnel to get the token from")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func init() {
 		},
 		"token": {
 			usage:   "token [-client C] [-via HOP]",
-			summary: "get an access token for claude-desktop (authorize, auto-approved, then the code exchange with PKCE)",
+			summary: "get an access token for claude-desktop (authorize, auto-approved, then the code exchange with PKCE) from server a, or through -via HOP",
 			run:     cmdToken,
 		},
 		"tunnel": {
