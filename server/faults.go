@@ -36,6 +36,9 @@ const (
 	// FaultSlowHeaders holds every MCP response's headers back for DUR
 	// (FIELD_NOTES 6, 14).
 	FaultSlowHeaders Fault = "slow-headers"
+	// FaultNoAccelHeader leaves out the X-Accel-Buffering: no header the
+	// server sends on SSE streams, so nginx buffers them (FIELD_NOTES 4).
+	FaultNoAccelHeader Fault = "no-accel-header"
 )
 
 // faultSpec says whether a fault takes a duration value.
@@ -45,13 +48,14 @@ type faultSpec struct {
 }
 
 var faultCatalog = map[Fault]faultSpec{
-	FaultSeed:        {usage: "seed: the seed's FastAPI handler on POST /mcp (closes the stream after 0.1 s)"},
-	FaultIdleClose:   {takesDuration: true, usage: "idle-close=DUR: close any SSE stream idle for DUR"},
-	FaultNoKeepalive: {usage: "no-keepalive: no SSE comments, not even after the headers"},
-	FaultGet405:      {usage: "get-405: refuse the GET listen stream with 405"},
-	FaultJSONOnly:    {usage: "json-only: answer POSTs with application/json, never SSE"},
-	FaultSession400:  {usage: "session-400: 400 instead of 404 for an unknown session"},
-	FaultSlowHeaders: {takesDuration: true, usage: "slow-headers=DUR: hold response headers back for DUR"},
+	FaultSeed:          {usage: "seed: the seed's FastAPI handler on POST /mcp (closes the stream after 0.1 s)"},
+	FaultIdleClose:     {takesDuration: true, usage: "idle-close=DUR: close any SSE stream idle for DUR"},
+	FaultNoKeepalive:   {usage: "no-keepalive: no SSE comments, not even after the headers"},
+	FaultGet405:        {usage: "get-405: refuse the GET listen stream with 405"},
+	FaultJSONOnly:      {usage: "json-only: answer POSTs with application/json, never SSE"},
+	FaultSession400:    {usage: "session-400: 400 instead of 404 for an unknown session"},
+	FaultSlowHeaders:   {takesDuration: true, usage: "slow-headers=DUR: hold response headers back for DUR"},
+	FaultNoAccelHeader: {usage: "no-accel-header: no X-Accel-Buffering: no on SSE streams (nginx buffers them)"},
 }
 
 // ErrUnknownFault is returned by ParseFaults for a name not in the catalog.

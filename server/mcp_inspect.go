@@ -100,6 +100,13 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 			var msgs []wireMessage
 			if len(body) == 0 {
 				e.log.Mark(ctx, Warning, "Empty request body")
+				if !seed {
+					// A JSON-RPC error the client can show, rather than
+					// go-sdk's text/plain 400: the usual cause is a tunnel
+					// that dropped the body (FIELD_NOTES 7, 8).
+					refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: empty request body (0 bytes arrived; a proxy or tunnel in the path may have dropped it)")
+					return
+				}
 			} else {
 				msgs, err = parseWireMessages(body, seed)
 				if err != nil {

@@ -220,6 +220,10 @@ func (ow *observedWriter) commitLocked(code int) {
 		e.owners.bind(sid, ow.clientID) // before the client can learn sid
 	}
 	ow.sse = code == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
+	if ow.sse && !ow.seedMode && !e.faults.Has(FaultNoAccelHeader) {
+		// nginx buffers responses unless told not to (FIELD_NOTES 4).
+		h.Set("X-Accel-Buffering", "no")
+	}
 	ow.w.WriteHeader(code)
 	if code == http.StatusNoContent && ow.method == http.MethodDelete {
 		e.log.Mark(ow.ctx, SessionDeleted, "Session ended by client DELETE")

@@ -1,0 +1,231 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func cmdToken(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("token")
+	cname := fs.String("client", "c", "client name")
+	// The authorization server directly by default: the scenarios are about
+	// the MCP path, and a stalled machine must not turn a slow /token into
+	// a tunnel's idle cut. -via a tunnel sends OAuth through it too.
+	via := fs.String("via", "a", "server or tunnel to get the token from")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	return w.client(*cname).getToken(base)
+}
+
+func cmdRefresh(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("refresh")
+	cname := fs.String("client", "c", "client name")
+	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	return w.client(*cname).refreshToken(base)
+}
+
+// mcpHeaders are the headers a Streamable HTTP client sends.
+func (c *client) mcpHeaders(withToken, withSession bool, session string) http.Header {
+	token, sess, protocol := c.get()
+	h := http.Header{}
+	if withToken && token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	if session != "" {
+		sess = session
+	}
+	if withSession && sess != "" {
+		h.Set("Mcp-Session-Id", sess)
+		h.Set("Mcp-Protocol-Version", protocol)
+	}
+	return h
+}
+
+func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("post")
+	cname := fs.String("client", "c", "client name")
+	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	name := fs.String("name", "", "stream name (default sN)")
+	chunked := fs.Bool("chunked", false, "send the body without Content-Length (Transfer-Encoding: chunked)")
+	async := fs.Bool("async", false, "do not wait for the response to end")
+	noSession := fs.Bool("no-session", false, "send no Mcp-Session-Id")
+	session := fs.String("session", "", "send this Mcp-Session-Id instead of the client's")
+	noToken := fs.Bool("no-token", false, "send no bearer token")
+	timeout := fs.String("timeout", "60s", "how long to wait for the response to end (scaled)")
+	if err := parse(fs, args, 1, 2); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	c := w.client(*cname)
+	method := fs.Arg(0)
+	msg := map[string]any{"jsonrpc": "2.0", "method": method}
+	if !strings.HasPrefix(method, "notifications/") {
+		c.mu.Lock()
+		c.nextID++
+		msg["id"] = c.nextID
+		c.mu.Unlock()
+	}
+	switch {
+	case fs.NArg() == 2:
+		var params any
+		if err := json.Unmarshal([]byte(fs.Arg(1)), &params); err != nil {
+			return fmt.Errorf("post %s: PARAMS_JSON %q: %v", method, fs.Arg(1), err)
+		}
+		msg["params"] = params
+	case method == "initialize":
+		_, _, protocol := c.get()
+		msg["params"] = map[string]any{"protocolVersion": protocol, "capabilities": map[string]any{},
+			"clientInfo": map[string]any{"name": "mcpvcr-scenario", "version": "0.1.0"}}
+	}
+	body, _ := json.Marshal(msg)
+	h := c.mcpHeaders(!*noToken, !*noSession && method != "initialize", *session)
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json, text/event-stream")
+	s, err := w.send(c, request{name: *name, method: http.MethodPost, base: base, path: "/mcp", body: body, chunked: *chunked, header: h, rpcMethod: method})
+	if err != nil {
+		return err
+	}
+	if *async {
+		return nil
+	}
+	d, err := w.waitTimeout(*timeout, false)
+	if err != nil {
+		return err
+	}
+	if !s.waitFor(d, func(s *stream) bool { return s.ended }) {
+		return fmt.Errorf("post %s: the response did not end within %s (use -async for a stream that stays open)", method, d)
+	}
+	tl := s.timeline()
+	ts.Logf("post %s -> stream %s: %d %s, %d events, %s", method, s.name, tl.Status, tl.ContentType, len(tl.DataEvents()), tl.Reason)
+	return nil
+}
+
+func cmdListen(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("listen")
+	cname := fs.String("client", "c", "client name")
+	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	name := fs.String("name", "", "stream name (default sN)")
+	resume := fs.String("resume", "", "send Last-Event-ID: the last SSE id seen on this stream")
+	lastID := fs.String("last-event-id", "", "send this Last-Event-ID")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	c := w.client(*cname)
+	h := c.mcpHeaders(true, true, "")
+	h.Set("Accept", "text/event-stream")
+	id := *lastID
+	if *resume != "" {
+		from, err := w.stream(*resume)
+		if err != nil {
+			return err
+		}
+		for _, ev := range from.dataEvents() {
+			if ev.ID != "" {
+				id = ev.ID
+			}
+		}
+		if id == "" {
+			return fmt.Errorf("listen -resume %s: that stream carried no SSE id to resume from", *resume)
+		}
+	}
+	if id != "" {
+		h.Set("Last-Event-ID", id)
+	}
+	_, err = w.send(c, request{name: *name, method: http.MethodGet, base: base, path: "/mcp", header: h})
+	return err
+}
+
+func cmdDelete(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("delete")
+	cname := fs.String("client", "c", "client name")
+	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	name := fs.String("name", "", "stream name (default sN)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	c := w.client(*cname)
+	s, err := w.send(c, request{name: *name, method: http.MethodDelete, base: base, path: "/mcp", header: c.mcpHeaders(true, true, "")})
+	if err != nil {
+		return err
+	}
+	if !s.waitFor(waitFloor, func(s *stream) bool { return s.ended }) {
+		return fmt.Errorf("delete: no answer within %s", waitFloor)
+	}
+	return nil
+}
+
+func cmdCut(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("cut")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	s, err := w.stream(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if err := s.cut(); err != nil {
+		return err
+	}
+	if !s.waitFor(waitFloor, func(s *stream) bool { return s.ended }) {
+		return fmt.Errorf("cut %s: the stream did not end", s.name)
+	}
+	return nil
+}
+
+// waitTimeout parses a -timeout value (scaled). A positive wait gets at
+// least waitFloor of real time; a negated one exactly the scaled value.
+func (w *world) waitTimeout(v string, neg bool) (time.Duration, error) {
+	d, err := w.dur(v)
+	if err != nil {
+		return 0, err
+	}
+	if !neg && d < waitFloor {
+		d = waitFloor
+	}
+	return d, nil
+}
+
+func cmdExportEnv(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("export-env")
+	cname := fs.String("client", "c", "client name")
+	via := fs.String("via", "", "server or tunnel (default: the one started last)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	token, _, _ := w.client(*cname).get()
+	ts.Setenv("MCP_URL", base+"/mcp")
+	ts.Setenv("MCP_TOKEN", token)
+	return nil
+}

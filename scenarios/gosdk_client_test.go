@@ -1,0 +1,74 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// bearerTransport adds the client's access token to every request, as a
+// client that has done OAuth already would.
+type bearerTransport struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+// cmdConnect runs go-sdk's own client (mcp.StreamableClientTransport, what
+// Go hosts use) with the scripted client's token: initialize,
+// notifications/initialized, its listen stream, tools/list. It prints
+// what a real client reports to the script's stdout, so `stdout` can
+// match it; with !, connecting must fail.
+func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("connect")
+	cname := fs.String("client", "c", "client whose token it uses")
+	via := fs.String("via", "", "server or tunnel (default: the one started last)")
+	timeout := fs.String("timeout", "30s", "how long connecting may take (scaled; at least 5 s)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	d, err := w.waitTimeout(*timeout, false)
+	if err != nil {
+		return err
+	}
+	token, _, _ := w.client(*cname).get()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: bearerTransport{token: token, next: tr}}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	out := ts.Stdout()
+	start := time.Now()
+	cl := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-scenario-gosdk", Version: "0.1.0"}, nil)
+	session, err := cl.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: hc, MaxRetries: -1}, nil)
+	if err == nil {
+		defer session.Close()
+		var tools *mcp.ListToolsResult
+		if tools, err = session.ListTools(ctx, nil); err == nil {
+			fmt.Fprintf(out, "connected in %s: %d tools\n", time.Since(start).Round(time.Millisecond), len(tools.Tools))
+		}
+	}
+	switch {
+	case err != nil && neg:
+		fmt.Fprintf(out, "connect failed: %v\n", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("connect: %w", err)
+	case neg:
+		return fmt.Errorf("connect succeeded, want it to fail")
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// mutations undo each scenario's cause (or its fix) in one line. Every
+// mutated scenario must FAIL: this shows the assertions catch the bug and
+// are not true whatever the server does.
+var mutations = []struct {
+	file, from, to, why string
+}{
+	{"seed_failed_flow", "tunnel -profile clean -toxic body_drop:shape=empty,methods=POST,path=/mcp", "tunnel -profile clean", "the body arrives: initialize is processed"},
+	{"seed_successful_flow", "server --fault seed", "server", "go-sdk, not the seed's handler"},
+	{"tunnel_idle_cut_no_keepalive", "server --fault no-keepalive", "server", "keepalive on: no cut"},
+	{"tunnel_idle_cut_keepalive", "server --keepalive 15s", "server --fault no-keepalive", "keepalive off: cut at 100 s"},
+	{"mcp_listen_stream_notification", "server", "server --fault get-405", "no listen stream: the notification has nowhere to go"},
+	{"tunnel_quick_buffers_listen", "tunnel -profile cloudflare-quick-tunnel", "tunnel -profile cloudflare-named-tunnel", "no buffering: the notification arrives at once"},
+	{"tunnel_quick_get405", "server --fault get-405", "server", "the listen stream is accepted"},
+	{"tunnel_quick_json_only", "server --fault json-only", "server", "SSE responses"},
+	{"tunnel_quic_empty_body", "tunnel -profile cloudflared-quic", "tunnel -profile clean", "the chunked body arrives"},
+	{"tunnel_alb_header_hold", "server --fault no-keepalive", "server", "the first comment releases the headers"},
+	{"tunnel_alb_first_comment", "server --keepalive 15s", "server --fault no-keepalive", "no first comment: headers held"},
+	{"tunnel_nginx_buffered", "server --keepalive 15s --fault no-accel-header", "server --keepalive 15s", "X-Accel-Buffering: no: nothing held"},
+	{"tunnel_nginx_keepalive", "server --keepalive 15s", "server --keepalive 15s --fault no-accel-header", "buffered: no headers"},
+	{"mcp_resume_tool_call", "listen -name R -resume call", "listen -name R", "no Last-Event-ID: the missed events are lost"},
+	{"oauth_token_expiry_refresh", "redis fast-forward 3601s", "redis fast-forward 3500s", "the token has not expired"},
+	{"session_replicas_not_shared", "post -via b -name there tools/list", "post -via a -name there tools/list", "same replica: the session is found"},
+	{"tunnel_status_rewrite_202", "tunnel -toxic status_rewrite:from=202,to=500", "tunnel", "no rewrite: 202"},
+	{"session_unknown_reinitialize", "server", "server --fault session-400", "400 instead of 404"},
+	{"session_unknown_400", "server --fault session-400", "server", "404"},
+	{"redis_down_and_back", "redis stop", "# (Redis left running)", "Redis up: no 503"},
+	{"replay_recorded_session", "server -name jsononly --fault json-only", "server -name jsononly", "no difference to count"},
+}
+
+// TestMutatedScenariosFail runs each mutation and requires the scenario to
+// fail on it.
+func TestMutatedScenariosFail(t *testing.T) {
+	covered := map[string]bool{}
+	for _, m := range mutations {
+		covered[m.file] = true
+		t.Run(m.file, func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(m.file + ".txtar")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(src), "\n")
+			n := 0
+			for i, l := range lines {
+				if l == m.from {
+					lines[i] = m.to
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("line %q appears %d times in %s.txtar, want once", m.from, n, m.file)
+			}
+			path := filepath.Join(t.TempDir(), m.file+".txtar")
+			if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ft := &fakeT{}
+			testscript.RunT(ft, testscript.Params{Files: []string{path}, Setup: setupWorld, Cmds: scriptCommands(), Condition: condition})
+			switch {
+			case ft.skipped:
+				t.Skipf("mutated scenario skipped")
+			case !ft.failed:
+				t.Errorf("with %q instead of %q (%s) the scenario still passes; its assertions do not catch the bug. Log:\n%s", m.to, m.from, m.why, ft.log.String())
+			}
+		})
+	}
+	files, _ := filepath.Glob("*.txtar")
+	for _, f := range files {
+		name := strings.TrimSuffix(f, ".txtar")
+		if !covered[name] && !strings.HasPrefix(name, "node_") && !strings.HasPrefix(name, "redis_real") {
+			t.Errorf("scenario %s has no mutation in mutations_test.go: add one line that undoes its cause", name)
+		}
+	}
+}
+
+// fakeT runs testscript outside a *testing.T and records the outcome.
+type fakeT struct {
+	mu      sync.Mutex
+	failed  bool
+	skipped bool
+	log     strings.Builder
+}
+
+func (t *fakeT) Skip(args ...any) {
+	t.mu.Lock()
+	t.skipped = true
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+func (t *fakeT) Fatal(args ...any) { t.Log(args...); t.FailNow() }
+func (t *fakeT) Parallel()         {}
+func (t *fakeT) Log(args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintln(&t.log, args...)
+}
+func (t *fakeT) FailNow() {
+	t.mu.Lock()
+	t.failed = true
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+func (t *fakeT) Verbose() bool { return false }
+func (t *fakeT) Run(name string, f func(testscript.T)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(t)
+	}()
+	<-done
+}

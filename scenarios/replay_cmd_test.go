@@ -1,0 +1,158 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// fixturesDir is the repository's fixtures/ folder, seen from this package.
+var fixturesDir = filepath.Join("..", "fixtures")
+
+func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("replay")
+	via := fs.String("via", "", "server or tunnel to replay against (default: the one started last)")
+	scale := fs.Float64("timescale", 0, "multiply recorded offsets (default: the scenario's timescale)")
+	grace := fs.Duration("grace", 5*time.Second, "real time to wait past a recorded offset")
+	var allow stringList
+	fs.Var(&allow, "allow", "report differences under this part without failing (repeatable)")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	base, err := w.hop(*via)
+	if err != nil {
+		return err
+	}
+	hopName := *via
+	if hopName == "" {
+		w.mu.Lock()
+		hopName = w.lastHop
+		w.mu.Unlock()
+	}
+	path := fs.Arg(0)
+	if _, err := os.Stat(ts.MkAbs(path)); err == nil {
+		path = ts.MkAbs(path)
+	} else if abs, err := filepath.Abs(filepath.Join(fixturesDir, path)); err == nil {
+		path = abs
+	}
+	c, err := harness.LoadCassette(path)
+	if err != nil {
+		return fmt.Errorf("replay: %w (a FIXTURE is a path in the script's directory or a file under fixtures/)", err)
+	}
+	if *scale <= 0 {
+		*scale = w.scale
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := harness.Replay(ctx, c, base, &harness.ReplayOptions{TimeScale: *scale, Grace: *grace, Allow: allow})
+	if err != nil && rep == nil {
+		return fmt.Errorf("replay %s: %w", fs.Arg(0), err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	ts.Logf("%s", text.String())
+	w.mu.Lock()
+	w.report = rep
+	w.mu.Unlock()
+	for i, tl := range rep.Timelines() {
+		s := &stream{name: hopName + "." + strconv.Itoa(i), tl: tl, ended: true, changed: make(chan struct{})}
+		if err := w.addStream(s); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func cmdDiffs(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("diffs")
+	all := fs.Bool("all", false, "count allowed differences too")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	want, err := strconv.Atoi(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("diffs: N %q is not a number", fs.Arg(0))
+	}
+	w.mu.Lock()
+	rep := w.report
+	w.mu.Unlock()
+	if rep == nil {
+		return fmt.Errorf("diffs: no replay yet")
+	}
+	got := rep.Failures()
+	if *all {
+		got = rep.Differences()
+	}
+	var lines []string
+	for _, d := range got {
+		lines = append(lines, "  "+d.String())
+	}
+	if len(got) != want {
+		var text strings.Builder
+		rep.WriteText(&text)
+		return fmt.Errorf("replay differences = %d, want %d:\n%s", len(got), want, text.String())
+	}
+	for _, l := range lines {
+		ts.Logf("%s", l)
+	}
+	return nil
+}
+
+// cmdRecord puts a harness recorder in front of a server or tunnel; it is
+// a hop of its own (-via NAME) until record-stop writes the fixture.
+func cmdRecord(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("record")
+	name := fs.String("name", "rec", "recorder name (a hop for -via)")
+	to := fs.String("to", "", "server or tunnel it records (default: the one started last)")
+	why := fs.String("why", "recorded by a scenario", "kept in the fixture's provenance")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	upstream, err := w.hop(*to)
+	if err != nil {
+		return err
+	}
+	rec, err := harness.NewRecorder(upstream, &harness.RecorderOptions{Why: *why, Upstream: "mcpvcr serve (scenario)"})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: rec}
+	go hs.Serve(ln)
+	w.onClose(func() { rec.Close(); hs.Close() })
+	return w.addHop(*name, &liveTunnel{name: *name, url: "http://" + ln.Addr().String(), recorder: rec})
+}
+
+func cmdRecordStop(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("record-stop")
+	if err := parse(fs, args, 2, 2); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	t, ok := w.tunnels[fs.Arg(0)]
+	w.mu.Unlock()
+	if !ok || t.recorder == nil {
+		return fmt.Errorf("record-stop: no recorder %q", fs.Arg(0))
+	}
+	if err := t.recorder.Close(); err != nil {
+		return err
+	}
+	c := t.recorder.Cassette()
+	if err := c.Save(ts.MkAbs(fs.Arg(1))); err != nil {
+		return fmt.Errorf("record-stop: %w", err)
+	}
+	ts.Logf("wrote %d interactions to %s", len(c.Interactions), fs.Arg(1))
+	return nil
+}

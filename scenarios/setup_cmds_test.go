@@ -1,0 +1,157 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func cmdTimescale(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("timescale")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	f, err := strconv.ParseFloat(fs.Arg(0), 64)
+	if err != nil || f <= 0 {
+		return fmt.Errorf("timescale %q: want a factor > 0, e.g. 0.002 (Cloudflare's 100 s idle cut as 200 ms)", fs.Arg(0))
+	}
+	w.mu.Lock()
+	started := len(w.servers) + len(w.tunnels)
+	w.mu.Unlock()
+	if started > 0 {
+		return errors.New("timescale: give it before the first server or tunnel")
+	}
+	w.scale = f
+	return nil
+}
+
+// serverConfig parses serve flags with the scenario's defaults: a free
+// port, auto-approve on, the scenario's time scale, the 15 s keepalive, an
+// in-process miniredis unless --redis is given.
+// It returns the value of -name (server) or -of (replica) too.
+func (w *world) serverConfig(name string, args []string) (server.Config, string, error) {
+	fs := flags(name)
+	cfg := server.Config{AutoApprove: true, Keepalive: 15 * time.Second, TimeScale: w.scale}
+	sf := server.RegisterConfigFlags(fs, &cfg)
+	var other string
+	switch name {
+	case "server":
+		fs.StringVar(&other, "name", "a", "server name")
+	case "replica":
+		fs.StringVar(&other, "of", "a", "the server whose Redis it shares")
+	}
+	if err := parse(fs, args, 0, 0); err != nil {
+		return cfg, "", err
+	}
+	if err := sf.Apply(); err != nil {
+		return cfg, "", fmt.Errorf("%s: %w", name, err)
+	}
+	return cfg, other, nil
+}
+
+func cmdServer(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	cfg, name, err := w.serverConfig("server", args)
+	if err != nil {
+		return err
+	}
+	s, err := w.startServer(name, cfg, nil)
+	if err != nil {
+		return err
+	}
+	ts.Logf("server %s at %s (timescale %g, faults %v)", name, s.url, s.cfg.TimeScale, s.cfg.Faults)
+	return nil
+}
+
+func cmdReplica(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+		return fmt.Errorf("replica: want a NAME first\nusage: %s", commands["replica"].usage)
+	}
+	name := args[0]
+	cfg, of, err := w.serverConfig("replica", args[1:])
+	if err != nil {
+		return err
+	}
+	first, err := w.server(of)
+	if err != nil {
+		return err
+	}
+	s, err := w.startServer(name, cfg, first)
+	if err != nil {
+		return err
+	}
+	ts.Logf("replica %s of %s at %s", name, of, s.url)
+	return nil
+}
+
+func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("tunnel")
+	name := fs.String("name", "t", "tunnel name")
+	to := fs.String("to", "a", "the server behind it")
+	profile := fs.String("profile", string(toxics.Clean), "tunnel profile (mcpvcr tunnel --list)")
+	scale := fs.Float64("scale", 0, "time scale of the toxics (default: the scenario's)")
+	var specs stringList
+	fs.Var(&specs, "toxic", "extra toxic TYPE[:key=value,...] (repeatable)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	s, err := w.server(*to)
+	if err != nil {
+		return err
+	}
+	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: s.cfg.Addr, Scale: toxics.TimeScale(w.scale)}
+	if *scale > 0 {
+		opts.Scale = toxics.TimeScale(*scale)
+	}
+	for _, v := range specs {
+		spec, err := toxics.ParseSpec(v)
+		if err != nil {
+			return fmt.Errorf("tunnel -toxic: %w", err)
+		}
+		opts.Extra = append(opts.Extra, spec)
+	}
+	t, err := w.startTunnel(*name, opts)
+	if err != nil {
+		return err
+	}
+	for _, a := range t.tunnel.Applied {
+		ts.Logf("tunnel %s: %s", *name, a)
+	}
+	return nil
+}
+
+func cmdRedis(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("redis")
+	name := fs.String("server", "a", "the server whose Redis to act on")
+	if err := parse(fs, args, 1, 2); err != nil {
+		return err
+	}
+	s, err := w.server(*name)
+	if err != nil {
+		return err
+	}
+	if s.mini == nil {
+		return fmt.Errorf("redis %s: server %s runs on a real Redis (%s); only its in-process miniredis can be stopped or fast-forwarded", fs.Arg(0), s.name, s.cfg.RedisURL)
+	}
+	switch fs.Arg(0) {
+	case "stop":
+		s.mini.Close()
+	case "start":
+		if err := s.mini.Restart(); err != nil {
+			return fmt.Errorf("redis start: %w", err)
+		}
+	case "fast-forward":
+		d, err := time.ParseDuration(fs.Arg(1))
+		if err != nil {
+			return fmt.Errorf("redis fast-forward %q: want a duration like 3601s", fs.Arg(1))
+		}
+		s.mini.FastForward(d)
+	default:
+		return fmt.Errorf("redis %q: want stop, start or fast-forward D\nusage: %s", fs.Arg(0), commands["redis"].usage)
+	}
+	return nil
+}
