@@ -44,8 +44,11 @@ type comparer struct {
 	b         *bindings
 	ignore    map[string]bool
 	normalize func(string) string // live origins -> recorded origin
-	out       []string
-	where     []string
+	// recorded maps the upstream origin left in recorded SSE data to
+	// the recorded origin; nil leaves recorded text as it is.
+	recorded func(string) string
+	out      []string
+	where    []string
 }
 
 func (c *comparer) diff(where, format string, args ...any) {
@@ -54,6 +57,9 @@ func (c *comparer) diff(where, format string, args ...any) {
 }
 
 func (c *comparer) str(where, recorded, live string) {
+	if c.recorded != nil {
+		recorded = c.recorded(recorded)
+	}
 	for _, m := range c.b.unify(recorded, c.normalize(live)) {
 		c.diff(where, "%s", m)
 	}

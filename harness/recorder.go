@@ -69,6 +69,9 @@ type RecorderOptions struct {
 	Version string
 	// Why is kept in the provenance: why this fixture exists.
 	Why string
+	// Source goes to the provenance: SourceCaptured (the default) or
+	// SourceAssembled followed by ": what the script followed".
+	Source string
 	// MaxBody bounds the request body the recorder reads (default 16 MiB).
 	MaxBody int64
 }
@@ -427,6 +430,13 @@ func (r *Recorder) provenance(ins []*Interaction, origin string) Provenance {
 		Tunnel:        r.opts.Tunnel,
 		Origin:        origin,
 		Why:           r.opts.Why,
+		Source:        r.opts.Source,
+	}
+	if p.Source == "" {
+		p.Source = SourceCaptured
+	}
+	if up := r.upstreamOrigin(); up != origin {
+		p.UpstreamOrigin = up
 	}
 	if p.MCPVCRVersion == "" {
 		p.MCPVCRVersion = "dev"
