@@ -14,6 +14,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
 
 // TestReplayReportsDifferences replays against a server whose tool answers
@@ -47,12 +49,16 @@ func TestReplayReportsDifferences(t *testing.T) {
 	}
 }
 
-// TestReplayWithServerMarkers replays while capturing the target's log
-// markers, and asserts on both sides of the listen stream.
+// TestReplayWithServerMarkers replays the go-sdk fixture against the real
+// server while capturing its log markers, and asserts on both sides of
+// the listen stream.
 func TestReplayWithServerMarkers(t *testing.T) {
-	c := recordSession(t, harnesstest.Start(t, nil))
+	c, err := LoadCassette(sessionFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := NewMarkerLog()
-	target := harnesstest.Start(t, &harnesstest.Options{Log: log})
+	target := servertest.Start(t, server.Config{AutoApprove: true, LogOutput: log})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rep, err := Replay(ctx, c, target.URL, &ReplayOptions{TimeScale: 0.5})
@@ -71,8 +77,8 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	if err := ms.Absent("CRITICAL"); err != nil {
 		t.Fatal(err)
 	}
-	// The client side of the listen stream: one event, closed by the
-	// server after the DELETE.
+	// The client side of the listen stream: the notify tool's two log
+	// messages, closed by the server after the DELETE.
 	var listen *Timeline
 	for i, res := range rep.Results {
 		if res.Request == "GET /mcp" && res.Timeline.Status == 200 {
@@ -82,7 +88,7 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	if listen == nil {
 		t.Fatal("no listen stream in the replay")
 	}
-	ExpectStream(*listen).ClosedBy(EndServerEOF).AfterEvents(1).Assert(t)
+	ExpectStream(*listen).ClosedBy(EndServerEOF).AfterEvents(2).Assert(t)
 	// The server side of it, from the markers of the GET request.
 	var getReq string
 	for _, m := range ms.Matching("MCP SSE CONNECTION START ~ Method: GET") {
@@ -92,7 +98,7 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	if len(tls) != 1 {
 		t.Fatalf("server timelines for the GET = %d, want 1", len(tls))
 	}
-	ExpectStream(tls[0]).AfterEvents(1).Assert(t)
+	ExpectStream(tls[0]).AfterEvents(2).Assert(t)
 }
 
 // tcpTunnel is a Tunnel that forwards bytes unchanged: what the "clean"
@@ -142,7 +148,7 @@ func TestReplayThroughTunnel(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	target := harnesstest.Start(t, nil)
+	target := servertest.Start(t, server.Config{AutoApprove: true})
 	rep, err := Replay(ctx, c, target.URL, &ReplayOptions{Tunnel: tcpTunnel()})
 	if err != nil {
 		t.Fatal(err)
