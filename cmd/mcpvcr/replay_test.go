@@ -2,63 +2,35 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
-	"github.com/mcpvcr/mcpvcr/server"
-	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
 
-// fixture is go-sdk's OAuth session recorded from `mcpvcr serve` (make fixtures).
-const fixture = "../../fixtures/gosdk_oauth_session.yaml"
-
-// freshServer starts `mcpvcr serve --auto-approve` in process: new
-// miniredis, new secrets.
-func freshServer(t *testing.T) string {
-	return servertest.Start(t, server.Config{AutoApprove: true}).URL
-}
-
-// greetingFixture records harnesstest's session (its greet tool answers
-// "hello NAME") into a file: the stand-in server can be told to answer
-// differently, which makes a replay differ in exactly one value.
-func greetingFixture(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := harness.RecordSession(ctx, harnesstest.Start(t, nil).URL, &harness.RecorderOptions{Version: "test"}, harnesstest.RunSession)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "greeting.yaml")
-	if err := c.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+// fixture is harnesstest's session, recorded by TestMain (main_test.go):
+// the stand-in server can be told to answer differently, which makes a
+// replay differ in exactly one value.
+var fixture string
 
 func TestReplayCommand(t *testing.T) {
-	greeting := greetingFixture(t)
+	fresh := func() string { return harnesstest.Start(t, nil).URL }
 	for _, tc := range []struct {
 		name     string
 		args     func() []string
 		wantCode int
 		wantOut  string
 	}{
-		{"clean against a fresh server", func() []string { return []string{"replay", fixture, "--target", freshServer(t)} }, 0, "\n0 differences"},
+		{"clean against a fresh server", func() []string { return []string{"replay", fixture, "--target", fresh()} }, 0, "0 differences"},
 		{"flags before file, clean profile, faster", func() []string {
-			return []string{"replay", "--target", freshServer(t), "--profile", "clean", "--timescale", "0.5", fixture}
+			return []string{"replay", "--target", fresh(), "--profile", "clean", "--timescale", "0.5", fixture}
 		}, 0, "timescale 0.5"},
 		{"differences exit 1", func() []string {
-			return []string{"replay", greeting, "--target", harnesstest.Start(t, &harnesstest.Options{Greeting: "hey "}).URL}
+			return []string{"replay", fixture, "--target", harnesstest.Start(t, &harnesstest.Options{Greeting: "hey "}).URL}
 		}, 1, `live "hey vcr"`},
 		{"allowed differences exit 0", func() []string {
-			return []string{"replay", greeting, "--target", harnesstest.Start(t, &harnesstest.Options{Greeting: "hey "}).URL, "--allow", "event[0].data.result.content"}
+			return []string{"replay", fixture, "--target", harnesstest.Start(t, &harnesstest.Options{Greeting: "hey "}).URL, "--allow", "event[0].data.result.content"}
 		}, 0, "(allowed)"},
 		{"unknown profile", func() []string {
 			return []string{"replay", fixture, "--target", "http://127.0.0.1:1", "--profile", "cloudflare-quick"}

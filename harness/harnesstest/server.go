@@ -1,6 +1,10 @@
 // Package harnesstest provides a small MCP server behind an OAuth-like front
-// and a go-sdk client session, for tests of the harness and for trying
-// `mcpvcr record` and `mcpvcr replay` before pointing them at a real server:
+// and a go-sdk client session, for the harness tests that need a server
+// the real one is not: one told to answer differently (Options.Greeting,
+// so a replay differs in exactly one value), or shaped differently (no
+// auth, JSON responses, stateless), or one that lists every secret it
+// issued (Server.Issued). Tests of the harness against the real server use
+// server/servertest and internal/fixtureclients.
 //
 //	srv := harnesstest.NewServer(nil)
 //	defer srv.Close()

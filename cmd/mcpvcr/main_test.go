@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,10 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 	"github.com/mcpvcr/mcpvcr/internal/recordfixtures"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
 
 // cliEnv makes this test binary run as the mcpvcr CLI (TestMain), so the
@@ -22,7 +26,59 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MCPVCR_TEST_AS_CLI") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "mcpvcr-cmd-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if fixture, err = recordGreetingFixture(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// recordGreetingFixture records harnesstest's session (its greet tool
+// answers "hello NAME") into dir.
+func recordGreetingFixture(dir string) (string, error) {
+	up := harnesstest.NewServer(nil)
+	defer up.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := harness.RecordSession(ctx, up.URL, &harness.RecorderOptions{Version: "test"}, harnesstest.RunSession)
+	if err != nil {
+		return "", fmt.Errorf("recording harnesstest's session: %w", err)
+	}
+	path := filepath.Join(dir, "greeting.yaml")
+	return path, c.Save(path)
+}
+
+// gosdkFixture is go-sdk's OAuth session recorded from `mcpvcr serve` by
+// `make fixtures`.
+const gosdkFixture = "../../fixtures/gosdk_oauth_session.yaml"
+
+// TestReplayCommandRealServer replays the committed go-sdk fixture with
+// the CLI against a fresh in-process `mcpvcr serve --auto-approve`,
+// directly and through the clean profile.
+func TestReplayCommandRealServer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{
+		{"directly", nil},
+		{"clean profile", []string{"--profile", "clean"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fresh := servertest.Start(t, server.Config{AutoApprove: true})
+			var out, errb bytes.Buffer
+			code := run(append([]string{"replay", gosdkFixture, "--target", fresh.URL}, tc.flags...), &out, &errb)
+			if code != 0 || !strings.Contains(out.String(), "\n0 differences") {
+				t.Errorf("exit = %d, want 0 with 0 differences\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+			}
+		})
+	}
 }
 
 // TestRecordAndReplayThroughTheCLI is issue 5's "Done when" through the
