@@ -37,8 +37,10 @@ type Fixture struct {
 // a real client is one entry: a Command that runs it against ${URL} (the
 // recorder's base URL; the MCP endpoint is ${URL}/mcp) through one whole
 // session without input, and exits 0. mk/fixtures.mk gives commands
-// ${NODE} (a node binary) and ${NODE_CLIENTS} (.cache/node, where
-// internal/nodeclients/*.mjs sit beside the pinned node_modules), e.g.
+// ${NODE} (a node binary), ${NODE_CLIENTS} (.cache/node, where
+// internal/nodeclients/*.mjs sit beside the pinned node_modules) and
+// ${MCP_REMOTE} (mcp-remote's proxy.js, once mk/mcp-remote.mk is merged),
+// e.g.
 //
 //	{
 //		Name:    "typescript_sdk_oauth_session",
