@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
 	"github.com/mcpvcr/mcpvcr/internal/recordfixtures"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
@@ -25,6 +27,17 @@ const cliEnv = "MCPVCR_TEST_AS_CLI=1"
 func TestMain(m *testing.M) {
 	if os.Getenv("MCPVCR_TEST_AS_CLI") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if os.Getenv("MCPVCR_TEST_AS_CLIENT") == "gosdk" {
+		// An external client for the catalog's Command path.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := fixtureclients.GoSDK(ctx, os.Args[1])
+		cancel()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	dir, err := os.MkdirTemp("", "mcpvcr-cmd-test-")
 	if err != nil {
@@ -120,5 +133,39 @@ func TestRecordAndReplayThroughTheCLI(t *testing.T) {
 				t.Errorf("provenance = %+v", c.Provenance)
 			}
 		})
+	}
+}
+
+// TestRecordExternalClient runs the catalog's Command path: the client is
+// another process (this test binary as go-sdk's client), given the
+// recorder's URL through ${URL} and its environment through Env; and an
+// entry whose runtime is missing is skipped, not failed.
+func TestRecordExternalClient(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	opts := recordfixtures.Options{MCPVCR: os.Args[0], Dir: t.TempDir(), Env: []string{cliEnv}}
+	f := recordfixtures.Fixture{
+		Name:    "external",
+		Client:  "go-sdk's client in another process",
+		Source:  harness.SourceCaptured,
+		Why:     "test",
+		Command: []string{os.Args[0], "${URL}"},
+		Env:     []string{"MCPVCR_TEST_AS_CLI=", "MCPVCR_TEST_AS_CLIENT=gosdk"},
+	}
+	path, err := recordfixtures.Record(ctx, f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := harness.LoadCassette(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Provenance.Client != fixtureclients.GoSDKName+"/1.8.0" {
+		t.Errorf("client = %q, want go-sdk's", c.Provenance.Client)
+	}
+
+	f.Needs = []string{"MCPVCR_TEST_NO_SUCH_RUNTIME"}
+	if _, err := recordfixtures.Record(ctx, f, opts); !errors.Is(err, recordfixtures.ErrSkipped) {
+		t.Errorf("Record with a missing runtime = %v, want ErrSkipped", err)
 	}
 }
