@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
@@ -166,49 +165,13 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 	}
 }
 
-// TestSecretScannerFlagsUnredactedRecording records a real session, skips
-// redaction, and requires the scanner to flag every secret the server
-// issued: the scanner is strong enough for what go-sdk and an OAuth server
-// really put on the wire.
+// TestSecretScannerFlagsUnredactedRecording records go-sdk's client against
+// `mcpvcr serve`, skips redaction, and requires the scanner to flag every
+// secret the server issued (client id and secret from /register, the code
+// from /authorize, access and refresh tokens from /token, the session id,
+// read from the unredacted wire): the scanner is strong enough for what
+// go-sdk and our OAuth server really put on the wire.
 func TestSecretScannerFlagsUnredactedRecording(t *testing.T) {
-	up := harnesstest.Start(t, nil)
-	rec, err := NewRecorder(up.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewServer(rec)
-	defer front.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := harnesstest.RunSession(ctx, front.URL); err != nil {
-		t.Fatal(err)
-	}
-	waitIdle(t, rec)
-	rec.Close()
-	raw := &Cassette{}
-	rec.mu.Lock()
-	for _, in := range rec.interactions {
-		raw.Interactions = append(raw.Interactions, cloneInteraction(in))
-	}
-	rec.mu.Unlock()
-	data, err := raw.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := strings.Join(scanSecrets(string(data)), "\n")
-	for _, s := range up.Issued() {
-		if !strings.Contains(found, short(s)) {
-			t.Errorf("scanner missed issued secret %s", short(s))
-		}
-	}
-}
-
-// TestSecretScannerFlagsUnredactedRealServerRecording is the same against
-// `mcpvcr serve` and go-sdk's client: every secret the real server issued
-// (client id and secret from /register, the code from /authorize, access
-// and refresh tokens from /token, the session id), read from the
-// unredacted wire, is flagged.
-func TestSecretScannerFlagsUnredactedRealServerRecording(t *testing.T) {
 	up := servertest.Start(t, server.Config{AutoApprove: true})
 	rec, err := NewRecorder(up.URL, nil)
 	if err != nil {
