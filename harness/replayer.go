@@ -264,12 +264,15 @@ func (l *liveState) gotHeaders(at time.Time) {
 // (scaled) has passed. "Before" is the recorded happens-before:
 //   - an interaction that ended before i started must end first (the
 //     client read the response, then sent i);
-//   - on a stream still open when i started, the headers and the events
-//     that had arrived must have arrived (the client may have acted on
-//     them: the recorded DELETE came after the tools/list_changed
-//     notification; a tool that notifies on the listen stream was called
-//     once that stream was open, or the server would have had nowhere to
-//     send the notification).
+//   - on a stream still open when i started, the events that had arrived
+//     must have arrived (the client may have acted on them: the recorded
+//     DELETE came after the tools/list_changed notification);
+//   - a stream still open when i started that received events while i was
+//     in flight (i likely caused them: a tool that notifies on the listen
+//     stream) must have its headers, that is be open on the server, or
+//     the server would have nowhere to send them. Other requests do not
+//     wait for a stream's headers: a tunnel that holds them must not hold
+//     the rest of the session.
 //
 // i starts at the latest of: the replay start plus i's scaled recorded
 // offset, and each such predecessor's live time plus the scaled recorded
@@ -304,7 +307,7 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 					seen = append(seen, o.Opened+e.At)
 				}
 			}
-			needHeaders := other.Response.Code != 0 && o.Opened+o.Headers <= rec.Opened
+			needHeaders := other.Response.Code != 0 && o.Opened+o.Headers <= rec.Opened && eventsDuring(o, rec)
 			if len(seen) == 0 && !needHeaders {
 				continue
 			}
@@ -344,6 +347,17 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 		}
 	}
 	return nil
+}
+
+// eventsDuring reports whether stream o received a data event while
+// exchange i was in flight (both as recorded).
+func eventsDuring(o, i Timeline) bool {
+	for _, e := range o.Events {
+		if at := o.Opened + e.At; !e.Comment && at >= i.Opened && at <= i.Opened+i.Closed {
+			return true
+		}
+	}
+	return false
 }
 
 func (run *replayRun) scaled(d time.Duration) time.Duration {
