@@ -241,11 +241,15 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if !in.Stream.SeenFirstByte {
 			in.Stream.FirstByte, in.Stream.SeenFirstByte = since(), true
 		}
+		// The event's time is when it reached the recorder, taken before
+		// it is passed on: the client may act on it (send the next
+		// request) before Flush returns here, and the recording must not
+		// show that request starting before the event it answered.
+		at := since()
 		_, werr := w.Write(chunk)
 		if werr == nil {
 			werr = rc.Flush()
 		}
-		at := since()
 		captured.Write(chunk)
 		in.Stream.Bytes += int64(len(chunk))
 		if stream {

@@ -2,8 +2,11 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 	"github.com/mcpvcr/mcpvcr/server"
@@ -210,5 +214,45 @@ func TestReplayServerVariants(t *testing.T) {
 				t.Log(b.String())
 			}
 		})
+	}
+}
+
+// TestReportMasksUnrecordedLiveSecrets replays a recording whose /token
+// failed against a server that answers with tokens (and a session id and
+// a code the recording never had): the differences name them, but the
+// report, as text and as JSON, never holds them in full.
+func TestReportMasksUnrecordedLiveSecrets(t *testing.T) {
+	const access, refresh, session, code = "AT-live-0123456789abcdef", "RT-live-0123456789abcdef", "SID-live-0123456789abcdef", "CODE-live-0123456789abcdef"
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Mcp-Session-Id", session)
+		w.Header().Set("Location", "http://127.0.0.1:1/cb?code="+code)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":%q,"refresh_token":%q,"token_type":"Bearer"}`, access, refresh)
+	}))
+	defer live.Close()
+	in := &Interaction{Stream: Timeline{Closed: time.Millisecond, Reason: EndServerEOF}}
+	in.Request = cassette.Request{Method: "POST", URL: "http://recorded/token", Body: "grant_type=authorization_code"}
+	in.Response = cassette.Response{Code: 503, Headers: http.Header{"Content-Type": {"application/json"}}, Body: `{"error":"temporarily_unavailable"}`}
+	c := &Cassette{Provenance: Provenance{Origin: "http://recorded"}, Interactions: []*Interaction{in}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Replay(ctx, c, live.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	asJSON, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := text.String() + string(asJSON)
+	if !strings.Contains(report, "body.access_token") || !strings.Contains(report, "<live ACCESS_TOKEN AT-live-...>") {
+		t.Errorf("report does not name the unrecorded token:\n%s", text.String())
+	}
+	for _, secret := range []string{access, refresh, session, code} {
+		if strings.Contains(report, secret) {
+			t.Errorf("report holds live secret %s in full:\n%s", short(secret), text.String())
+		}
 	}
 }
