@@ -46,6 +46,12 @@ type ReplayOptions struct {
 	// offset for a binding, a missing event or the end of a stream before
 	// reporting it. 0 means 5 s.
 	Grace time.Duration
+	// HeaderWait bounds how long a request waits for the headers of a
+	// stream that was open, headers in, when the request was recorded
+	// (the client may have waited for the listen stream before going on).
+	// Past it the request goes anyway, so a tunnel that holds a stream's
+	// headers holds the rest of the session only this long. 0 means 1 s.
+	HeaderWait time.Duration
 }
 
 // Replayer replays a cassette against a live server.
@@ -65,6 +71,9 @@ func NewReplayer(c *Cassette, opts *ReplayOptions) *Replayer {
 	}
 	if r.opts.Grace <= 0 {
 		r.opts.Grace = 5 * time.Second
+	}
+	if r.opts.HeaderWait <= 0 {
+		r.opts.HeaderWait = time.Second
 	}
 	return r
 }
@@ -266,13 +275,11 @@ func (l *liveState) gotHeaders(at time.Time) {
 //     client read the response, then sent i);
 //   - on a stream still open when i started, the events that had arrived
 //     must have arrived (the client may have acted on them: the recorded
-//     DELETE came after the tools/list_changed notification);
-//   - a stream still open when i started that received events while i was
-//     in flight (i likely caused them: a tool that notifies on the listen
-//     stream) must have its headers, that is be open on the server, or
-//     the server would have nowhere to send them. Other requests do not
-//     wait for a stream's headers: a tunnel that holds them must not hold
-//     the rest of the session.
+//     DELETE came after the tools/list_changed notification), and the
+//     headers too if they had arrived, for at most HeaderWait: a client
+//     may wait for its listen stream to be open before it calls a tool
+//     that notifies on it, or ends the session, but a tunnel that holds
+//     the headers must not hold the whole session.
 //
 // i starts at the latest of: the replay start plus i's scaled recorded
 // offset, and each such predecessor's live time plus the scaled recorded
@@ -307,11 +314,12 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 					seen = append(seen, o.Opened+e.At)
 				}
 			}
-			needHeaders := other.Response.Code != 0 && o.Opened+o.Headers <= rec.Opened && eventsDuring(o, rec)
+			needHeaders := other.Response.Code != 0 && o.Opened+o.Headers <= rec.Opened
 			if len(seen) == 0 && !needHeaders {
 				continue
 			}
 			grace := time.NewTimer(run.r.opts.Grace)
+			headerWait := time.NewTimer(run.r.opts.HeaderWait)
 			for waiting := true; waiting; {
 				l := run.live[j]
 				l.mu.Lock()
@@ -329,12 +337,16 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 					waiting = false
 				case <-grace.C:
 					waiting = false
+				case <-headerWait.C:
+					needHeaders = false
 				case <-ctx.Done():
 					grace.Stop()
+					headerWait.Stop()
 					return ctx.Err()
 				}
 			}
 			grace.Stop()
+			headerWait.Stop()
 		}
 	}
 	if wait := time.Until(earliest); wait > 0 {
@@ -347,17 +359,6 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 		}
 	}
 	return nil
-}
-
-// eventsDuring reports whether stream o received a data event while
-// exchange i was in flight (both as recorded).
-func eventsDuring(o, i Timeline) bool {
-	for _, e := range o.Events {
-		if at := o.Opened + e.At; !e.Comment && at >= i.Opened && at <= i.Opened+i.Closed {
-			return true
-		}
-	}
-	return false
 }
 
 func (run *replayRun) scaled(d time.Duration) time.Duration {
