@@ -284,16 +284,16 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		if rerr != nil {
 			in.Response.Body = captured.String()
-			// The client's (or the recorder's) hang-up is checked before
-			// EOF: cancelling the upstream request can make the upstream
-			// handler return, and its clean EOF race the cancellation.
 			switch {
+			// The client's cancel comes first: the upstream sees the
+			// cancelled request and may end its stream cleanly, so
+			// the EOF is only its consequence.
 			case req.Context().Err() != nil:
 				finish(EndClientCancel, nil)
-			case ctx.Err() != nil:
-				finish(EndRecorderClosed, nil)
 			case errors.Is(rerr, io.EOF):
 				finish(EndServerEOF, nil)
+			case ctx.Err() != nil:
+				finish(EndRecorderClosed, nil)
 			default:
 				finish(EndReset, rerr)
 			}
