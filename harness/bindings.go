@@ -22,10 +22,24 @@ type bindings struct {
 	mu      sync.Mutex
 	values  map[string]string
 	changed chan struct{}
+	// masked are live secrets no placeholder holds (the recording had an
+	// error where the live server gave a token): value -> how to show it.
+	masked map[string]string
 }
 
 func newBindings() *bindings {
-	return &bindings{values: map[string]string{}, changed: make(chan struct{})}
+	return &bindings{values: map[string]string{}, changed: make(chan struct{}), masked: map[string]string{}}
+}
+
+// mask registers a live secret of kind that the report must not print in
+// full: show prints it as <live KIND prefix...>, as server.Short logs it.
+func (b *bindings) mask(kind SecretKind, live string) {
+	if live == "" || placeholderRE.MatchString(live) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.masked[live] = fmt.Sprintf("<live %s %s>", kind, short(live))
 }
 
 func (b *bindings) get(p string) (string, bool) {
@@ -186,6 +200,11 @@ func (b *bindings) show(live string) string {
 	for p, v := range b.values {
 		if len(v) >= minGlobalSecret {
 			live = strings.ReplaceAll(live, v, p)
+		}
+	}
+	for v, label := range b.masked {
+		if len(v) >= minGlobalSecret {
+			live = strings.ReplaceAll(live, v, label)
 		}
 	}
 	return live

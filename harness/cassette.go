@@ -58,12 +58,32 @@ type Provenance struct {
 	// Origin is the scheme://host:port the client talked to. The replayer
 	// swaps it for the target's origin, in both directions.
 	Origin string `yaml:"origin"`
+	// UpstreamOrigin is the scheme://host:port of the server behind the
+	// recorder. The recorder rewrites it to Origin in headers and documents,
+	// but SSE streams pass untouched (byte for byte, as flushed), so a tool
+	// result naming the server's URL keeps it; the replayer reads it as
+	// Origin.
+	UpstreamOrigin string `yaml:"upstream_origin,omitempty"`
+	// Source says how the traffic came about: SourceCaptured (a real
+	// client was pointed at the recorder) or SourceAssembled (a scripted
+	// client sent requests in an order taken from notes), with what it was
+	// assembled from after a colon.
+	Source string `yaml:"source,omitempty"`
 	// Why the fixture is kept.
 	Why string `yaml:"why,omitempty"`
 	// Placeholders lists every placeholder used, so a reader sees what was
 	// redacted without searching.
 	Placeholders []string `yaml:"placeholders,omitempty"`
 }
+
+// Sources of a recording (Provenance.Source).
+const (
+	// SourceCaptured: a real client, unchanged, was recorded.
+	SourceCaptured = "captured"
+	// SourceAssembled: a scripted client sent the requests in an order
+	// described in notes; the traffic is real, the client is not.
+	SourceAssembled = "assembled"
+)
 
 // ErrNotCassette is returned by LoadCassette when the file is YAML but not a
 // version 2 cassette.
@@ -114,6 +134,9 @@ func (c *Cassette) Marshal() ([]byte, error) {
 		fmt.Fprintf(&b, " (protocol %s)", p.ProtocolVersion)
 	}
 	fmt.Fprintf(&b, "\n# against %s (%s) through tunnel %q.\n", p.Upstream, p.Server, p.Tunnel)
+	if p.Source != "" {
+		fmt.Fprintf(&b, "# Source: %s\n", p.Source)
+	}
 	if p.Why != "" {
 		fmt.Fprintf(&b, "# Why kept: %s\n", p.Why)
 	}

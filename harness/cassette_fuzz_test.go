@@ -13,7 +13,7 @@ import (
 // re-saving a fixture (as `mcpvcr record` and a reviewer's editor do) never
 // drifts.
 func FuzzLoadCassette(f *testing.F) {
-	fixture, err := os.ReadFile(filepath.Join("..", "fixtures", "harness_gosdk_oauth_session.yaml"))
+	fixture, err := os.ReadFile(filepath.Join("..", "fixtures", "gosdk_oauth_session.yaml"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -44,8 +45,11 @@ type comparer struct {
 	b         *bindings
 	ignore    map[string]bool
 	normalize func(string) string // live origins -> recorded origin
-	out       []string
-	where     []string
+	// recorded maps the upstream origin left in recorded SSE data to
+	// the recorded origin; nil leaves recorded text as it is.
+	recorded func(string) string
+	out      []string
+	where    []string
 }
 
 func (c *comparer) diff(where, format string, args ...any) {
@@ -54,6 +58,9 @@ func (c *comparer) diff(where, format string, args ...any) {
 }
 
 func (c *comparer) str(where, recorded, live string) {
+	if c.recorded != nil {
+		recorded = c.recorded(recorded)
+	}
 	for _, m := range c.b.unify(recorded, c.normalize(live)) {
 		c.diff(where, "%s", m)
 	}
@@ -66,6 +73,7 @@ func (c *comparer) status(recorded, live int) {
 }
 
 func (c *comparer) headers(recorded, live http.Header) {
+	c.maskHeaders(live)
 	if r, l := mediaType(recorded.Get("Content-Type")), mediaType(live.Get("Content-Type")); r != l {
 		c.diff("content-type", "recorded %q, live %q", r, l)
 	}
@@ -79,6 +87,22 @@ func (c *comparer) headers(recorded, live http.Header) {
 			c.diff("header "+k, "recorded %q, missing live", r)
 		default:
 			c.str("header "+k, r, l)
+		}
+	}
+}
+
+// maskHeaders registers the live secrets in response headers (a session
+// id, the code in a redirect) so that a report never prints them in full,
+// even where the recording had none to bind them to.
+func (c *comparer) maskHeaders(live http.Header) {
+	c.b.mask(SessionID, live.Get("Mcp-Session-Id"))
+	if loc, err := url.Parse(live.Get("Location")); err == nil {
+		for k, vs := range loc.Query() {
+			if kind, ok := paramSecrets[k]; ok {
+				for _, v := range vs {
+					c.b.mask(kind, v)
+				}
+			}
 		}
 	}
 }
@@ -106,6 +130,11 @@ func (c *comparer) jsonText(where, recorded, live string) bool {
 		c.diff(where, "recorded JSON, live is not JSON: %q", clip(c.b.show(live)))
 		return true
 	}
+	walkJSON(l, func(key, s string) {
+		if kind, ok := jsonSecrets[key]; ok {
+			c.b.mask(kind, s)
+		}
+	})
 	c.json(where, r, l)
 	return true
 }

@@ -7,20 +7,23 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
-	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/server"
 )
 
-// Record a go-sdk OAuth session through the recorder, then replay it
-// against a fresh server that shares no secret with the recorded one.
+// Record go-sdk's client (OAuth, initialize, the listen stream, tools)
+// through the recorder in front of the real server, then replay it against
+// a fresh server (its own miniredis) that shares no secret with the
+// recorded one.
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	upstream := harnesstest.NewServer(nil)
+	upstream := startServer()
 	defer upstream.Close()
 	rec, _ := harness.NewRecorder(upstream.URL, nil)
 	front := httptest.NewServer(rec)
 	defer front.Close()
-	if err := harnesstest.RunSession(ctx, front.URL); err != nil {
+	if err := fixtureclients.GoSDK(ctx, front.URL); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -28,7 +31,7 @@ func Example() {
 	rec.Close()
 	c := rec.Cassette()
 
-	fresh := harnesstest.NewServer(nil)
+	fresh := startServer()
 	defer fresh.Close()
 	rep, err := harness.Replay(ctx, c, fresh.URL, nil)
 	if err != nil {
@@ -38,8 +41,32 @@ func Example() {
 	fmt.Println("client:", c.Provenance.Client)
 	fmt.Println("interactions:", len(rep.Results), "differences:", len(rep.Differences()))
 	// Output:
-	// client: harness-recorded-client/0.1.0
-	// interactions: 14 differences: 0
+	// client: mcpvcr-fixture-gosdk/1.8.0
+	// interactions: 16 differences: 0
+}
+
+// liveServer is `mcpvcr serve --auto-approve` on a loopback port.
+type liveServer struct {
+	*httptest.Server
+	srv *server.Server
+}
+
+// Close stops the HTTP server, then the server's Redis.
+func (l liveServer) Close() {
+	l.Server.Close()
+	l.srv.Close()
+}
+
+// startServer starts a fresh server on its own miniredis.
+func startServer() liveServer {
+	hs := httptest.NewUnstartedServer(nil)
+	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true})
+	if err != nil {
+		panic(err)
+	}
+	hs.Config.Handler = srv
+	hs.Start()
+	return liveServer{hs, srv}
 }
 
 // Assert the seed's "Failed Flow" from log lines: the stream closed after

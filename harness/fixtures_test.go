@@ -3,8 +3,10 @@ package harness
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io/fs"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,46 +14,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
 
 // fixturesDir holds recorded sessions (DESIGN.md).
 const fixturesDir = "../fixtures"
 
-// sessionFixture is the go-sdk OAuth session the harness keeps as a golden
-// file. Re-record it with:
-//
-//	MCPVCR_RECORD=1 go test ./harness -run TestSessionFixture
-const sessionFixture = fixturesDir + "/harness_gosdk_oauth_session.yaml"
-
-// TestSessionFixture replays the committed fixture against a fresh server:
-// a fixture that no longer matches the server (or the replayer) fails here.
-func TestSessionFixture(t *testing.T) {
-	if os.Getenv("MCPVCR_RECORD") != "" {
-		c := recordSession(t, harnesstest.Start(t, nil))
-		c.Provenance.Upstream = "harnesstest.Server (go-sdk v1.8.0 Streamable HTTP behind an OAuth-like front)"
-		c.Provenance.Why = "the session the harness promises to replay: OAuth discovery, DCR, PKCE, initialize, listen stream with a notification, tools, DELETE"
-		c.Provenance.MCPVCRVersion = "harness-test"
-		if err := c.Save(sessionFixture); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := LoadCassette(sessionFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := Replay(ctx, c, harnesstest.Start(t, nil).URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() || len(rep.Differences()) > 0 {
-		var b strings.Builder
-		rep.WriteText(&b)
-		t.Fatalf("fixture no longer replays cleanly:\n%s", b.String())
-	}
-}
+// sessionFixture is go-sdk's client's OAuth session, recorded through
+// `mcpvcr record` in front of `mcpvcr serve --auto-approve` by `make
+// fixtures`; the fixtures package replays every fixture against a fresh
+// server.
+const sessionFixture = fixturesDir + "/gosdk_oauth_session.yaml"
 
 var (
 	// A secret-carrying key followed by its value, in JSON, YAML, a query
@@ -63,10 +38,11 @@ var (
 	idHeaderRE = regexp.MustCompile(`(?i)(mcp-session-id|last-event-id)["']?:\s*\n?\s*-?\s*["']?([^"'\s]+)`)
 	// Any long run of token characters mixing letters and digits: random
 	// ids, base32/base64 tokens, hex keys.
-	tokenLikeRE = regexp.MustCompile(`[A-Za-z0-9_~+-]{16,}`)
-	isoTimeRE   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT`)
-	hasLetterRE = regexp.MustCompile(`[A-Za-z]`)
-	hasDigitRE  = regexp.MustCompile(`[0-9]`)
+	tokenLikeRE  = regexp.MustCompile(`[A-Za-z0-9_~+-]{16,}`)
+	isoTimeRE    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT`)
+	jsonEscapeRE = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
+	hasLetterRE  = regexp.MustCompile(`[A-Za-z]`)
+	hasDigitRE   = regexp.MustCompile(`[0-9]`)
 )
 
 // scanSecrets returns a description of each token-, code- or key-like
@@ -115,6 +91,9 @@ func scanSecrets(text string) []string {
 		}
 		return m
 	})
+	// A JSON escape (\u003c for '<') is not part of a token: without
+	// this, "\u003caccess_token\u003e" in an error text looks like one.
+	text = jsonEscapeRE.ReplaceAllString(text, " ")
 	for _, tok := range tokenLikeRE.FindAllString(text, -1) {
 		rest := placeholderRE.ReplaceAllString(tok, "")
 		if len(rest) < 16 || isoTimeRE.MatchString(tok) || !hasLetterRE.MatchString(rest) || !hasDigitRE.MatchString(rest) {
@@ -186,12 +165,14 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 	}
 }
 
-// TestSecretScannerFlagsUnredactedRecording records a real session, skips
-// redaction, and requires the scanner to flag every secret the server
-// issued: the scanner is strong enough for what go-sdk and an OAuth server
-// really put on the wire.
+// TestSecretScannerFlagsUnredactedRecording records go-sdk's client against
+// `mcpvcr serve`, skips redaction, and requires the scanner to flag every
+// secret the server issued (client id and secret from /register, the code
+// from /authorize, access and refresh tokens from /token, the session id,
+// read from the unredacted wire): the scanner is strong enough for what
+// go-sdk and our OAuth server really put on the wire.
 func TestSecretScannerFlagsUnredactedRecording(t *testing.T) {
-	up := harnesstest.Start(t, nil)
+	up := servertest.Start(t, server.Config{AutoApprove: true})
 	rec, err := NewRecorder(up.URL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -200,23 +181,40 @@ func TestSecretScannerFlagsUnredactedRecording(t *testing.T) {
 	defer front.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := harnesstest.RunSession(ctx, front.URL); err != nil {
+	if err := fixtureclients.GoSDK(ctx, front.URL); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, rec)
 	rec.Close()
 	raw := &Cassette{}
+	var issued []string
 	rec.mu.Lock()
 	for _, in := range rec.interactions {
 		raw.Interactions = append(raw.Interactions, cloneInteraction(in))
+		var doc map[string]any
+		json.Unmarshal([]byte(in.Response.Body), &doc)
+		for _, k := range []string{"client_id", "client_secret", "access_token", "refresh_token"} {
+			if v, ok := doc[k].(string); ok && v != "" {
+				issued = append(issued, v)
+			}
+		}
+		if loc, err := url.Parse(in.Response.Headers.Get("Location")); err == nil && loc.Query().Get("code") != "" {
+			issued = append(issued, loc.Query().Get("code"))
+		}
+		if sid := in.Response.Headers.Get("Mcp-Session-Id"); sid != "" {
+			issued = append(issued, sid)
+		}
 	}
 	rec.mu.Unlock()
+	if len(issued) < 6 {
+		t.Fatalf("found %d issued secrets on the wire, want client id and secret, code, access and refresh tokens, session id", len(issued))
+	}
 	data, err := raw.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := strings.Join(scanSecrets(string(data)), "\n")
-	for _, s := range up.Issued() {
+	for _, s := range issued {
 		if !strings.Contains(found, short(s)) {
 			t.Errorf("scanner missed issued secret %s", short(s))
 		}

@@ -27,7 +27,7 @@ func TestGoVCRReplaysCassetteWithMatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Stop()
-	body := `{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{}}`
+	body := `{"jsonrpc":"2.0","id":4,"method":"tools/list"}`
 	req, _ := http.NewRequest(http.MethodPost, c.Provenance.Origin+"/mcp", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer some-live-token")
 	resp, err := r.GetDefaultClient().Do(req)
@@ -36,7 +36,7 @@ func TestGoVCRReplaysCassetteWithMatcher(t *testing.T) {
 	}
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(got), `"name":"greet"`) {
+	if !strings.Contains(string(got), `"name":"echo"`) {
 		t.Errorf("go-vcr replayed %q, want the recorded tools/list result", got)
 	}
 	req2, _ := http.NewRequest(http.MethodPost, c.Provenance.Origin+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":3,"method":"prompts/list"}`))

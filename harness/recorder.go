@@ -69,6 +69,9 @@ type RecorderOptions struct {
 	Version string
 	// Why is kept in the provenance: why this fixture exists.
 	Why string
+	// Source goes to the provenance: SourceCaptured (the default) or
+	// SourceAssembled followed by ": what the script followed".
+	Source string
 	// MaxBody bounds the request body the recorder reads (default 16 MiB).
 	MaxBody int64
 }
@@ -238,11 +241,15 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if !in.Stream.SeenFirstByte {
 			in.Stream.FirstByte, in.Stream.SeenFirstByte = since(), true
 		}
+		// The event's time is when it reached the recorder, taken before
+		// it is passed on: the client may act on it (send the next
+		// request) before Flush returns here, and the recording must not
+		// show that request starting before the event it answered.
+		at := since()
 		_, werr := w.Write(chunk)
 		if werr == nil {
 			werr = rc.Flush()
 		}
-		at := since()
 		captured.Write(chunk)
 		in.Stream.Bytes += int64(len(chunk))
 		if stream {
@@ -430,6 +437,13 @@ func (r *Recorder) provenance(ins []*Interaction, origin string) Provenance {
 		Tunnel:        r.opts.Tunnel,
 		Origin:        origin,
 		Why:           r.opts.Why,
+		Source:        r.opts.Source,
+	}
+	if p.Source == "" {
+		p.Source = SourceCaptured
+	}
+	if up := r.upstreamOrigin(); up != origin {
+		p.UpstreamOrigin = up
 	}
 	if p.MCPVCRVersion == "" {
 		p.MCPVCRVersion = "dev"

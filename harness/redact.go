@@ -4,10 +4,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -145,9 +147,9 @@ func (r *Redactor) discover(in *Interaction) {
 	}
 	r.discoverHeaders(req.Headers)
 	r.discoverBody(req.Headers.Get("Content-Type"), req.Body)
-	for k, vs := range req.Form {
+	for _, k := range slices.Sorted(maps.Keys(req.Form)) {
 		if kind, ok := paramSecrets[k]; ok {
-			for _, v := range vs {
+			for _, v := range req.Form[k] {
 				r.Placeholder(kind, v)
 			}
 		}
@@ -171,8 +173,8 @@ func (r *Redactor) discoverParams(raw string) {
 }
 
 func (r *Redactor) discoverHeaders(h http.Header) {
-	for k, vs := range h {
-		for _, v := range vs {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
 			switch http.CanonicalHeaderKey(k) {
 			case "Authorization":
 				scheme, cred, _ := strings.Cut(v, " ")
@@ -240,11 +242,15 @@ func (r *Redactor) discoverJSON(body string) {
 	})
 }
 
-// walkJSON calls f with every string value held directly under an object key.
+// walkJSON calls f with every string value held directly under an object
+// key, keys in sorted order: placeholders are numbered in the order they
+// are found, and a re-recorded fixture should differ only where the
+// session did.
 func walkJSON(v any, f func(key, s string)) {
 	switch v := v.(type) {
 	case map[string]any:
-		for k, x := range v {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			x := v[k]
 			if s, ok := x.(string); ok {
 				f(k, s)
 			} else {

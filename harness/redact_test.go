@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -99,5 +100,28 @@ func TestRedactorSameSecretSamePlaceholder(t *testing.T) {
 	c := r.Placeholder(AccessToken, "tok-abcdef")
 	if a != b || a != "__ACCESS_TOKEN_1__" || c != "__ACCESS_TOKEN_2__" {
 		t.Errorf("placeholders = %s %s %s", a, b, c)
+	}
+}
+
+// TestRedactorNumbersPlaceholdersInAStableOrder redacts the same session
+// many times: the placeholders must come out numbered the same way each
+// time (JSON keys, headers and forms are walked in sorted order), so a
+// re-recorded fixture differs only where the session did.
+func TestRedactorNumbersPlaceholdersInAStableOrder(t *testing.T) {
+	var want []byte
+	for i := range 30 {
+		c, _ := secretSession()
+		NewRedactor().RedactCassette(c)
+		got, err := c.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			want = got
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("redaction %d differs from the first:\n%s\nwant:\n%s", i, got, want)
+		}
 	}
 }

@@ -46,6 +46,12 @@ type ReplayOptions struct {
 	// offset for a binding, a missing event or the end of a stream before
 	// reporting it. 0 means 5 s.
 	Grace time.Duration
+	// HeaderWait bounds how long a request waits for the headers of a
+	// stream that was open, headers in, when the request was recorded
+	// (the client may have waited for the listen stream before going on).
+	// Past it the request goes anyway, so a tunnel that holds a stream's
+	// headers holds the rest of the session only this long. 0 means 1 s.
+	HeaderWait time.Duration
 }
 
 // Replayer replays a cassette against a live server.
@@ -65,6 +71,9 @@ func NewReplayer(c *Cassette, opts *ReplayOptions) *Replayer {
 	}
 	if r.opts.Grace <= 0 {
 		r.opts.Grace = 5 * time.Second
+	}
+	if r.opts.HeaderWait <= 0 {
+		r.opts.HeaderWait = time.Second
 	}
 	return r
 }
@@ -237,6 +246,7 @@ type replayRun struct {
 // and when each of its SSE data events arrived.
 type liveState struct {
 	mu      sync.Mutex
+	headers time.Time // zero until the response headers arrived
 	events  []time.Time
 	ended   time.Time
 	changed chan struct{}
@@ -250,6 +260,14 @@ func (l *liveState) event(at time.Time) {
 	l.changed = make(chan struct{})
 }
 
+func (l *liveState) gotHeaders(at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.headers = at
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
 // waitTurn holds interaction i until what came before it in the recording
 // has come before it in the replay, then until the recorded gap after that
 // (scaled) has passed. "Before" is the recorded happens-before:
@@ -257,7 +275,11 @@ func (l *liveState) event(at time.Time) {
 //     client read the response, then sent i);
 //   - on a stream still open when i started, the events that had arrived
 //     must have arrived (the client may have acted on them: the recorded
-//     DELETE came after the tools/list_changed notification).
+//     DELETE came after the tools/list_changed notification), and the
+//     headers too if they had arrived, for at most HeaderWait: a client
+//     may wait for its listen stream to be open before it calls a tool
+//     that notifies on it, or ends the session, but a tunnel that holds
+//     the headers must not hold the whole session.
 //
 // i starts at the latest of: the replay start plus i's scaled recorded
 // offset, and each such predecessor's live time plus the scaled recorded
@@ -292,19 +314,21 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 					seen = append(seen, o.Opened+e.At)
 				}
 			}
-			if len(seen) == 0 {
+			needHeaders := other.Response.Code != 0 && o.Opened+o.Headers <= rec.Opened
+			if len(seen) == 0 && !needHeaders {
 				continue
 			}
 			grace := time.NewTimer(run.r.opts.Grace)
+			headerWait := time.NewTimer(run.r.opts.HeaderWait)
 			for waiting := true; waiting; {
 				l := run.live[j]
 				l.mu.Lock()
-				n, changed := len(l.events), l.changed
-				if n >= len(seen) {
+				n, changed, headers := len(l.events), l.changed, l.headers
+				if n >= len(seen) && len(seen) > 0 {
 					later(l.events[len(seen)-1], seen[len(seen)-1])
 				}
 				l.mu.Unlock()
-				if n >= len(seen) {
+				if n >= len(seen) && (!needHeaders || !headers.IsZero()) {
 					break
 				}
 				select {
@@ -313,12 +337,16 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 					waiting = false
 				case <-grace.C:
 					waiting = false
+				case <-headerWait.C:
+					needHeaders = false
 				case <-ctx.Done():
 					grace.Stop()
+					headerWait.Stop()
 					return ctx.Err()
 				}
 			}
 			grace.Stop()
+			headerWait.Stop()
 		}
 	}
 	if wait := time.Until(earliest); wait > 0 {
@@ -341,6 +369,15 @@ func (run *replayRun) scaled(d time.Duration) time.Duration {
 func (run *replayRun) normalize(s string) string {
 	s = swapOrigin(s, run.public, run.recOrigin)
 	return swapOrigin(s, run.target, run.recOrigin)
+}
+
+// recordedOrigin reads the recorded upstream origin (left in SSE data, see
+// Provenance.UpstreamOrigin) as the recorded origin.
+func (run *replayRun) recordedOrigin(s string) string {
+	if up := run.c.Provenance.UpstreamOrigin; up != "" {
+		return swapOrigin(s, up, run.recOrigin)
+	}
+	return s
 }
 
 // clientCancelled reports whether the recorded client (or the recorder)
@@ -415,7 +452,8 @@ func (run *replayRun) one(ctx context.Context, i int) Result {
 	}
 	defer resp.Body.Close()
 	tl.Headers, tl.Status, tl.ContentType = since(), resp.StatusCode, resp.Header.Get("Content-Type")
-	cmp := &comparer{b: run.b, ignore: run.ignore, normalize: run.normalize}
+	run.live[i].gotHeaders(time.Now())
+	cmp := &comparer{b: run.b, ignore: run.ignore, normalize: run.normalize, recorded: run.recordedOrigin}
 	cmp.status(rec.Response.Code, resp.StatusCode)
 	cmp.headers(rec.Response.Headers, resp.Header)
 

@@ -12,7 +12,7 @@ import (
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
-	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/server"
 )
 
 // gapCassette is a recorded session of n sequential requests whose
@@ -99,8 +99,9 @@ func BenchmarkReplayGapFidelity(b *testing.B) {
 }
 
 // BenchmarkReplayGapFidelitySession does the same for the recorded go-sdk
-// OAuth session fixture against a fresh harnesstest server each time:
-// real handlers, streams and dependencies between requests.
+// OAuth session fixture against a fresh `mcpvcr serve` (server.New on its
+// own miniredis) each time: real handlers, streams and dependencies
+// between requests.
 func BenchmarkReplayGapFidelitySession(b *testing.B) {
 	c, err := LoadCassette(sessionFixture)
 	if err != nil {
@@ -109,7 +110,7 @@ func BenchmarkReplayGapFidelitySession(b *testing.B) {
 	var ss, es []time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		srv := harnesstest.NewServer(nil)
+		srv := startRealServer(b)
 		b.StartTimer()
 		rep, err := Replay(context.Background(), c, srv.URL, nil)
 		b.StopTimer()
@@ -123,4 +124,29 @@ func BenchmarkReplayGapFidelitySession(b *testing.B) {
 	}
 	reportGapErrors(b, "start", ss)
 	reportGapErrors(b, "think", es)
+}
+
+// realServer is `mcpvcr serve --auto-approve` on a loopback port.
+type realServer struct {
+	*httptest.Server
+	srv *server.Server
+}
+
+func (r *realServer) Close() {
+	r.Server.Close()
+	r.srv.Close()
+}
+
+// startRealServer starts a fresh server (its own miniredis, new secrets)
+// that the caller closes: a benchmark loop cannot wait for Cleanup.
+func startRealServer(b *testing.B) *realServer {
+	b.Helper()
+	hs := httptest.NewUnstartedServer(nil)
+	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs.Config.Handler = srv
+	hs.Start()
+	return &realServer{Server: hs, srv: srv}
 }

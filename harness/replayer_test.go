@@ -2,8 +2,11 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -12,8 +15,11 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
 
 // TestReplayReportsDifferences replays against a server whose tool answers
@@ -47,12 +53,16 @@ func TestReplayReportsDifferences(t *testing.T) {
 	}
 }
 
-// TestReplayWithServerMarkers replays while capturing the target's log
-// markers, and asserts on both sides of the listen stream.
+// TestReplayWithServerMarkers replays the go-sdk fixture against the real
+// server while capturing its log markers, and asserts on both sides of
+// the listen stream.
 func TestReplayWithServerMarkers(t *testing.T) {
-	c := recordSession(t, harnesstest.Start(t, nil))
+	c, err := LoadCassette(sessionFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := NewMarkerLog()
-	target := harnesstest.Start(t, &harnesstest.Options{Log: log})
+	target := servertest.Start(t, server.Config{AutoApprove: true, LogOutput: log})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rep, err := Replay(ctx, c, target.URL, &ReplayOptions{TimeScale: 0.5})
@@ -71,8 +81,8 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	if err := ms.Absent("CRITICAL"); err != nil {
 		t.Fatal(err)
 	}
-	// The client side of the listen stream: one event, closed by the
-	// server after the DELETE.
+	// The client side of the listen stream: the notify tool's two log
+	// messages, closed by the server after the DELETE.
 	var listen *Timeline
 	for i, res := range rep.Results {
 		if res.Request == "GET /mcp" && res.Timeline.Status == 200 {
@@ -82,7 +92,7 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	if listen == nil {
 		t.Fatal("no listen stream in the replay")
 	}
-	ExpectStream(*listen).ClosedBy(EndServerEOF).AfterEvents(1).Assert(t)
+	ExpectStream(*listen).ClosedBy(EndServerEOF).AfterEvents(2).Assert(t)
 	// The server side of it, from the markers of the GET request.
 	var getReq string
 	for _, m := range ms.Matching("MCP SSE CONNECTION START ~ Method: GET") {
@@ -92,7 +102,7 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	if len(tls) != 1 {
 		t.Fatalf("server timelines for the GET = %d, want 1", len(tls))
 	}
-	ExpectStream(tls[0]).AfterEvents(1).Assert(t)
+	ExpectStream(tls[0]).AfterEvents(2).Assert(t)
 }
 
 // tcpTunnel is a Tunnel that forwards bytes unchanged: what the "clean"
@@ -142,7 +152,7 @@ func TestReplayThroughTunnel(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	target := harnesstest.Start(t, nil)
+	target := servertest.Start(t, server.Config{AutoApprove: true})
 	rep, err := Replay(ctx, c, target.URL, &ReplayOptions{Tunnel: tcpTunnel()})
 	if err != nil {
 		t.Fatal(err)
@@ -204,5 +214,45 @@ func TestReplayServerVariants(t *testing.T) {
 				t.Log(b.String())
 			}
 		})
+	}
+}
+
+// TestReportMasksUnrecordedLiveSecrets replays a recording whose /token
+// failed against a server that answers with tokens (and a session id and
+// a code the recording never had): the differences name them, but the
+// report, as text and as JSON, never holds them in full.
+func TestReportMasksUnrecordedLiveSecrets(t *testing.T) {
+	const access, refresh, session, code = "AT-live-0123456789abcdef", "RT-live-0123456789abcdef", "SID-live-0123456789abcdef", "CODE-live-0123456789abcdef"
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Mcp-Session-Id", session)
+		w.Header().Set("Location", "http://127.0.0.1:1/cb?code="+code)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":%q,"refresh_token":%q,"token_type":"Bearer"}`, access, refresh)
+	}))
+	defer live.Close()
+	in := &Interaction{Stream: Timeline{Closed: time.Millisecond, Reason: EndServerEOF}}
+	in.Request = cassette.Request{Method: "POST", URL: "http://recorded/token", Body: "grant_type=authorization_code"}
+	in.Response = cassette.Response{Code: 503, Headers: http.Header{"Content-Type": {"application/json"}}, Body: `{"error":"temporarily_unavailable"}`}
+	c := &Cassette{Provenance: Provenance{Origin: "http://recorded"}, Interactions: []*Interaction{in}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Replay(ctx, c, live.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	asJSON, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := text.String() + string(asJSON)
+	if !strings.Contains(report, "body.access_token") || !strings.Contains(report, "<live ACCESS_TOKEN AT-live-...>") {
+		t.Errorf("report does not name the unrecorded token:\n%s", text.String())
+	}
+	for _, secret := range []string{access, refresh, session, code} {
+		if strings.Contains(report, secret) {
+			t.Errorf("report holds live secret %s in full:\n%s", short(secret), text.String())
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
 
 // resumableServer is a minimal streaming server with random event ids: a
@@ -178,4 +180,114 @@ func TestRecorderRecordsReset(t *testing.T) {
 	rec.Close()
 	tl := rec.Cassette().Interactions[0].Stream
 	ExpectStream(tl).ClosedBy(EndReset).AfterEvents(1).Assert(t)
+}
+
+// TestReplayWaitsForAnOpenStreamsHeaders checks both sides of the header
+// rule in waitTurn. The recorded client opened a listen stream (headers at
+// once), then sent /notify, during which an event arrived on the stream.
+//   - "notify": the live server opens the stream a moment late and answers
+//     /notify with 500 unless the stream is open: /notify must wait for the
+//     stream's headers.
+//   - "held headers": the live server opens the stream only once /notify
+//     has arrived (a tunnel holding headers, in effect): /notify waits
+//     HeaderWait, then goes, and the session does not deadlock.
+func TestReplayWaitsForAnOpenStreamsHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		heldUntil string // "timer": 30ms after the GET; "notify": until /notify arrives
+	}{
+		{"notify waits", "timer"},
+		{"held headers hold the session at most HeaderWait", "notify"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var listening bool
+			notifyArrived := make(chan struct{})
+			notified := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/mcp":
+					ready := notifyArrived
+					if tc.heldUntil == "timer" {
+						// Long after /notify's recorded time: only
+						// waiting for the headers keeps /notify behind.
+						c := make(chan struct{})
+						time.AfterFunc(30*time.Millisecond, func() { close(c) })
+						ready = c
+					}
+					select {
+					case <-ready:
+					case <-r.Context().Done():
+						return
+					}
+					w.Header().Set("Content-Type", "text/event-stream")
+					mu.Lock()
+					listening = true
+					mu.Unlock()
+					w.WriteHeader(http.StatusOK)
+					w.(http.Flusher).Flush()
+					select {
+					case <-notified:
+						io.WriteString(w, "data: {\"n\":1}\n\n")
+					case <-r.Context().Done():
+					}
+				case "/notify":
+					mu.Lock()
+					ok := listening
+					mu.Unlock()
+					if tc.heldUntil == "notify" {
+						close(notifyArrived)
+						ok = true // the test is whether we got here at all
+					}
+					close(notified)
+					if !ok {
+						http.Error(w, "no listener", http.StatusInternalServerError)
+						return
+					}
+					io.WriteString(w, "ok")
+				}
+			}))
+			defer srv.Close()
+
+			ms := time.Millisecond
+			in := func(method, path string, code int, ctype, body string, tl Timeline) *Interaction {
+				x := &Interaction{Stream: tl}
+				x.Request = cassette.Request{Method: method, URL: "http://recorded" + path}
+				x.Response = cassette.Response{Code: code, Headers: http.Header{"Content-Type": {ctype}}, Body: body}
+				return x
+			}
+			c := &Cassette{Provenance: Provenance{Origin: "http://recorded"}, Interactions: []*Interaction{
+				in("GET", "/mcp", 200, "text/event-stream", "data: {\"n\":1}\n\n",
+					Timeline{Opened: 0, Headers: 1 * ms, Events: []StreamEvent{{At: 12 * ms}}, Closed: 20 * ms, Reason: EndServerEOF}),
+				in("POST", "/notify", 200, "text/plain; charset=utf-8", "ok", Timeline{Opened: 10 * ms, Headers: 1 * ms, Closed: 4 * ms, Reason: EndServerEOF}),
+			}}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			opts := &ReplayOptions{Grace: 10 * time.Second, HeaderWait: 5 * time.Second}
+			if tc.heldUntil == "notify" {
+				opts.HeaderWait = 50 * time.Millisecond
+			}
+			rep, err := Replay(ctx, c, srv.URL, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() || len(rep.Differences()) > 0 {
+				var b strings.Builder
+				rep.WriteText(&b)
+				t.Fatalf("replay differs:\n%s", b.String())
+			}
+			listenHeaders := rep.Results[0].Started + rep.Results[0].Timeline.Headers
+			notify := rep.Results[1].Started
+			switch tc.heldUntil {
+			case "timer":
+				if notify < listenHeaders {
+					t.Errorf("/notify started at %s, before the stream's headers at %s", notify, listenHeaders)
+				}
+			case "notify":
+				if notify >= listenHeaders {
+					t.Errorf("/notify started at %s, after the stream's headers at %s: they were held until it came", notify, listenHeaders)
+				}
+			}
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,8 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	tunnel := fs.String("tunnel", "none", "what sits between the recorder and the upstream, for the provenance")
 	why := fs.String("why", "", "why this fixture is kept, for the provenance")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate from an https upstream")
+	source := fs.String("source", harness.SourceCaptured, "how the traffic came about, for the provenance: captured (a real client), or \"assembled: WHAT THE SCRIPT FOLLOWED\" for a scripted client")
+	drain := fs.Duration("drain", 2*time.Second, "on Ctrl-C or SIGTERM, wait this long for requests in flight to end before closing them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +39,10 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	opts := &harness.RecorderOptions{Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version}
+	if *source != harness.SourceCaptured && !strings.HasPrefix(*source, harness.SourceAssembled+": ") {
+		return fmt.Errorf("--source %q: want %q or %q", *source, harness.SourceCaptured, harness.SourceAssembled+": what the script followed")
+	}
+	opts := &harness.RecorderOptions{Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version, Source: *source}
 	if *insecure {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
@@ -64,7 +70,12 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		}
 	case <-ctx.Done():
 	}
-	// Streams still open (a listen stream) end as recorder_closed.
+	// A client that has just finished may still be hanging up: give its
+	// requests a moment to end as the client ended them. Streams still
+	// open after that (a listen stream) end as recorder_closed.
+	drained, cancelDrain := context.WithTimeout(context.Background(), *drain)
+	rec.WaitIdle(drained)
+	cancelDrain()
 	rec.Close()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -9,7 +9,10 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 )
 
-const fixture = "../../fixtures/harness_gosdk_oauth_session.yaml"
+// fixture is harnesstest's session, recorded by TestMain (main_test.go):
+// the stand-in server can be told to answer differently, which makes a
+// replay differ in exactly one value.
+var fixture string
 
 func TestReplayCommand(t *testing.T) {
 	fresh := func() string { return harnesstest.Start(t, nil).URL }

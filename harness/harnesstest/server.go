@@ -1,6 +1,10 @@
 // Package harnesstest provides a small MCP server behind an OAuth-like front
-// and a go-sdk client session, for tests of the harness and for trying
-// `mcpvcr record` and `mcpvcr replay` before pointing them at a real server:
+// and a go-sdk client session, for the harness tests that need a server
+// the real one is not: one told to answer differently (Options.Greeting,
+// so a replay differs in exactly one value), or shaped differently (no
+// auth, JSON responses, stateless), or one that lists every secret it
+// issued (Server.Issued). Tests of the harness against the real server use
+// server/servertest and internal/fixtureclients.
 //
 //	srv := harnesstest.NewServer(nil)
 //	defer srv.Close()
@@ -8,18 +12,12 @@
 package harnesstest
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net"
-	"strings"
-
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/mcpvcr/mcpvcr/server"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,7 +41,6 @@ type Server struct {
 	*httptest.Server
 
 	opts    Options
-	log     *server.Logger
 	mu      sync.Mutex
 	clients map[string]testClient
 	codes   map[string]string // code -> challenge
@@ -56,14 +53,6 @@ type Options struct {
 	// Greeting prefixes the greet tool's answer ("hello " by default):
 	// change it to make a replay differ.
 	Greeting string
-	// Log receives a marker line (server/logger.go format) for each step
-	// of each /mcp request: connection start, request body, SSE stream
-	// start, each SSE event, session created, stream closing. Nil: none.
-	Log io.Writer
-	// LogFormat is server.LogText (default) or server.LogJSON.
-	LogFormat server.LogFormat
-	// Listener, if set, is used instead of a random loopback port.
-	Listener net.Listener
 	// AuthOff serves /mcp without the bearer check (the OAuth endpoints
 	// stay, unused).
 	AuthOff bool
@@ -86,14 +75,7 @@ func NewServer(opts *Options) *Server {
 	if s.opts.Greeting == "" {
 		s.opts.Greeting = "hello "
 	}
-	if s.opts.Log != nil {
-		s.log = server.NewLogger(s.opts.Log, s.opts.LogFormat)
-	}
 	s.Server = httptest.NewUnstartedServer(s.handler())
-	if s.opts.Listener != nil {
-		s.Server.Listener.Close()
-		s.Server.Listener = s.opts.Listener
-	}
 	s.Start()
 	return s
 }
@@ -244,7 +226,7 @@ func (s *Server) handler() http.Handler {
 		if !s.opts.AuthOff {
 			protected = auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.URL + "/.well-known/oauth-protected-resource/mcp"})(mcpHandler)
 		}
-		s.markers(protected).ServeHTTP(w, r)
+		protected.ServeHTTP(w, r)
 	}))
 	return mux
 }
@@ -342,81 +324,3 @@ func RunSessionWith(ctx context.Context, base string, opts *SessionOptions) erro
 	}
 	return nil
 }
-
-// markers logs the seed's lifecycle markers for each /mcp request, by
-// watching the wire: the server package does the same for `mcpvcr serve`.
-func (s *Server) markers(h http.Handler) http.Handler {
-	if s.log == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var id [6]byte
-		rand.Read(id[:])
-		ctx, sc := server.WithScope(r.Context(), fmt.Sprintf("%x", id))
-		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
-			sc.SetSessionID(server.Short(sid))
-		}
-		s.log.Mark(ctx, server.MCPSSEConnectionStart, "Method: %s, Path: %s", r.Method, r.URL.Path)
-		if r.Method == http.MethodPost {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			s.log.Mark(ctx, server.RequestBody, "Received %d bytes", len(body))
-		}
-		mw := &markerWriter{ResponseWriter: w, s: s, ctx: ctx, sc: sc, hadSession: r.Header.Get("Mcp-Session-Id") != ""}
-		h.ServeHTTP(mw, r.WithContext(ctx))
-		if mw.sse {
-			why := "handler returned"
-			if r.Context().Err() != nil {
-				why = "client disconnected"
-			}
-			s.log.Mark(ctx, server.StreamClosing, "%s after %d events", why, mw.events)
-		}
-	})
-}
-
-type markerWriter struct {
-	http.ResponseWriter
-	s          *Server
-	ctx        context.Context
-	sc         *server.Scope
-	hadSession bool
-	wrote      bool
-	sse        bool
-	events     int
-}
-
-func (m *markerWriter) WriteHeader(code int) {
-	if !m.wrote {
-		m.wrote = true
-		if sid := m.Header().Get("Mcp-Session-Id"); sid != "" && !m.hadSession {
-			m.sc.SetSessionID(server.Short(sid))
-			m.s.log.Mark(m.ctx, server.SessionCreated, "New session ID: %s", server.Short(sid))
-		}
-		if strings.HasPrefix(m.Header().Get("Content-Type"), "text/event-stream") {
-			m.sse = true
-			m.s.log.Mark(m.ctx, server.SSEStreamStart, "status %d", code)
-		}
-	}
-	m.ResponseWriter.WriteHeader(code)
-}
-
-func (m *markerWriter) Write(p []byte) (int, error) {
-	if !m.wrote {
-		m.WriteHeader(http.StatusOK)
-	}
-	if m.sse && !bytes.HasPrefix(p, []byte(":")) {
-		// go-sdk writes one event per Write (DESIGN.md); a write starting
-		// with ':' is a comment (the one committing the headers, keepalives).
-		m.s.log.Mark(m.ctx, server.SSEEvent.Nth(fmt.Sprint(m.events)), "%d bytes", len(p))
-		m.events++
-	}
-	return m.ResponseWriter.Write(p)
-}
-
-func (m *markerWriter) Flush() {
-	if f, ok := m.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (m *markerWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }

@@ -1,0 +1,151 @@
+// Package fixtureclients holds the clients `make fixtures` records through
+// `mcpvcr record` (internal/recordfixtures): go-sdk's own client, and
+// scripted HTTP clients that send exactly the requests, in exactly the
+// order, that the project's notes describe (assembled fixtures). Each is a
+// func(ctx, baseURL) error that talks to baseURL (the recorder) and
+// nothing else.
+package fixtureclients
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// Session is one client run against a server's base URL ("http://host:port").
+type Session func(ctx context.Context, base string) error
+
+// GoSDKName is the clientInfo the go-sdk session sends.
+const GoSDKName = "mcpvcr-fixture-gosdk"
+
+// GoSDK runs go-sdk's client (v1.8.0) against base + "/mcp" with
+// auth.NewAuthorizationCodeHandler: the 401, protected resource metadata,
+// authorization server metadata, dynamic client registration, PKCE S256
+// with a refresh token, then initialize, notifications/initialized, the
+// GET listen stream, logging/setLevel, tools/list, echo, notify (two log
+// messages that arrive on the listen stream), whoami, and DELETE on close.
+// It needs a server that auto-approves (`mcpvcr serve --auto-approve`).
+func GoSDK(ctx context.Context, base string) error {
+	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			ClientName:   GoSDKName,
+			RedirectURIs: []string{loopbackCallback},
+			GrantTypes:   []string{"authorization_code", "refresh_token"},
+		}},
+		RedirectURL:              loopbackCallback,
+		AuthorizationCodeFetcher: headlessConsent,
+		RequestRefreshToken:      true,
+	})
+	if err != nil {
+		return fmt.Errorf("oauth handler: %w", err)
+	}
+	logs := make(chan string, 8)
+	client := mcp.NewClient(&mcp.Implementation{Name: GoSDKName, Version: "1.8.0"}, &mcp.ClientOptions{
+		LoggingMessageHandler: func(_ context.Context, req *mcp.LoggingMessageRequest) {
+			select {
+			case logs <- fmt.Sprint(req.Params.Data):
+			default:
+			}
+		},
+	})
+	// The notify tool's messages go to the listen stream: call it only once
+	// that stream is open, or they would have nowhere to go.
+	listen := &listenWatch{next: http.DefaultTransport, open: make(chan struct{})}
+	transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: &http.Client{Transport: listen}}
+	cs, err := client.Connect(ctx, transport, nil)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer cs.Close()
+	select {
+	case <-listen.open:
+	case <-ctx.Done():
+		return fmt.Errorf("no listen stream opened: %w", ctx.Err())
+	}
+	if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+		return fmt.Errorf("logging/setLevel: %w", err)
+	}
+	if _, err := cs.ListTools(ctx, nil); err != nil {
+		return fmt.Errorf("tools/list: %w", err)
+	}
+	for _, call := range []*mcp.CallToolParams{
+		{Name: "echo", Arguments: map[string]any{"text": "hello through the recorder"}},
+		{Name: "notify", Arguments: map[string]any{"count": 2, "message": "on the listen stream"}},
+	} {
+		res, err := cs.CallTool(ctx, call)
+		if err != nil {
+			return fmt.Errorf("tools/call %s: %w", call.Name, err)
+		}
+		if res.IsError {
+			return fmt.Errorf("tools/call %s: tool error %v", call.Name, res.Content)
+		}
+	}
+	for i := range 2 {
+		select {
+		case <-logs:
+		case <-ctx.Done():
+			return fmt.Errorf("log message %d of 2 never arrived on the listen stream: %w", i+1, ctx.Err())
+		}
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"}); err != nil {
+		return fmt.Errorf("tools/call whoami: %w", err)
+	}
+	if err := cs.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// loopbackCallback is the go-sdk client's redirect URI. Nothing listens
+// there: headlessConsent reads the code from the Location header.
+const loopbackCallback = "http://127.0.0.1:1/callback"
+
+// headlessConsent follows the authorization URL like a browser whose user
+// has already approved (the server runs with --auto-approve), without
+// contacting the redirect URI.
+func headlessConsent(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("authorize: %w", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("authorize answered %s without a redirect (is the server started with --auto-approve?)", resp.Status)
+	}
+	q := loc.Query()
+	if e := q.Get("error"); e != "" {
+		return nil, fmt.Errorf("authorize: %s: %s", e, q.Get("error_description"))
+	}
+	return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+}
+
+// noRedirect returns redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// listenWatch closes open when a GET /mcp answers 200: the listen stream
+// is registered on the server.
+type listenWatch struct {
+	next http.RoundTripper
+	open chan struct{}
+	once sync.Once
+}
+
+func (l *listenWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
+		l.once.Do(func() { close(l.open) })
+	}
+	return resp, err
+}

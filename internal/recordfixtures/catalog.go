@@ -1,0 +1,86 @@
+package recordfixtures
+
+import (
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+)
+
+// Fixture is one recorded session under fixtures/ and how to re-record it.
+type Fixture struct {
+	// Name is the file name under fixtures/, without ".yaml".
+	Name string
+	// Client says who speaks, for the log ("go-sdk v1.8.0 client").
+	Client string
+	// Source goes to the provenance: harness.SourceCaptured for a real
+	// client, harness.SourceAssembled + ": what the script followed" for a
+	// scripted one.
+	Source string
+	// Why the fixture is kept (the provenance's "why").
+	Why string
+	// Run is an in-process Go client; or
+	Run fixtureclients.Session
+	// Command is an external client. "${URL}" is the recorder's base URL
+	// (also in $MCPVCR_URL); other ${VAR}s come from the environment.
+	Command []string
+	// Env is added to Command's environment ("MCPVCR_OAUTH=1").
+	Env []string
+	// Needs names environment variables Command needs (a runtime's path);
+	// without them the entry is skipped with a note, not failed.
+	Needs []string
+	// Timeout bounds the whole entry; 0 means a minute.
+	Timeout time.Duration
+}
+
+// Catalog lists every fixture `make fixtures` re-records, in order. Adding
+// a real client is one entry: a Command that runs it against ${URL} (the
+// recorder's base URL; the MCP endpoint is ${URL}/mcp) through one whole
+// session without input, and exits 0. mk/fixtures.mk gives commands
+// ${NODE} (a node binary), ${NODE_CLIENTS} (.cache/node, where
+// internal/nodeclients/*.mjs sit beside the pinned node_modules) and
+// ${MCP_REMOTE} (mcp-remote's proxy.js, once mk/mcp-remote.mk is merged),
+// e.g.
+//
+//	{
+//		Name:    "typescript_sdk_oauth_session",
+//		Client:  "@modelcontextprotocol/sdk 1.32.2 client with OAuth",
+//		Source:  harness.SourceCaptured,
+//		Why:     "...",
+//		Command: []string{"${NODE}", "${NODE_CLIENTS}/record-session.mjs", "${URL}/mcp"},
+//		Env:     []string{"MCPVCR_OAUTH=1"},
+//		Needs:   []string{"NODE", "NODE_CLIENTS"},
+//	},
+var Catalog = []Fixture{
+	{
+		Name:   "gosdk_oauth_session",
+		Client: "go-sdk v1.8.0 client (mcp.StreamableClientTransport + auth.NewAuthorizationCodeHandler)",
+		Source: harness.SourceCaptured,
+		Why: "go-sdk's own client, unchanged: 401, PRM and AS discovery, DCR, PKCE S256 with a refresh token, " +
+			"initialize (protocol 2025-11-25, priming events), the GET listen stream, logging/setLevel, tools/list, " +
+			"echo, notify (two log messages on the listen stream), whoami, DELETE",
+		Run: fixtureclients.GoSDK,
+	},
+	{
+		Name:   "assembled_claude_connector_order",
+		Client: "scripted HTTP client (fixtureclients.ClaudeConnectorOrder)",
+		Source: harness.SourceAssembled + ": a scripted client sent the requests of FIELD_NOTES.md \"What Claude's connector sends, in order\" " +
+			"(clientInfo claude-ai 0.1.0, protocol 2025-06-18, Claude's callback, User-Agent Claude-User on MCP calls); " +
+			"the traffic is real, the client is not Claude",
+		Why: "Claude's observed connector order: POST /mcp without a token -> 401, PRM path-inserted first, AS metadata, " +
+			"/register, /authorize, AS metadata again, /token, initialize, notifications/initialized -> 202, " +
+			"GET listen stream, tools/list, prompts/list, resources/list, DELETE",
+		Run: fixtureclients.ClaudeConnectorOrder,
+	},
+	{
+		Name:   "assembled_seed_curl_walkthrough",
+		Client: "scripted HTTP client (fixtureclients.SeedCurlWalkthrough)",
+		Source: harness.SourceAssembled + ": a scripted client followed seed/NEXT_STEPS.md \"Option 2: Test with curl\" " +
+			"(client claude-desktop, redirect https://claude.ai/api/mcp/auth_callback, scope claudeai, protocol 2025-06-18) " +
+			"with a correct PKCE S256 pair instead of the walk-through's test123/test123verifier, which a correct server refuses; " +
+			"then notifications/initialized, the listen stream, tools/list, DELETE",
+		Why: "the seed's own manual test: the sessionless GET /mcp of its step 2 is refused (400), " +
+			"initialize with curl's Accept */* and no capabilities works, and the listen stream opens once there is a session",
+		Run: fixtureclients.SeedCurlWalkthrough,
+	},
+}
