@@ -4,6 +4,9 @@
 //	mcpvcr tunnel   a simulated tunnel (toxiproxy + HTTP-aware toxics)
 //	mcpvcr record   a recording reverse proxy that writes a fixture
 //	mcpvcr replay   replays a fixture against any MCP server
+//	mcpvcr expect   asserts markers in a running server's log
+//	mcpvcr demo     every fixture through every tunnel profile, as a table
+//	mcpvcr load     many concurrent OAuth + MCP sessions through a tunnel
 //
 // Each subcommand lives in its own file and registers itself in init.
 package main
