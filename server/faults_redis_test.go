@@ -1,79 +1,16 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// aofRedis is a redis-server of the test's own with an append-only file in
-// a temporary directory, fsynced on every write: killed and started again,
-// it comes back with every key, as a production Redis with persistence does.
-// (TestRedisStoppedMidFlow's Redis has no persistence: it shows recovery
-// with a fresh flow; this one shows that no token is lost.)
-type aofRedis struct {
-	t    *testing.T
-	port string
-	dir  string
-	cmd  *exec.Cmd
-}
-
-func startAOFRedis(t *testing.T) *aofRedis {
-	t.Helper()
-	if os.Getenv("REDIS_URL") == "" {
-		t.Skip("REDIS_URL not set: the real-Redis variant runs in .ci/run")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("no redis-server binary")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	r := &aofRedis{t: t, port: port, dir: t.TempDir()}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *aofRedis) url() string { return "redis://127.0.0.1:" + r.port + "/0" }
-
-func (r *aofRedis) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", r.port, "--bind", "127.0.0.1", "--dir", r.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
-	require.NoError(r.t, r.cmd.Start())
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + r.port})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("redis-server on %s did not answer within 10 s", r.port)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop kills the process (SIGKILL: no goodbye, as a crash).
-func (r *aofRedis) stop() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	r.cmd.Process.Kill()
-	r.cmd.Wait()
-	r.cmd = nil
-}
 
 // TestRedisDownMidMCPSession: a client holds a token and an initialized MCP
 // session; Redis goes down. Every request of the session, a new session and
@@ -90,7 +27,7 @@ func TestRedisDownMidMCPSession(t *testing.T) {
 				ts = servertest.Start(t, server.Config{AutoApprove: true})
 				stop, restart = ts.Mini.Close, func() { require.NoError(t, ts.Mini.Restart()) }
 			} else {
-				rr := startAOFRedis(t)
+				rr := startRedisProcess(t, true) // persistent: no token may be lost
 				ts = servertest.Start(t, server.Config{RedisURL: rr.url(), AutoApprove: true})
 				stop, restart = rr.stop, rr.start
 			}

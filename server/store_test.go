@@ -23,15 +23,19 @@ import (
 
 // redisProcess is a redis-server of the test's own, on a port it can stop
 // and start again (the shared $REDIS_URL must stay up for other tests).
+// With persistence it keeps an append-only file in a temporary directory,
+// fsynced on every write: killed and started again, it comes back with
+// every key, as a production Redis with persistence does.
 type redisProcess struct {
 	t    *testing.T
 	port string
+	dir  string // "" = no persistence
 	cmd  *exec.Cmd
 }
 
 // startRedisProcess starts redis-server on a free loopback port, or skips
 // when there is no real Redis in this run.
-func startRedisProcess(t *testing.T) *redisProcess {
+func startRedisProcess(t *testing.T, persistent bool) *redisProcess {
 	t.Helper()
 	if os.Getenv("REDIS_URL") == "" {
 		t.Skip("REDIS_URL not set: the real-Redis variant runs in .ci/run")
@@ -44,6 +48,9 @@ func startRedisProcess(t *testing.T) *redisProcess {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	ln.Close()
 	rp := &redisProcess{t: t, port: port}
+	if persistent {
+		rp.dir = t.TempDir()
+	}
 	rp.start()
 	t.Cleanup(rp.stop)
 	return rp
@@ -53,7 +60,11 @@ func (rp *redisProcess) url() string { return "redis://127.0.0.1:" + rp.port + "
 
 func (rp *redisProcess) start() {
 	rp.t.Helper()
-	rp.cmd = exec.Command("redis-server", "--port", rp.port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	args := []string{"--port", rp.port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	if rp.dir != "" {
+		args = append(args, "--dir", rp.dir, "--appendonly", "yes", "--appendfsync", "always")
+	}
+	rp.cmd = exec.Command("redis-server", args...)
 	require.NoError(rp.t, rp.cmd.Start())
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + rp.port})
 	defer rdb.Close()
@@ -87,7 +98,7 @@ func TestRedisStoppedMidFlow(t *testing.T) {
 				ts = servertest.Start(t, server.Config{AutoApprove: true})
 				stop, restart = ts.Mini.Close, func() { require.NoError(t, ts.Mini.Restart()) }
 			} else {
-				rp := startRedisProcess(t)
+				rp := startRedisProcess(t, false)
 				ts = servertest.Start(t, server.Config{RedisURL: rp.url(), AutoApprove: true})
 				stop, restart = rp.stop, rp.start
 			}
