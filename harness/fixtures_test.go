@@ -41,6 +41,12 @@ var (
 	tokenLikeRE  = regexp.MustCompile(`[A-Za-z0-9_~+-]{16,}`)
 	isoTimeRE    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT`)
 	jsonEscapeRE = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
+	// A percent escape in a URL or form ("scope=mcp%20offline_access").
+	percentEscapeRE = regexp.MustCompile(`%[0-9a-fA-F]{2}`)
+	// RFC 7591's software_id names the client software and is the same in
+	// every installation (mcp-remote sends a UUID from its source), so it
+	// is public, not a secret.
+	softwareIDRE = regexp.MustCompile(`"software_id\\?"\s*:\s*\\?"[0-9A-Za-z-]*\\?"`)
 	hasLetterRE  = regexp.MustCompile(`[A-Za-z]`)
 	hasDigitRE   = regexp.MustCompile(`[0-9]`)
 )
@@ -94,6 +100,15 @@ func scanSecrets(text string) []string {
 	// A JSON escape (\u003c for '<') is not part of a token: without
 	// this, "\u003caccess_token\u003e" in an error text looks like one.
 	text = jsonEscapeRE.ReplaceAllString(text, " ")
+	// Decoded, "%20offline_access" is " offline_access", not a token; a
+	// percent-encoded token is still one after decoding.
+	text = percentEscapeRE.ReplaceAllStringFunc(text, func(m string) string {
+		if d, err := url.PathUnescape(m); err == nil {
+			return d
+		}
+		return m
+	})
+	text = softwareIDRE.ReplaceAllString(text, " ")
 	for _, tok := range tokenLikeRE.FindAllString(text, -1) {
 		rest := placeholderRE.ReplaceAllString(tok, "")
 		if len(rest) < 16 || isoTimeRE.MatchString(tok) || !hasLetterRE.MatchString(rest) || !hasDigitRE.MatchString(rest) {
@@ -153,6 +168,8 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 		`{"api_key": "sk-live-1234"}`,
 		"token: 0123456789abcdef0123456789abcdef",
 		"Mcp-Session-Id:\n  - 7f3c2a",
+		"/cb?x=%2F0123456789abcdef0123456789abcdef",
+		`{"software_id":"public","id":"2e6dc280-f3c3-4e01-99a7-8181dbd1d23d"}`,
 	} {
 		if len(scanSecrets(planted)) == 0 {
 			t.Errorf("scanner missed the secret in %q", planted)
@@ -162,6 +179,22 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 	redacted, _ := c.Marshal()
 	if f := scanSecrets(string(redacted)); len(f) > 0 {
 		t.Errorf("redacted session still flagged: %v", f)
+	}
+}
+
+// TestSecretScannerPassesPublicValues shows what real clients send that
+// looks token-like but is not a secret.
+func TestSecretScannerPassesPublicValues(t *testing.T) {
+	for _, tc := range []struct{ name, text string }{
+		{"percent-encoded scope", "/authorize?scope=mcp%20offline_access&prompt=consent"},
+		{"mcp-remote's software_id", `body: '{"software_id":"2e6dc280-f3c3-4e01-99a7-8181dbd1d23d","software_version":"0.15.1"}'`},
+		{"software_id in an escaped YAML string", `body: "{\"software_id\":\"2e6dc280-f3c3-4e01-99a7-8181dbd1d23d\"}"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := scanSecrets(tc.text); len(got) > 0 {
+				t.Errorf("scanSecrets(%q) = %v, want nothing", tc.text, got)
+			}
+		})
 	}
 }
 

@@ -39,18 +39,8 @@ type Fixture struct {
 // session without input, and exits 0. mk/fixtures.mk gives commands
 // ${NODE} (a node binary), ${NODE_CLIENTS} (.cache/node, where
 // internal/nodeclients/*.mjs sit beside the pinned node_modules) and
-// ${MCP_REMOTE} (mcp-remote's proxy.js, once mk/mcp-remote.mk is merged),
-// e.g.
-//
-//	{
-//		Name:    "typescript_sdk_oauth_session",
-//		Client:  "@modelcontextprotocol/sdk 1.32.2 client with OAuth",
-//		Source:  harness.SourceCaptured,
-//		Why:     "...",
-//		Command: []string{"${NODE}", "${NODE_CLIENTS}/record-session.mjs", "${URL}/mcp"},
-//		Env:     []string{"MCPVCR_OAUTH=1"},
-//		Needs:   []string{"NODE", "NODE_CLIENTS"},
-//	},
+// ${MCP_REMOTE} (mcp-remote's proxy.js); typescript_sdk_oauth_session and
+// mcp_remote_oauth_session below are such entries.
 var Catalog = []Fixture{
 	{
 		Name:   "gosdk_oauth_session",
@@ -82,5 +72,26 @@ var Catalog = []Fixture{
 		Why: "the seed's own manual test: the sessionless GET /mcp of its step 2 is refused (400), " +
 			"initialize with curl's Accept */* and no capabilities works, and the listen stream opens once there is a session",
 		Run: fixtureclients.SeedCurlWalkthrough,
+	},
+	{
+		Name:   "typescript_sdk_oauth_session",
+		Client: "@modelcontextprotocol/sdk 1.32.2 client (StreamableHTTPClientTransport + headless OAuth provider), internal/nodeclients/record-session.mjs",
+		Source: harness.SourceCaptured,
+		Why: "the TypeScript SDK's own client, unchanged but for a browserless OAuthClientProvider: 401, PRM and AS discovery, DCR, " +
+			"PKCE S256, token, initialize (protocol 2025-11-25), notifications/initialized, the GET listen stream, tools/list, " +
+			"logging/setLevel, echo, notify (its log message on the listen stream), whoami, DELETE",
+		Command: []string{"${NODE}", "${NODE_CLIENTS}/record-session.mjs", "${URL}/mcp"},
+		Env:     []string{"MCPVCR_OAUTH=1"},
+		Needs:   []string{"NODE", "NODE_CLIENTS"},
+	},
+	{
+		Name:   "mcp_remote_oauth_session",
+		Client: "mcp-remote 0.15.1 (the stdio bridge Claude Desktop users run), driven over stdio by internal/nodeclients/mcp-remote-session.mjs",
+		Source: harness.SourceCaptured,
+		Why: "what Claude Desktop sends through `npx mcp-remote URL`: its own OAuth (DCR with a loopback callback, " +
+			"the authorization URL opened in a headless $BROWSER, PKCE, token), then initialize (protocol 2025-06-18 from the stdio side), " +
+			"notifications/initialized, tools/list, echo, and its shutdown when stdin ends",
+		Command: []string{"${NODE}", "${NODE_CLIENTS}/mcp-remote-session.mjs", "${MCP_REMOTE}", "${URL}/mcp"},
+		Needs:   []string{"NODE", "NODE_CLIENTS", "MCP_REMOTE"},
 	},
 }
