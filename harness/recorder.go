@@ -68,7 +68,9 @@ type RecorderOptions struct {
 	// ("mcpvcr serve", "go-sdk test server"). Empty: taken from the
 	// initialize result's serverInfo.
 	Upstream string
-	// Tunnel names what sits between the recorder and the server ("none").
+	// Tunnel names what sits between the client and the server, for the
+	// provenance: a tunnel in front of the recorder ("cloudflared quick
+	// tunnel") or between it and the upstream ("none").
 	Tunnel string
 	// Version is the mcpvcr version written into the provenance.
 	Version string

@@ -27,7 +27,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8090", "address the client connects to")
 	out := fs.String("out", "", "cassette file to write (.yaml is added if missing)")
 	kind := fs.String("upstream-kind", "", "what the upstream is, for the provenance (default: the server's name from initialize)")
-	tunnel := fs.String("tunnel", "none", "what sits between the recorder and the upstream, for the provenance")
+	tunnel := fs.String("tunnel", "none", "what sits between the client and the server, for the provenance: the tunnel in front of --listen (\"cloudflared quick tunnel\") or behind the recorder")
 	why := fs.String("why", "", "why this fixture is kept, for the provenance")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate from an https upstream")
 	source := fs.String("source", harness.SourceCaptured, "how the traffic came about, for the provenance: captured (a real client), or \"assembled: WHAT THE SCRIPT FOLLOWED\" for a scripted client")
