@@ -1,9 +1,12 @@
 package harness
 
 import (
+	"context"
 	"crypto/tls"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +85,46 @@ func TestTunnelHeadersAreDropped(t *testing.T) {
 		if h.Get(k) == "" {
 			t.Errorf("dropped %s, an end-to-end header", k)
 		}
+	}
+}
+
+// TestReplayLeavesOutTunnelHeaders: a cassette that still holds a tunnel's
+// headers (recorded before they were dropped, or written by hand) must not
+// send them to the target: X-Forwarded-Host would make a proxy-aware
+// server name itself after a tunnel that is not there.
+func TestReplayLeavesOutTunnelHeaders(t *testing.T) {
+	got := make(chan http.Header, 1)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer target.Close()
+	in := &Interaction{}
+	in.Request.Method, in.Request.URL = http.MethodGet, "https://pub.example/ping"
+	in.Request.Headers = http.Header{
+		"User-Agent": {"claude-connector/1"}, "X-Forwarded-Host": {"pub.example"}, "X-Forwarded-For": {"203.0.113.77"},
+		"Cf-Ray": {"8e0000000000001-AMS"}, "Forwarded": {"for=203.0.113.77;proto=https"},
+	}
+	in.Response.Code, in.Response.Headers, in.Response.Body = 200, http.Header{"Content-Type": {"application/json"}}, `{"ok":true}`
+	in.Stream.Reason = EndServerEOF
+	c := &Cassette{Version: 2, Provenance: Provenance{Origin: "https://pub.example"}, Interactions: []*Interaction{in}}
+	rep, err := Replay(context.Background(), c, target.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := <-got
+	for _, k := range []string{"X-Forwarded-Host", "X-Forwarded-For", "Cf-Ray", "Forwarded"} {
+		if v := h.Get(k); v != "" {
+			t.Errorf("replay sent %s: %s", k, v)
+		}
+	}
+	if h.Get("User-Agent") != "claude-connector/1" {
+		t.Errorf("User-Agent = %q, want the recorded one", h.Get("User-Agent"))
+	}
+	if !rep.OK() {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Errorf("replay differs:\n%s", b.String())
 	}
 }
