@@ -64,6 +64,12 @@ type Provenance struct {
 	// result naming the server's URL keeps it; the replayer reads it as
 	// Origin.
 	UpstreamOrigin string `yaml:"upstream_origin,omitempty"`
+	// TunnelHeaders names the headers a tunnel in front of the recorder
+	// added (X-Forwarded-For, Cf-Connecting-Ip, Cf-Ray, ...). Their values
+	// identify the client or change per request, so they were dropped from
+	// every recorded request; only the names are kept, as evidence of the
+	// tunnel.
+	TunnelHeaders []string `yaml:"tunnel_headers,omitempty"`
 	// Source says how the traffic came about: SourceCaptured (a real
 	// client was pointed at the recorder) or SourceAssembled (a scripted
 	// client sent requests in an order taken from notes), with what it was

@@ -46,9 +46,14 @@ type Recorder struct {
 	interactions []*Interaction
 	seq          int
 	origin       string
-	inflight     sync.WaitGroup
-	cancels      map[int]context.CancelFunc
-	closed       bool
+	// self is the origin the upstream names itself by (see
+	// RecorderOptions.UpstreamOrigin), as of the first request.
+	self string
+	// dropped holds the names of tunnel headers left out of the recording.
+	dropped  map[string]bool
+	inflight sync.WaitGroup
+	cancels  map[int]context.CancelFunc
+	closed   bool
 	// idle is closed when no request is in flight; replaced on the next.
 	idle chan struct{}
 }
@@ -63,7 +68,9 @@ type RecorderOptions struct {
 	// ("mcpvcr serve", "go-sdk test server"). Empty: taken from the
 	// initialize result's serverInfo.
 	Upstream string
-	// Tunnel names what sits between the recorder and the server ("none").
+	// Tunnel names what sits between the client and the server, for the
+	// provenance: a tunnel in front of the recorder ("cloudflared quick
+	// tunnel") or between it and the upstream ("none").
 	Tunnel string
 	// Version is the mcpvcr version written into the provenance.
 	Version string
@@ -74,6 +81,20 @@ type RecorderOptions struct {
 	Source string
 	// MaxBody bounds the request body the recorder reads (default 16 MiB).
 	MaxBody int64
+	// PublicURL is the origin clients use when a tunnel sits in front of
+	// the recorder (https://NAME.trycloudflare.com). Empty: taken from each
+	// request's Forwarded or X-Forwarded-Proto/-Host headers, else from the
+	// connection (req.TLS, req.Host). See clientOrigin.
+	PublicURL string
+	// UpstreamOrigin is the origin the upstream names itself by in its
+	// documents and expects in resource= (its OAuth issuer), when that is
+	// not the upstream URL's. Empty: when the client came through a tunnel
+	// (PublicURL or forwarding headers), the client-facing origin, since a
+	// server that works behind a tunnel must know its public name
+	// (`mcpvcr serve --issuer https://NAME...`); else the upstream URL's.
+	// The recorder swaps the client-facing origin for this one in requests
+	// and back in responses.
+	UpstreamOrigin string
 }
 
 // NewRecorder returns a Recorder forwarding to upstream (an http or https
@@ -86,10 +107,20 @@ func NewRecorder(upstream string, opts *RecorderOptions) (*Recorder, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("recorder upstream %q: want http://host:port or https://host", upstream)
 	}
-	r := &Recorder{upstream: u, start: time.Now(), cancels: map[int]context.CancelFunc{}, idle: make(chan struct{})}
+	r := &Recorder{upstream: u, start: time.Now(), cancels: map[int]context.CancelFunc{}, idle: make(chan struct{}), dropped: map[string]bool{}}
 	close(r.idle)
 	if opts != nil {
 		r.opts = *opts
+	}
+	if r.opts.PublicURL != "" {
+		if r.opts.PublicURL, err = parseOrigin(r.opts.PublicURL); err != nil {
+			return nil, fmt.Errorf("recorder public URL: %w", err)
+		}
+	}
+	if r.opts.UpstreamOrigin != "" {
+		if r.opts.UpstreamOrigin, err = parseOrigin(r.opts.UpstreamOrigin); err != nil {
+			return nil, fmt.Errorf("recorder upstream origin: %w", err)
+		}
 	}
 	if r.opts.MaxBody == 0 {
 		r.opts.MaxBody = 16 << 20
@@ -123,11 +154,16 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	r.cancels[id] = cancel
-	origin := requestOrigin(req)
+	origin, viaTunnel := clientOrigin(req, r.opts.PublicURL)
+	self := r.upstreamSelf(origin, viaTunnel)
 	if r.origin == "" {
 		// The session starts with its first request, not when the
 		// recorder started listening.
-		r.origin, r.start = origin, opened
+		r.origin, r.self, r.start = origin, self, opened
+	}
+	recorded := req.Header.Clone()
+	for _, k := range dropTunnelHeaders(recorded) {
+		r.dropped[k] = true
 	}
 	start := r.start
 	r.mu.Unlock()
@@ -146,8 +182,9 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	in.Stream.Opened = opened.Sub(start)
 	in.Request = cassette.Request{
 		Proto: req.Proto, ProtoMajor: req.ProtoMajor, ProtoMinor: req.ProtoMinor,
-		Host: req.Host, RequestURI: req.RequestURI, Method: req.Method,
-		URL: origin + req.URL.RequestURI(), Headers: req.Header.Clone(),
+		// The host the client addressed, not the one the tunnel forwarded to.
+		Host: origin[strings.Index(origin, "://")+3:], RequestURI: req.RequestURI, Method: req.Method,
+		URL: origin + req.URL.RequestURI(), Headers: recorded,
 		TransferEncoding: req.TransferEncoding,
 	}
 	since := func() time.Duration { return time.Since(opened) }
@@ -176,7 +213,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	in.Request.Body = string(body)
 	in.Request.ContentLength = int64(len(body))
 
-	out, err := r.outgoing(ctx, req, body, origin)
+	out, err := r.outgoing(ctx, req, body, origin, self)
 	if err != nil {
 		http.Error(w, "recorder: "+err.Error(), http.StatusBadGateway)
 		finish(EndUpstreamError, err)
@@ -206,7 +243,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	for _, k := range []string{"Location", "Content-Location", "Link", "Www-Authenticate"} {
 		for i, v := range h[k] {
-			h[k][i] = r.toClient(v, origin)
+			h[k][i] = r.toClient(v, origin, self)
 		}
 	}
 	stream := isSSE(resp.Header.Get("Content-Type"))
@@ -220,7 +257,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			finish(EndReset, err)
 			return
 		}
-		rewritten = []byte(r.toClient(string(rewritten), origin))
+		rewritten = []byte(r.toClient(string(rewritten), origin, self))
 		h.Set("Content-Length", fmt.Sprint(len(rewritten)))
 	}
 	in.Response = cassette.Response{
@@ -319,12 +356,12 @@ func documentMedia(contentType string) bool {
 // the upstream's in the URL, headers and body; RequestURI cleared and
 // ContentLength set to the body actually sent (http.Client rejects a
 // server-side request otherwise).
-func (r *Recorder) outgoing(ctx context.Context, req *http.Request, body []byte, origin string) (*http.Request, error) {
+func (r *Recorder) outgoing(ctx context.Context, req *http.Request, body []byte, origin, self string) (*http.Request, error) {
 	u := *r.upstream
 	u.Path = strings.TrimSuffix(r.upstream.Path, "/") + req.URL.Path
 	u.RawPath = ""
-	u.RawQuery = r.toUpstream(req.URL.RawQuery, origin)
-	sent := []byte(r.toUpstream(string(body), origin))
+	u.RawQuery = swapOrigin(req.URL.RawQuery, origin, self)
+	sent := []byte(swapOrigin(string(body), origin, self))
 	out, err := http.NewRequestWithContext(ctx, req.Method, u.String(), bytes.NewReader(sent))
 	if err != nil {
 		return nil, fmt.Errorf("building upstream request: %w", err)
@@ -335,7 +372,7 @@ func (r *Recorder) outgoing(ctx context.Context, req *http.Request, body []byte,
 	}
 	for _, k := range []string{"Origin", "Referer"} {
 		if v := out.Header.Get(k); v != "" {
-			out.Header.Set(k, r.toUpstream(v, origin))
+			out.Header.Set(k, swapOrigin(v, origin, self))
 		}
 	}
 	out.ContentLength = int64(len(sent))
@@ -347,14 +384,23 @@ func (r *Recorder) outgoing(ctx context.Context, req *http.Request, body []byte,
 
 func (r *Recorder) upstreamOrigin() string { return r.upstream.Scheme + "://" + r.upstream.Host }
 
-// toClient replaces the upstream's origin with the client-facing one, in
-// raw and query-escaped spelling.
-func (r *Recorder) toClient(s, origin string) string {
-	return swapOrigin(s, r.upstreamOrigin(), origin)
+// upstreamSelf is the origin the upstream names itself by, for a request
+// whose client-facing origin is origin: RecorderOptions.UpstreamOrigin.
+func (r *Recorder) upstreamSelf(origin string, viaTunnel bool) string {
+	switch {
+	case r.opts.UpstreamOrigin != "":
+		return r.opts.UpstreamOrigin
+	case viaTunnel:
+		return origin
+	}
+	return r.upstreamOrigin()
 }
 
-func (r *Recorder) toUpstream(s, origin string) string {
-	return swapOrigin(s, origin, r.upstreamOrigin())
+// toClient replaces the upstream's origins (its address, and the name it
+// knows itself by) with the client-facing one, in raw and query-escaped
+// spelling.
+func (r *Recorder) toClient(s, origin, self string) string {
+	return swapOrigin(swapOrigin(s, r.upstreamOrigin(), origin), self, origin)
 }
 
 // swapOrigin replaces origin from with to in s, in every spelling.
@@ -364,15 +410,6 @@ func swapOrigin(s, from, to string) string {
 	}
 	s = strings.ReplaceAll(s, from, to)
 	return strings.ReplaceAll(s, url.QueryEscape(from), url.QueryEscape(to))
-}
-
-// requestOrigin is the scheme://host the client addressed.
-func requestOrigin(req *http.Request) string {
-	scheme := "http"
-	if req.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + req.Host
 }
 
 // WaitIdle waits until no request is in flight (every stream the client
@@ -413,11 +450,19 @@ func (r *Recorder) Cassette() *Cassette {
 	for i, in := range r.interactions {
 		ins[i] = cloneInteraction(in)
 	}
-	origin := r.origin
+	origin, self := r.origin, r.self
+	dropped := make([]string, 0, len(r.dropped))
+	for k := range r.dropped {
+		dropped = append(dropped, k)
+	}
 	r.mu.Unlock()
+	sort.Strings(dropped)
 	sort.Slice(ins, func(i, j int) bool { return ins[i].ID < ins[j].ID })
 	c := &Cassette{Interactions: ins}
-	c.Provenance = r.provenance(ins, origin)
+	c.Provenance = r.provenance(ins, origin, self)
+	if len(dropped) > 0 {
+		c.Provenance.TunnelHeaders = dropped
+	}
 	NewRedactor().RedactCassette(c)
 	for i, in := range c.Interactions {
 		in.Stream.Interaction = i
@@ -429,7 +474,7 @@ func (r *Recorder) Cassette() *Cassette {
 // Save writes Cassette to path.
 func (r *Recorder) Save(path string) error { return r.Cassette().Save(path) }
 
-func (r *Recorder) provenance(ins []*Interaction, origin string) Provenance {
+func (r *Recorder) provenance(ins []*Interaction, origin, self string) Provenance {
 	p := Provenance{
 		Recorded:      r.start.UTC().Truncate(time.Second),
 		MCPVCRVersion: r.opts.Version,
@@ -442,8 +487,11 @@ func (r *Recorder) provenance(ins []*Interaction, origin string) Provenance {
 	if p.Source == "" {
 		p.Source = SourceCaptured
 	}
-	if up := r.upstreamOrigin(); up != origin {
-		p.UpstreamOrigin = up
+	if self == "" {
+		self = r.upstreamOrigin()
+	}
+	if self != origin {
+		p.UpstreamOrigin = self
 	}
 	if p.MCPVCRVersion == "" {
 		p.MCPVCRVersion = "dev"

@@ -35,6 +35,9 @@ const (
 	State             SecretKind = "STATE"
 	EventID           SecretKind = "EVENT_ID"
 	Cookie            SecretKind = "COOKIE"
+	// CSRFToken is a consent form's anti-forgery token (a real user's
+	// browser posting the consent page through the recorder).
+	CSRFToken SecretKind = "CSRF_TOKEN"
 )
 
 // placeholderRE matches one placeholder; group 1 is the kind. A kind is
@@ -56,6 +59,9 @@ var paramSecrets = map[string]SecretKind{
 	"id_token":       IDToken,
 	"token":          AccessToken, // revocation; a known refresh token keeps its own placeholder
 	"assertion":      AccessToken,
+	"csrf":           CSRFToken, // mcpvcr serve's consent form
+	"csrf_token":     CSRFToken,
+	"_csrf":          CSRFToken,
 }
 
 // jsonSecrets maps JSON object keys to the kind of secret their string

@@ -125,3 +125,25 @@ func TestRedactorNumbersPlaceholdersInAStableOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentFormCSRFTokenIsRedacted: a browser approving the consent page
+// through the recorder posts the page's anti-forgery token; it must not
+// reach the fixture, in the form or in the page that carried it.
+func TestConsentFormCSRFTokenIsRedacted(t *testing.T) {
+	const token = "Zq3xV8mN1pR7sT4wY6bC9dF2gH5jK0lLqWeRtYuIoPa"
+	page := &Interaction{}
+	page.Request.Method, page.Request.URL = "GET", "https://a.example/authorize?client_id=x"
+	page.Response.Headers = map[string][]string{"Content-Type": {"text/html; charset=utf-8"}}
+	page.Response.Body = `<form method="post"><input type="hidden" name="csrf" value="` + token + `"></form>`
+	post := &Interaction{}
+	post.Request.Method, post.Request.URL = "POST", "https://a.example/authorize"
+	post.Request.Headers = map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}
+	post.Request.Body = "csrf=" + token + "&decision=approve"
+	c := &Cassette{Interactions: []*Interaction{page, post}}
+	NewRedactor().RedactCassette(c)
+	for i, in := range c.Interactions {
+		if all := in.Request.Body + in.Response.Body; strings.Contains(all, token) || !strings.Contains(all, "__CSRF_TOKEN_1__") {
+			t.Errorf("interaction %d: got %q, want the token replaced by __CSRF_TOKEN_1__", i, all)
+		}
+	}
+}

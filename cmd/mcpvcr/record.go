@@ -27,10 +27,12 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8090", "address the client connects to")
 	out := fs.String("out", "", "cassette file to write (.yaml is added if missing)")
 	kind := fs.String("upstream-kind", "", "what the upstream is, for the provenance (default: the server's name from initialize)")
-	tunnel := fs.String("tunnel", "none", "what sits between the recorder and the upstream, for the provenance")
+	tunnel := fs.String("tunnel", "none", "what sits between the client and the server, for the provenance: the tunnel in front of --listen (\"cloudflared quick tunnel\") or behind the recorder")
 	why := fs.String("why", "", "why this fixture is kept, for the provenance")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate from an https upstream")
 	source := fs.String("source", harness.SourceCaptured, "how the traffic came about, for the provenance: captured (a real client), or \"assembled: WHAT THE SCRIPT FOLLOWED\" for a scripted client")
+	publicURL := fs.String("public-url", "", "origin clients use when a tunnel is in front of --listen (https://NAME.trycloudflare.com); default: from each request's Forwarded / X-Forwarded-Proto / X-Forwarded-Host")
+	upstreamOrigin := fs.String("upstream-origin", "", "origin the upstream names itself by (its OAuth issuer) when not --upstream's; default: the public origin when the client comes through a tunnel, else --upstream's")
 	drain := fs.Duration("drain", 2*time.Second, "on Ctrl-C or SIGTERM, wait this long for requests in flight to end before closing them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -42,7 +44,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if *source != harness.SourceCaptured && !strings.HasPrefix(*source, harness.SourceAssembled+": ") {
 		return fmt.Errorf("--source %q: want %q or %q", *source, harness.SourceCaptured, harness.SourceAssembled+": what the script followed")
 	}
-	opts := &harness.RecorderOptions{Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version, Source: *source}
+	opts := &harness.RecorderOptions{Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version, Source: *source, PublicURL: *publicURL, UpstreamOrigin: *upstreamOrigin}
 	if *insecure {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
@@ -58,6 +60,9 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Fprintf(stderr, "mcpvcr record: point the client at http://%s (recording %s); Ctrl-C or SIGTERM writes %s\n", ln.Addr(), *upstream, *out)
+	if *publicURL != "" {
+		fmt.Fprintf(stderr, "mcpvcr record: clients reach it as %s (--public-url)\n", *publicURL)
+	}
 	hs := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

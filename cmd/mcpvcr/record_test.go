@@ -15,6 +15,8 @@ func TestRecordCommandFlags(t *testing.T) {
 	}{
 		{"source must be captured or assembled", []string{"--source", "scripted"}, 1, `--source "scripted": want "captured" or "assembled: what the script followed"`},
 		{"assembled needs what it followed", []string{"--source", "assembled"}, 1, `--source "assembled"`},
+		{"public URL must be an origin", []string{"--public-url", "https://a.example/mcp"}, 1, `recorder public URL: "https://a.example/mcp": want an origin`},
+		{"upstream origin must be an origin", []string{"--upstream-origin", "a.example"}, 1, `recorder upstream origin: "a.example": want an origin`},
 		{"missing out", []string{"--out", ""}, 2, "Usage: mcpvcr record"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
