@@ -214,8 +214,12 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 		cell.Diagnosis = fmt.Sprintf("handshake failed: %s%s", cell.HandshakeDetail, serverSays(ms))
 	case l != nil && l.Status == 0:
 		cell.Outcome = ListenHeld
-		cell.Diagnosis = fmt.Sprintf("GET listen stream held by the tunnel: no headers in %s, notification never arrived (%s)",
-			ms1(l.Lived), cite(applied, toxics.SSEBufferType, "FIELD_NOTES 2"))
+		what := "nothing the server sent on it arrived"
+		if l.Recorded > 0 {
+			what = fmt.Sprintf("%d recorded notification(s) never arrived", l.Recorded)
+		}
+		cell.Diagnosis = fmt.Sprintf("GET listen stream held by the tunnel: no headers in %s, %s (%s)",
+			ms1(l.Lived), what, cite(applied, toxics.SSEBufferType, "FIELD_NOTES 2"))
 	case l != nil && (l.Late > 0 || l.Events < l.Recorded):
 		cell.Outcome = ListenHeld
 		if l.Events < l.Recorded {

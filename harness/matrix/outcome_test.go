@@ -69,7 +69,7 @@ func TestObserve(t *testing.T) {
 		{"as recorded", live(nil), nil, OK, true, "every exchange and event as recorded"},
 		{"listen stream without headers", live(func(tl []harness.Timeline) {
 			tl[2] = harness.Timeline{Reason: harness.EndTimeout, Closed: time.Second, Err: "context canceled"}
-		}), nil, ListenHeld, true, "no headers in 1000ms, notification never arrived (FIELD_NOTES 2)"},
+		}), nil, ListenHeld, true, "no headers in 1000ms, 1 recorded notification(s) never arrived (FIELD_NOTES 2)"},
 		{"notification late", live(func(tl []harness.Timeline) {
 			tl[2].Events[1].At = 2 * time.Second
 		}), nil, ListenHeld, true, "arrived only when it closed, 1995ms late (FIELD_NOTES 2)"},
