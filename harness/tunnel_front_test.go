@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -27,6 +26,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
@@ -263,36 +263,15 @@ func selfSignedFor(t *testing.T, host string) (tls.Certificate, *x509.CertPool) 
 // request, the OAuth ones included, sent by hc: discovery, DCR, PKCE,
 // initialize, the listen stream, tools/list, echo, whoami, DELETE.
 func goSDKSessionVia(ctx context.Context, hc *http.Client, base string) error {
-	noRedirect := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	const callback = "http://127.0.0.1:1/callback"
 	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
 			ClientName: "tunnel-test", RedirectURIs: []string{callback}, GrantTypes: []string{"authorization_code", "refresh_token"},
 		}},
-		RedirectURL: callback,
-		Client:      hc,
-		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-			if err != nil {
-				return nil, err
-			}
-			resp, err := noRedirect.Do(req)
-			if err != nil {
-				return nil, fmt.Errorf("authorize: %w", err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			loc, err := resp.Location()
-			if err != nil {
-				return nil, fmt.Errorf("authorize answered %s without a redirect", resp.Status)
-			}
-			q := loc.Query()
-			if e := q.Get("error"); e != "" {
-				return nil, fmt.Errorf("authorize: %s: %s", e, q.Get("error_description"))
-			}
-			return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-		},
-		RequestRefreshToken: true,
+		RedirectURL:              callback,
+		Client:                   hc,
+		AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(hc),
+		RequestRefreshToken:      true,
 	})
 	if err != nil {
 		return fmt.Errorf("oauth handler: %w", err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -139,7 +139,7 @@ func waitNotificationOn(t *testing.T, s *testMCPServer, reqID string) {
 // TestGoSDKClient runs go-sdk's client with its OAuth handler against the
 // real server (bearer check on): auth.NewAuthorizationCodeHandler finds the
 // authorization server from the 401's resource_metadata, registers itself
-// (DCR), authorizes with PKCE S256 (headlessAuthorize stands in for the
+// (DCR), authorizes with PKCE S256 (fixtureclients.HeadlessConsent stands in for the
 // browser; the server auto-approves) and trades the code for a token. Then
 // initialize, tools/list, tools/call (whoami reports that token), a
 // notification on the listen stream and a resume after the stream dropped.
@@ -157,7 +157,7 @@ func TestGoSDKClient(t *testing.T) {
 				TokenEndpointAuthMethod: "none",
 				GrantTypes:              []string{"authorization_code", "refresh_token"},
 			}},
-			AuthorizationCodeFetcher: headlessAuthorize,
+			AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(nil),
 			RequestRefreshToken:      true,
 		})
 		if err != nil {
@@ -280,32 +280,6 @@ func authorizedResume(t *testing.T, s *testMCPServer, reqID string) {
 	if !slices.Equal(got, []Marker{OAuthSuccess, AuthSuccess}) {
 		t.Errorf("resume GET auth markers = %v, want [%s %s]", got, OAuthSuccess, AuthSuccess)
 	}
-}
-
-// headlessAuthorize is the browser of go-sdk's AuthorizationCodeHandler:
-// it visits the authorization URL (the server auto-approves) and reads
-// code, state and iss from the redirect, never contacting the redirect URI.
-func headlessAuthorize(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("visit authorization URL: %w", err)
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
-	loc, err := resp.Location()
-	if err != nil {
-		return nil, fmt.Errorf("authorization answered %d without a redirect (is AutoApprove on?)", resp.StatusCode)
-	}
-	q := loc.Query()
-	if e := q.Get("error"); e != "" {
-		return nil, fmt.Errorf("authorization error %s: %s", e, q.Get("error_description"))
-	}
-	return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
 }
 
 // eachRedis runs f on the in-process miniredis, and again on $REDIS_URL

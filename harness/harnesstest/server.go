@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -257,30 +258,12 @@ func RunSessionWith(ctx context.Context, base string, opts *SessionOptions) erro
 	if opts == nil {
 		opts = &SessionOptions{}
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	fetch := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := noFollow.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		resp.Body.Close()
-		loc, err := resp.Location()
-		if err != nil {
-			return nil, fmt.Errorf("authorize: %s: %w", resp.Status, err)
-		}
-		q := loc.Query()
-		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-	}
 	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
 			ClientName: "harness-test", RedirectURIs: []string{"http://127.0.0.1/callback"},
 		}},
 		RedirectURL:              "http://127.0.0.1/callback",
-		AuthorizationCodeFetcher: fetch,
+		AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(nil),
 	})
 	if err != nil {
 		return err
