@@ -134,19 +134,7 @@ func ClaudeConnectorOrder(ctx context.Context, base string) error {
 			return err
 		}
 	}
-	req, err := s.mcpRequest(http.MethodDelete, nil)
-	if err != nil {
-		return err
-	}
-	if _, err := s.send(req, 0); err != nil {
-		return err
-	}
-	select {
-	case <-listening:
-	case <-ctx.Done():
-		return fmt.Errorf("the listen stream did not end after DELETE: %w", ctx.Err())
-	}
-	return nil
+	return s.endSession(ctx, listening)
 }
 
 // pathOf returns the path of an absolute endpoint URL from the metadata

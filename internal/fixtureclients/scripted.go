@@ -253,3 +253,21 @@ func randomState() string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// endSession sends DELETE and waits for the listen stream (done, from
+// listen) to end, as a client tearing down does.
+func (s *script) endSession(ctx context.Context, listening <-chan struct{}) error {
+	req, err := s.mcpRequest(http.MethodDelete, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := s.send(req, 0); err != nil {
+		return err
+	}
+	select {
+	case <-listening:
+	case <-ctx.Done():
+		return fmt.Errorf("the listen stream did not end after DELETE: %w", ctx.Err())
+	}
+	return nil
+}

@@ -92,17 +92,5 @@ func SeedCurlWalkthrough(ctx context.Context, base string) error {
 	if _, err := s.call("tools/list", map[string]any{}, true, accept, http.StatusOK); err != nil {
 		return err
 	}
-	del, err := s.mcpRequest(http.MethodDelete, nil)
-	if err != nil {
-		return err
-	}
-	if _, err := s.send(del, 0); err != nil {
-		return err
-	}
-	select {
-	case <-listening:
-	case <-ctx.Done():
-		return fmt.Errorf("the listen stream did not end after DELETE: %w", ctx.Err())
-	}
-	return nil
+	return s.endSession(ctx, listening)
 }
