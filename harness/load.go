@@ -27,7 +27,7 @@ import (
 // Load drives many concurrent MCP sessions against one server, the way a
 // fleet of connectors would, and reports errors, lost listen-stream events,
 // latency per step and memory. Each session is what Claude's connector
-// does (FIELD_NOTES "What Claude's connector sends"), minus discovery:
+// does (docs/field-failures.md "What Claude's connector sends"), minus discovery:
 //
 //	POST /register (DCR, public client)     register
 //	GET  /authorize (auto-approved, S256)   authorize

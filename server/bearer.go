@@ -21,9 +21,9 @@ import (
 //
 // Every 401 carries `WWW-Authenticate: Bearer resource_metadata="<absolute
 // PRM URL>"`: claude.ai discovers the authorization server only through it
-// (FIELD_NOTES #18). A token is accepted when its audience (RFC 8707
+// (field failure 18). A token is accepted when its audience (RFC 8707
 // resource) is this server or one of its protected paths; a token minted
-// for another issuer is refused with invalid_token (FIELD_NOTES #20).
+// for another issuer is refused with invalid_token (field failure 20).
 //
 // Downstream, auth.TokenInfoFromContext returns the token's info: UserID
 // is the subject, Extra holds "client_id" and "resource". go-sdk keeps its

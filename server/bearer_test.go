@@ -95,7 +95,7 @@ func lastMarkers(ts *servertest.Server, n int) []server.Marker {
 }
 
 // A token minted by the same Redis for another issuer (the server moved,
-// or two servers share a Redis) fails the audience check (FIELD_NOTES #20).
+// or two servers share a Redis) fails the audience check (field failure 20).
 func TestBearerAudienceMismatch(t *testing.T) {
 	servertest.EachRedis(t, func(t *testing.T, redisURL string) {
 		a := servertest.Start(t, server.Config{RedisURL: redisURL, AutoApprove: true})

@@ -20,24 +20,24 @@ const (
 	// JSON-RPC messages in the POST body, waits 0.1 s (scaled) and closes.
 	FaultSeed Fault = "seed"
 	// FaultIdleClose closes any SSE stream that has written nothing for DUR,
-	// as Cloudflare cuts a quiet connection (FIELD_NOTES 11).
+	// as Cloudflare cuts a quiet connection (field failure 11).
 	FaultIdleClose Fault = "idle-close"
 	// FaultNoKeepalive sends no SSE comments at all, not even the one right
-	// after the headers (FIELD_NOTES 5 and 13).
+	// after the headers (field failure 5 and 13).
 	FaultNoKeepalive Fault = "no-keepalive"
 	// FaultGet405 refuses the GET listen stream with 405, as servers behind
-	// Quick Tunnels are told to do (FIELD_NOTES 2).
+	// Quick Tunnels are told to do (field failure 2).
 	FaultGet405 Fault = "get-405"
 	// FaultJSONOnly answers every POST with application/json, never SSE.
 	FaultJSONOnly Fault = "json-only"
 	// FaultSession400 answers an unknown session with 400 instead of 404, so
-	// clients do not re-initialize (FIELD_NOTES 17).
+	// clients do not re-initialize (field failure 17).
 	FaultSession400 Fault = "session-400"
 	// FaultSlowHeaders holds every MCP response's headers back for DUR
-	// (FIELD_NOTES 6, 14).
+	// (field failures 6, 14).
 	FaultSlowHeaders Fault = "slow-headers"
 	// FaultNoAccelHeader leaves out the X-Accel-Buffering: no header the
-	// server sends on SSE streams, so nginx buffers them (FIELD_NOTES 4).
+	// server sends on SSE streams, so nginx buffers them (field failure 4).
 	FaultNoAccelHeader Fault = "no-accel-header"
 )
 

@@ -12,7 +12,7 @@ import (
 //   - ReadHeaderTimeout cuts a slow-loris client that trickles its headers.
 //   - IdleTimeout closes a keep-alive connection with no request in flight.
 //   - WriteTimeout stays 0: net/http applies it to the whole response, so
-//     it kills every SSE stream after that long (go-sdk#1262, FIELD_NOTES 12).
+//     it kills every SSE stream after that long (go-sdk#1262, field failure 12).
 //   - ReadTimeout stays 0: POST bodies are bounded by size (maxBodyBytes)
 //     rather than time, since a tunnel with a bandwidth limit may take long
 //     to deliver a large one.

@@ -4,7 +4,7 @@ package server
 //
 //	=== NAME === detail
 //
-// in the vocabulary of the seed's debugging notes (shared/seed/NEXT_STEPS.md),
+// in the vocabulary of the seed's debugging notes (docs/field-failures.md, "Where it started"),
 // so a log from mcpvcr reads like the log that took days to get from
 // `docker logs`. The whole catalog lives in this file; docs/markers.md lists
 // what each one means.

@@ -5,7 +5,7 @@ import (
 )
 
 // TestSSEStreamsTellNginxNotToBuffer: SSE responses carry
-// X-Accel-Buffering: no (FIELD_NOTES 4) unless the no-accel-header fault
+// X-Accel-Buffering: no (field failure 4) unless the no-accel-header fault
 // leaves it out.
 func TestSSEStreamsTellNginxNotToBuffer(t *testing.T) {
 	tests := []struct {

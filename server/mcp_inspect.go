@@ -103,7 +103,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 				if !seed {
 					// A JSON-RPC error the client can show, rather than
 					// go-sdk's text/plain 400: the usual cause is a tunnel
-					// that dropped the body (FIELD_NOTES 7, 8).
+					// that dropped the body (field failures 7, 8).
 					refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: empty request body (0 bytes arrived; a proxy or tunnel in the path may have dropped it)")
 					return
 				}

@@ -4,7 +4,7 @@ import "time"
 
 // defaultKeepalive is the interval of SSE comments on an idle stream when
 // Config.Keepalive is 0. Cloudflare cuts a quiet connection after 100 s
-// (125 s measured) and mcp-remote users saw 524s (FIELD_NOTES 11): 15 s
+// (125 s measured) and mcp-remote users saw 524s (field failure 11): 15 s
 // stays well inside every idle timeout in the field notes.
 const defaultKeepalive = 15 * time.Second
 

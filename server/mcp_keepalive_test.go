@@ -62,7 +62,7 @@ func TestKeepaliveCommentsOnIdleListenStream(t *testing.T) {
 
 // TestNoKeepaliveFaultSendsNoComments: with no-keepalive, a listen stream
 // held for 10 intervals carries no bytes at all, not even the comment after
-// the headers (the stream FIELD_NOTES 13 describes).
+// the headers (the stream field failure 13 describes).
 func TestNoKeepaliveFaultSendsNoComments(t *testing.T) {
 	const keepalive = 2 * time.Second
 	interval := time.Duration(float64(keepalive) * keepaliveScale)

@@ -89,7 +89,7 @@ const observerHeader = "Mcpvcr-Observer"
 // incoming call. go-sdk v1.8.0 sets a POST stream's SSE headers and then
 // hands the messages over, but sends nothing until the first event: at
 // protocol < 2025-11-25 (no priming event) a long tool call leaves the client
-// without even headers, and clients give up (FIELD_NOTES 6). The handoff
+// without even headers, and clients give up (field failure 6). The handoff
 // orders the header writes before this point, so the observer can commit
 // the headers and an opening comment now, and keepalive can start.
 func (e *mcpEndpoints) commitEarlyMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
@@ -221,7 +221,7 @@ func (ow *observedWriter) commitLocked(code int) {
 	}
 	ow.sse = code == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
 	if ow.sse && !ow.seedMode && !e.faults.Has(FaultNoAccelHeader) {
-		// nginx buffers responses unless told not to (FIELD_NOTES 4).
+		// nginx buffers responses unless told not to (field failure 4).
 		h.Set("X-Accel-Buffering", "no")
 	}
 	ow.w.WriteHeader(code)

@@ -121,7 +121,7 @@ func itoa(n int) string {
 }
 
 // TestPrimingEventOnlyFrom20251125: older clients JSON.parse("") an empty
-// priming event and fail (FIELD_NOTES 15), so only >= 2025-11-25 gets one.
+// priming event and fail (field failure 15), so only >= 2025-11-25 gets one.
 func TestPrimingEventOnlyFrom20251125(t *testing.T) {
 	for _, tt := range []struct {
 		version   string
@@ -181,7 +181,7 @@ func TestDeleteLogsSessionDeletedAndThen404(t *testing.T) {
 
 // TestPOSTStreamCommitsHeadersBeforeALongCall: at 2025-06-18 there is no
 // priming event, so without the early commit a slow tool call would leave
-// the client without headers until it finished (FIELD_NOTES 6).
+// the client without headers until it finished (field failure 6).
 func TestPOSTStreamCommitsHeadersBeforeALongCall(t *testing.T) {
 	s := startMCPServer(t, Config{AuthOff: true}, nil)
 	sid := s.initialize(t, "2025-06-18")

@@ -10,7 +10,7 @@ import (
 // HTTP request: the ids of new sessions and the events kept for resumption
 // (Last-Event-ID). The in-memory implementation serves one process; a later
 // issue moves it into Redis so several replicas can serve one session
-// (FIELD_NOTES 16).
+// (field failure 16).
 //
 // go-sdk v1.8.0 keeps the live session objects (the jsonrpc2 connection and
 // its handlers) in the StreamableHTTPHandler's own map; only what goes through

@@ -62,7 +62,7 @@ type StaticClient struct {
 }
 
 // ClaudeDesktop is the built-in public client of the seed's curl
-// walk-through, with the two callbacks Claude uses (FIELD_NOTES #19).
+// walk-through, with the two callbacks Claude uses (field failure 19).
 var ClaudeDesktop = StaticClient{
 	ClientID:   "claude-desktop",
 	ClientName: "Claude Desktop",
@@ -189,7 +189,7 @@ func (s *Server) lookupClient(ctx context.Context, id string) (*client, error) {
 // authenticateClient identifies and authenticates the client of a token or
 // revocation request by its registered method (RFC 6749 §2.3, RFC 7591 §2).
 // Every failure is invalid_client with status 401; Claude re-registers on it
-// (FIELD_NOTES #19), which is what a client with a stale client_id should do.
+// (field failure 19), which is what a client with a stale client_id should do.
 func (s *Server) authenticateClient(r *http.Request) (*client, error) {
 	id, secret, basic := r.BasicAuth()
 	if basic {

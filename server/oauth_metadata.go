@@ -78,7 +78,7 @@ type protectedResourceMetadata struct {
 // and path-inserted for each protected path
 // (/.well-known/oauth-protected-resource/mcp, resource = issuer + "/mcp").
 // claude.ai discovers only through these, path-inserted first
-// (FIELD_NOTES #18); go-sdk checks that "resource" equals the URL it derived
+// (field failure 18); go-sdk checks that "resource" equals the URL it derived
 // the metadata URL from (RFC 9728 §3.3).
 func (s *Server) handlePRM(w http.ResponseWriter, r *http.Request) {
 	if allowCORS(w, r) {

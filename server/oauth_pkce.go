@@ -9,7 +9,7 @@ import (
 
 // pkceVerifierChars is RFC 7636 §4.1: 43 to 128 characters of
 // [A-Za-z0-9-._~]. "~" and "." are legal and break naive implementations
-// that expect base64url only (FIELD_NOTES #21).
+// that expect base64url only (field failure 21).
 var pkceVerifierChars = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 // verifyPKCE checks an S256 code_verifier against the code_challenge the

@@ -39,7 +39,7 @@ type registrationResponse struct {
 const maxRegistrationBytes = 64 << 10
 
 // handleRegister is dynamic client registration (RFC 7591). Claude registers
-// on every fresh connection, sometimes twice (FIELD_NOTES #19), so
+// on every fresh connection, sometimes twice (field failure 19), so
 // registrations are cheap: one Redis SET, no TTL.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if allowCORS(w, r) {

@@ -201,7 +201,7 @@ func TestCodeSpentByFailedAttempt(t *testing.T) {
 }
 
 // Verifiers may hold "~" and "." (RFC 7636 §4.1), which naive
-// base64url-only checks reject (FIELD_NOTES #21).
+// base64url-only checks reject (field failure 21).
 func TestVerifierWithTildeAndDot(t *testing.T) {
 	ts := servertest.Start(t, server.Config{AutoApprove: true})
 	v := "abc~def.ghi_jkl-mno~pqr.stu_vwx-yz0~123.456_789"

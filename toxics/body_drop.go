@@ -14,9 +14,9 @@ const (
 	// ShapeChunked re-frames the body as `Transfer-Encoding: chunked` with no
 	// Content-Length, as cloudflared does when it turns an HTTP/2 request
 	// into HTTP/1.1: an origin that reads only Content-Length sees 0 bytes,
-	// the seed's "Received 0 bytes" (FIELD_NOTES 8). The bytes still arrive.
+	// the seed's "Received 0 bytes" (field failure 8). The bytes still arrive.
 	ShapeChunked BodyDropShape = "chunked"
-	// ShapeEmpty sends `Content-Length: 0` and drops the body (FIELD_NOTES
+	// ShapeEmpty sends `Content-Length: 0` and drops the body (field failures
 	// 7, cloudflared over QUIC).
 	ShapeEmpty BodyDropShape = "empty"
 	// ShapeCut forwards the head and `keep` body bytes, then closes the
@@ -31,7 +31,7 @@ type BodyDrop struct {
 	Shape   string `json:"shape" help:"chunked (re-framed, no Content-Length), empty (Content-Length: 0, body dropped) or cut (closed mid-body)"`
 	Methods string `json:"methods" help:"comma list of methods whose bodies are dropped (empty = all)"`
 	Path    string `json:"path" help:"only requests whose target starts with this (empty = all)"`
-	When    string `json:"when" help:"always (default) or chunked: only bodies sent without Content-Length (FIELD_NOTES 7)"`
+	When    string `json:"when" help:"always (default) or chunked: only bodies sent without Content-Length (field failure 7)"`
 	Keep    int64  `json:"keep" help:"shape cut: body bytes forwarded before the cut"`
 }
 

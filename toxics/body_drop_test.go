@@ -42,9 +42,9 @@ func TestBodyDrop(t *testing.T) {
 		want          seen
 		wantCut       bool
 	}{
-		{name: "chunked: re-framed, naive origin reads 0 bytes (FIELD_NOTES 8)", toxic: "body_drop:shape=chunked",
+		{name: "chunked: re-framed, naive origin reads 0 bytes (field failure 8)", toxic: "body_drop:shape=chunked",
 			want: seen{method: "POST", chunked: true, body: body, naive: ""}},
-		{name: "empty: Content-Length 0 (FIELD_NOTES 7)", toxic: "body_drop:shape=empty",
+		{name: "empty: Content-Length 0 (field failure 7)", toxic: "body_drop:shape=empty",
 			want: seen{method: "POST", contentLength: "0", body: "", naive: ""}},
 		{name: "when=chunked spares a body with Content-Length", toxic: "body_drop:shape=empty,when=chunked",
 			want: seen{method: "POST", contentLength: fmt.Sprint(len(body)), body: body, naive: body}},

@@ -105,7 +105,7 @@ type Spec struct {
 	// Toxicity is the share of connections it applies to; 0 means 1.
 	Toxicity float32
 	Attrs    Attrs
-	// Why cites the FIELD_NOTES entry it reproduces.
+	// Why cites the field failure it reproduces.
 	Why string
 }
 
@@ -155,13 +155,13 @@ type profileInfo struct {
 
 // Durations at scale 1, as measured or documented upstream.
 const (
-	cloudflareIdle = 100 * time.Second // FIELD_NOTES 11 (docs; 125 s measured)
-	albIdle        = 60 * time.Second  // FIELD_NOTES 5
-	nginxRead      = 60 * time.Second  // FIELD_NOTES 12: proxy_read_timeout
+	cloudflareIdle = 100 * time.Second // field failure 11 (docs; 125 s measured)
+	albIdle        = 60 * time.Second  // field failure 5
+	nginxRead      = 60 * time.Second  // field failure 12: proxy_read_timeout
 )
 
-// profiles is the catalog: each toxic cites the FIELD_NOTES entry (in
-// /work/shared/FIELD_NOTES.md, folded into the README) it reproduces.
+// profiles is the catalog: each toxic cites the field failure (in
+// docs/field-failures.md, folded into the README) it reproduces.
 var profiles = map[Profile]profileInfo{
 	Clean: {summary: "a plain TCP relay, no toxics: the baseline"},
 	CloudflareQuickTunnel: {
@@ -171,31 +171,31 @@ var profiles = map[Profile]profileInfo{
 		// so keepalive comments keep the stream alive yet never show.
 		toxics: []Spec{
 			{Type: HeaderHoldType, Stream: Downstream,
-				Why: "FIELD_NOTES 5: Cloudflare's HTTP/2 edge holds headers until the first body byte"},
+				Why: "field failure 5: Cloudflare's HTTP/2 edge holds headers until the first body byte"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
-				Why: "FIELD_NOTES 11: Cloudflare cuts a quiet connection after 100 s with 524"},
+				Why: "field failure 11: Cloudflare cuts a quiet connection after 100 s with 524"},
 			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"methods": "GET", "content_type": "text/event-stream"},
-				Why: "FIELD_NOTES 2: Quick Tunnels buffer the GET SSE stream until it closes; POST streams flow"},
+				Why: "field failure 2: Quick Tunnels buffer the GET SSE stream until it closes; POST streams flow"},
 		},
 	},
 	CloudflareNamedTunnel: {
 		summary: "cloudflared named tunnel (HTTP/2 to the edge): bodies re-framed chunked, headers held, 100 s idle cut",
 		toxics: []Spec{
 			{Type: BodyDropType, Stream: Upstream, Attrs: Attrs{"shape": string(ShapeChunked)},
-				Why: "FIELD_NOTES 8: cloudflared sends HTTP/2 requests chunked with no Content-Length"},
+				Why: "field failure 8: cloudflared sends HTTP/2 requests chunked with no Content-Length"},
 			{Type: HeaderHoldType, Stream: Downstream,
-				Why: "FIELD_NOTES 5: HTTP/2 edge holds headers until the first body byte"},
+				Why: "field failure 5: HTTP/2 edge holds headers until the first body byte"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
-				Why: "FIELD_NOTES 11: 100 s idle cut with 524"},
+				Why: "field failure 11: 100 s idle cut with 524"},
 		},
 	},
 	CloudflaredQUIC: {
 		summary: "cloudflared --protocol quic: POST bodies sent without Content-Length are dropped",
 		toxics: []Spec{
 			{Type: BodyDropType, Stream: Upstream, Attrs: Attrs{"shape": string(ShapeEmpty), "methods": "POST", "when": "chunked"},
-				Why: "FIELD_NOTES 7: cloudflared over QUIC dropped POST bodies without Content-Length"},
+				Why: "field failure 7: cloudflared over QUIC dropped POST bodies without Content-Length"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
-				Why: "FIELD_NOTES 11: 100 s idle cut with 524"},
+				Why: "field failure 11: 100 s idle cut with 524"},
 		},
 	},
 	NginxDefault: {
@@ -204,31 +204,31 @@ var profiles = map[Profile]profileInfo{
 		// before the buffer in the chain.
 		toxics: []Spec{
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": nginxRead, "status": 504},
-				Why: "FIELD_NOTES 12: nginx ingress 60 s gives 504 on long tool calls"},
+				Why: "field failure 12: nginx ingress 60 s gives 504 on long tool calls"},
 			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"bytes": 8192, "unless_header": "X-Accel-Buffering: no"},
-				Why: "FIELD_NOTES 4: nginx buffers by default; X-Accel-Buffering: no turns it off"},
+				Why: "field failure 4: nginx buffers by default; X-Accel-Buffering: no turns it off"},
 		},
 	},
 	AWSALB: {
 		summary: "AWS Application Load Balancer (HTTP/2): headers held until the first body byte, 60 s idle timeout (504)",
 		toxics: []Spec{
 			{Type: HeaderHoldType, Stream: Downstream,
-				Why: "FIELD_NOTES 5: ALB holds headers until the first DATA frame"},
+				Why: "field failure 5: ALB holds headers until the first DATA frame"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": albIdle, "status": 504},
-				Why: "FIELD_NOTES 5: the GET stream hangs for ALB's 60 s timeout"},
+				Why: "field failure 5: the GET stream hangs for ALB's 60 s timeout"},
 		},
 	},
 	FlakyMobile: {
 		summary: "a phone on a bad network: latency with jitter both ways, a slow link, one connection in ten gets nothing and is reset",
 		toxics: []Spec{
 			{Type: LatencyType, Stream: Downstream, Attrs: Attrs{"latency": 300 * time.Millisecond, "jitter": 200 * time.Millisecond},
-				Why: "FIELD_NOTES 14: discovery is a latency race (Claude gives initialize ~10 s)"},
+				Why: "field failure 14: discovery is a latency race (Claude gives initialize ~10 s)"},
 			{Type: LatencyType, Stream: Upstream, Attrs: Attrs{"latency": 100 * time.Millisecond, "jitter": 50 * time.Millisecond},
-				Why: "FIELD_NOTES 14: latency both ways"},
+				Why: "field failure 14: latency both ways"},
 			{Type: BandwidthType, Stream: Downstream, Attrs: Attrs{"rate": 256},
-				Why: "FIELD_NOTES 14: a slow link lengthens every exchange"},
+				Why: "field failure 14: a slow link lengthens every exchange"},
 			{Type: ResetPeerType, Stream: Downstream, Toxicity: 0.1, Attrs: Attrs{"timeout": 5 * time.Second},
-				Why: "FIELD_NOTES 15: dropped streams must be resumed (Last-Event-ID)"},
+				Why: "field failure 15: dropped streams must be resumed (Last-Event-ID)"},
 		},
 	},
 }

@@ -85,8 +85,8 @@ func TestCatalog(t *testing.T) {
 			if !known[s.Type] {
 				t.Errorf("%s: unknown toxic %s", p, s.Type)
 			}
-			if !strings.HasPrefix(s.Why, "FIELD_NOTES ") {
-				t.Errorf("%s: %s cites no FIELD_NOTES entry: %q", p, s.Type, s.Why)
+			if !strings.HasPrefix(s.Why, "field failure") {
+				t.Errorf("%s: %s cites no field failure: %q", p, s.Type, s.Why)
 			}
 		}
 	}

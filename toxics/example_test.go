@@ -11,7 +11,7 @@ import (
 )
 
 // A server answers 202 with no body to notifications/initialized; behind a
-// tunnel with status_rewrite the client sees 500 (FIELD_NOTES 10).
+// tunnel with status_rewrite the client sees 500 (field failure 10).
 func ExampleOpenTunnel() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)

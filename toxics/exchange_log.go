@@ -12,7 +12,7 @@ import (
 // (client > server) or downstream (server > client). Response toxics still
 // need each response's request: a HEAD response has a Content-Length but no
 // body, and sse_buffer must tell a GET listen stream from a POST stream
-// (FIELD_NOTES 2). idle_cut must also see bytes going either way.
+// (field failure 2). idle_cut must also see bytes going either way.
 //
 // So the two directions of one connection share an exchangeLog. The
 // request_log toxic (upstream) writes each request head into it before

@@ -10,7 +10,7 @@ import (
 // HeaderHold holds a response's head until its first body byte, as HTTP/2
 // proxies (AWS ALB, Cloudflare) do: a Flush after WriteHeader sends no DATA
 // frame, so a GET listen stream that writes nothing shows the client no
-// headers at all until the proxy's timeout (FIELD_NOTES 5, 13). Bodiless
+// headers at all until the proxy's timeout (field failures 5, 13). Bodiless
 // responses are released when they end. Chunk-size lines are not body
 // bytes: an empty flush does not release the head either.
 type HeaderHold struct {

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// FIELD_NOTES 5: behind an HTTP/2 proxy a flushed SSE head shows nothing
+// field failure 5: behind an HTTP/2 proxy a flushed SSE head shows nothing
 // until the first body byte.
 func TestHeaderHoldUntilFirstBodyByte(t *testing.T) {
 	ack := make(chan struct{})

@@ -9,8 +9,8 @@ import (
 )
 
 // IdleCut closes a connection after `timeout` ms with no bytes either way,
-// as Cloudflare does after 100 s (FIELD_NOTES 11; 125 s measured) and an
-// nginx ingress or an ALB after 60 s (FIELD_NOTES 5, 12). When a request is
+// as Cloudflare does after 100 s (field failure 11; 125 s measured) and an
+// nginx ingress or an ALB after 60 s (field failures 5, 12). When a request is
 // waiting and no byte of its response has reached this toxic, the client
 // gets the edge's error response first (`status`, 524 by default: "A
 // Timeout Occurred"); a response already under way is simply cut. It goes

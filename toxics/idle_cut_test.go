@@ -73,7 +73,7 @@ func TestIdleCutCutsAQuietStream(t *testing.T) {
 }
 
 // Keepalive comments keep a stream alive past the timeout (the fix in
-// FIELD_NOTES 11): 15 s pings against a 100 s cut, at scale 0.005.
+// field failure 11): 15 s pings against a 100 s cut, at scale 0.005.
 func TestIdleCutSparedByKeepalive(t *testing.T) {
 	const scale = 0.005
 	keepalive := TimeScale(scale).Scale(15 * time.Second)

@@ -210,7 +210,7 @@ func TestProfiles(t *testing.T) {
 			o.held(t, c, base+"/held")  // the GET stream is held to its end
 			answers(t, c, base+"/quiet", 524, 100*time.Millisecond)
 			// Keepalive spares a quiet GET stream from the cut, yet the
-			// client sees nothing of it until it ends (FIELD_NOTES 2 + 11).
+			// client sees nothing of it until it ends (field failure 2 + 11).
 			resp, err := c.Get(base + "/pinged?scale=0.001")
 			if err != nil {
 				t.Fatal(err)

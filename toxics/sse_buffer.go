@@ -11,9 +11,9 @@ import (
 // SSEBuffer holds response bytes back, as buffering proxies do: until
 // `bytes` are held, until `max_hold` ms passed, or until the response ends,
 // whichever comes first. Quick Tunnels hold a GET SSE stream until it closes
-// while POST streams flow (FIELD_NOTES 2: methods=GET,
+// while POST streams flow (field failure 2: methods=GET,
 // content_type=text/event-stream); nginx holds up to its buffer size unless
-// the response says `X-Accel-Buffering: no` (FIELD_NOTES 4). Responses it
+// the response says `X-Accel-Buffering: no` (field failure 4). Responses it
 // does not target pass untouched; a response after a held one waits behind
 // it, as on the wire.
 type SSEBuffer struct {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The Quick Tunnel shape (FIELD_NOTES 2): a GET SSE stream is held until it
+// The Quick Tunnel shape (field failure 2): a GET SSE stream is held until it
 // ends while a POST stream on another connection flows.
 func TestSSEBufferHoldsGETStreamsOnly(t *testing.T) {
 	ack := make(chan struct{})

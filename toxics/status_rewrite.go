@@ -11,7 +11,7 @@ import (
 // StatusRewrite turns a bodiless response with one of the `from` statuses
 // into `to`, as edges were seen to do with the 202 that acknowledges
 // `notifications/initialized` and with a 405 for the GET stream: the client
-// then never sends `tools/list` (FIELD_NOTES 10). Only the status line
+// then never sends `tools/list` (field failure 10). Only the status line
 // changes; headers and the empty body are kept. Responses with a body pass
 // untouched.
 type StatusRewrite struct {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// FIELD_NOTES 10: the bodiless 202 acknowledging notifications/initialized
+// field failure 10: the bodiless 202 acknowledging notifications/initialized
 // (and a bodiless 405) came back as 500; responses with a body did not.
 // All on one keep-alive connection, pipelined.
 func TestStatusRewrite(t *testing.T) {

@@ -130,7 +130,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	matrix.WriteTable(stdout, cells, exp)
-	fmt.Fprintf(stdout, "\n%d cells in %.1fs. Outcomes written down in %s; the FIELD_NOTES numbers are in docs/demo.md.\n",
+	fmt.Fprintf(stdout, "\n%d cells in %.1fs. Outcomes written down in %s; the field failure numbers are in docs/demo.md.\n",
 		len(cells), time.Since(start).Seconds(), expPath)
 	if *jsonOut != "" {
 		if err := writeJSONFile(*jsonOut, cells); err != nil {

@@ -32,7 +32,7 @@ func TestTunnelList(t *testing.T) {
 			t.Errorf("--list misses toxic %s", tt)
 		}
 	}
-	for _, want := range []string{"FIELD_NOTES 2", "timeout=100 ", "unless_header"} {
+	for _, want := range []string{"field failure 2", "timeout=100 ", "unless_header"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--list misses %q", want)
 		}
@@ -126,7 +126,7 @@ func TestToxiproxyCLIDrivesTunnel(t *testing.T) {
 	defer origin.Close()
 	addr, api, out := startTunnel(t, "--upstream", strings.TrimPrefix(origin.URL, "http://"),
 		"--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--profile", "cloudflare-quick-tunnel", "--timescale", "0.001")
-	if !strings.Contains(out.String(), "+ sse_buffer") || !strings.Contains(out.String(), "FIELD_NOTES 2") {
+	if !strings.Contains(out.String(), "+ sse_buffer") || !strings.Contains(out.String(), "field failure 2") {
 		t.Errorf("tunnel did not print what it applies:\n%s", out)
 	}
 	toxiproxyCLI := func(args ...string) string {

@@ -205,10 +205,10 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 	case dropped > 0:
 		cell.Outcome = BodyDropped
 		cell.Diagnosis = fmt.Sprintf("request body dropped by the tunnel: the server logged Received 0 bytes on %d request(s)%s (%s)",
-			dropped, thenHandshake(cell), cite(applied, toxics.BodyDropType, "FIELD_NOTES 7"))
+			dropped, thenHandshake(cell), cite(applied, toxics.BodyDropType, "field failure 7"))
 	case resets > 0:
 		cell.Outcome = Reset
-		cell.Diagnosis = fmt.Sprintf("connection reset under %d exchange(s)%s (%s)", resets, thenHandshake(cell), cite(applied, toxics.ResetPeerType, "FIELD_NOTES 15"))
+		cell.Diagnosis = fmt.Sprintf("connection reset under %d exchange(s)%s (%s)", resets, thenHandshake(cell), cite(applied, toxics.ResetPeerType, "field failure 15"))
 	case !cell.Handshake:
 		cell.Outcome = HandshakeFailed
 		cell.Diagnosis = fmt.Sprintf("handshake failed: %s%s", cell.HandshakeDetail, serverSays(ms))
@@ -219,31 +219,31 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 			what = fmt.Sprintf("%d recorded notification(s) never arrived", l.Recorded)
 		}
 		cell.Diagnosis = fmt.Sprintf("GET listen stream held by the tunnel: no headers in %s, %s (%s)",
-			ms1(l.Lived), what, cite(applied, toxics.SSEBufferType, "FIELD_NOTES 2"))
+			ms1(l.Lived), what, cite(applied, toxics.SSEBufferType, "field failure 2"))
 	case l != nil && (l.Late > 0 || l.Events < l.Recorded):
 		cell.Outcome = ListenHeld
 		if l.Events < l.Recorded {
 			cell.Diagnosis = fmt.Sprintf("GET listen stream buffered by the tunnel: %d of %d notification(s) never arrived (%s)",
-				l.Recorded-l.Events, l.Recorded, cite(applied, toxics.SSEBufferType, "FIELD_NOTES 2"))
+				l.Recorded-l.Events, l.Recorded, cite(applied, toxics.SSEBufferType, "field failure 2"))
 		} else {
 			cell.Diagnosis = fmt.Sprintf("GET listen stream buffered by the tunnel: notifications arrived only when it closed, %s late (%s)",
-				ms1(l.LatestLag), cite(applied, toxics.SSEBufferType, "FIELD_NOTES 4"))
+				ms1(l.LatestLag), cite(applied, toxics.SSEBufferType, "field failure 4"))
 		}
 	case cuts > 0:
 		cell.Outcome = Cut
-		cell.Diagnosis = fmt.Sprintf("%d response(s) cut by the tunnel's idle timeout (%s)", cuts, cite(applied, toxics.IdleCutType, "FIELD_NOTES 11"))
+		cell.Diagnosis = fmt.Sprintf("%d response(s) cut by the tunnel's idle timeout (%s)", cuts, cite(applied, toxics.IdleCutType, "field failure 11"))
 	default:
 		cell.Outcome = OK
 		cell.Diagnosis = "every exchange and event as recorded"
 		switch cut := idleCut(applied); {
 		case l != nil && cut > 0 && l.Lived > cut:
-			cell.Diagnosis += fmt.Sprintf("; %d keepalive ping(s) kept the listen stream open past the %s idle cut (FIELD_NOTES 11)", l.Comments, ms1(cut))
+			cell.Diagnosis += fmt.Sprintf("; %d keepalive ping(s) kept the listen stream open past the %s idle cut (field failure 11)", l.Comments, ms1(cut))
 		case l != nil && l.Recorded == 0 && has(applied, toxics.SSEBufferType):
-			cell.Diagnosis += fmt.Sprintf("; the listen stream carried no notification, so the tunnel's buffer had nothing to hold (%s)", cite(applied, toxics.SSEBufferType, "FIELD_NOTES 2"))
+			cell.Diagnosis += fmt.Sprintf("; the listen stream carried no notification, so the tunnel's buffer had nothing to hold (%s)", cite(applied, toxics.SSEBufferType, "field failure 2"))
 		case dropsBodies(applied):
-			cell.Diagnosis += "; every request carried Content-Length, so no body was dropped (FIELD_NOTES 7 needs a chunked request)"
+			cell.Diagnosis += "; every request carried Content-Length, so no body was dropped (field failure 7 needs a chunked request)"
 		case l != nil && l.Status != 0 && has(applied, toxics.HeaderHoldType):
-			cell.Diagnosis += "; the server's first comment released the held headers (FIELD_NOTES 5)"
+			cell.Diagnosis += "; the server's first comment released the held headers (field failure 5)"
 		}
 	}
 }
@@ -273,10 +273,10 @@ func serverSays(ms harness.Markers) string {
 	return ""
 }
 
-// fieldNoteRE finds "FIELD_NOTES N" in a toxic's Why.
-var fieldNoteRE = regexp.MustCompile(`FIELD_NOTES \d+`)
+// fieldNoteRE finds "field failures N" in a toxic's Why.
+var fieldNoteRE = regexp.MustCompile(`field failures? \d+(, \d+)*`)
 
-// cite names the FIELD_NOTES entry the profile's toxic of type t
+// cite names the field failure the profile's toxic of type t
 // reproduces, or fallback when the profile has no such toxic.
 func cite(applied []toxics.AppliedToxic, t toxics.ToxicType, fallback string) string {
 	for _, a := range applied {

@@ -69,10 +69,10 @@ func TestObserve(t *testing.T) {
 		{"as recorded", live(nil), nil, OK, true, "every exchange and event as recorded"},
 		{"listen stream without headers", live(func(tl []harness.Timeline) {
 			tl[2] = harness.Timeline{Reason: harness.EndTimeout, Closed: time.Second, Err: "context canceled"}
-		}), nil, ListenHeld, true, "no headers in 1000ms, 1 recorded notification(s) never arrived (FIELD_NOTES 2)"},
+		}), nil, ListenHeld, true, "no headers in 1000ms, 1 recorded notification(s) never arrived (field failure 2)"},
 		{"notification late", live(func(tl []harness.Timeline) {
 			tl[2].Events[1].At = 2 * time.Second
-		}), nil, ListenHeld, true, "arrived only when it closed, 1995ms late (FIELD_NOTES 2)"},
+		}), nil, ListenHeld, true, "arrived only when it closed, 1995ms late (field failure 2)"},
 		{"notification missing", live(func(tl []harness.Timeline) {
 			tl[2].Events = tl[2].Events[:1]
 		}), nil, ListenHeld, true, "1 of 1 notification(s) never arrived"},
@@ -84,7 +84,7 @@ func TestObserve(t *testing.T) {
 		{"reset", live(func(tl []harness.Timeline) {
 			tl[1] = harness.Timeline{Reason: harness.EndUpstreamError, Err: "read: connection reset by peer"}
 		}), nil, Reset, false, "connection reset under 1 exchange(s), so initialize got no response (upstream_error)"},
-		{"gateway timeout", live(func(tl []harness.Timeline) { tl[2].Status = 524 }), nil, Cut, true, "cut by the tunnel's idle timeout (FIELD_NOTES 11)"},
+		{"gateway timeout", live(func(tl []harness.Timeline) { tl[2].Status = 524 }), nil, Cut, true, "cut by the tunnel's idle timeout (field failure 11)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cell := &Cell{Fixture: "fx", Profile: toxics.CloudflareQuickTunnel}

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// ClaudeCallback is Claude's OAuth callback (FIELD_NOTES item 19). Nothing
+// ClaudeCallback is Claude's OAuth callback (field failure 19). Nothing
 // ever contacts it: the scripts read the code from the Location header.
 const ClaudeCallback = "https://claude.ai/api/mcp/auth_callback"
 
@@ -17,7 +17,7 @@ const ClaudeCallback = "https://claude.ai/api/mcp/auth_callback"
 const claudeMCPUserAgent = "Claude-User"
 
 // ClaudeConnectorOrder is NOT Claude: it is a scripted client that sends
-// what FIELD_NOTES ("What Claude's connector sends, in order") saw Claude's
+// what docs/field-failures.md ("What Claude's connector sends, in order") saw Claude's
 // connector send, in that order:
 //
 //	POST /mcp without a token -> 401 with WWW-Authenticate

@@ -19,7 +19,7 @@ import (
 //
 // with one correction: the walk-through's PKCE pair (code_challenge=test123,
 // code_verifier=test123verifier) is not an S256 pair and a correct server
-// refuses it (FIELD_NOTES item 21), so a fresh, correct pair is used. Then
+// refuses it (field failure 21), so a fresh, correct pair is used. Then
 // it finishes what the walk-through was after: notifications/initialized,
 // the listen stream with the session, tools/list, and DELETE.
 //

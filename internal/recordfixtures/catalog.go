@@ -54,7 +54,7 @@ var Catalog = []Fixture{
 	{
 		Name:   "assembled_claude_connector_order",
 		Client: "scripted HTTP client (fixtureclients.ClaudeConnectorOrder)",
-		Source: harness.SourceAssembled + ": a scripted client sent the requests of FIELD_NOTES.md \"What Claude's connector sends, in order\" " +
+		Source: harness.SourceAssembled + ": a scripted client sent the requests of docs/field-failures.md \"What Claude's connector sends, in order\" " +
 			"(clientInfo claude-ai 0.1.0, protocol 2025-06-18, Claude's callback, User-Agent Claude-User on MCP calls); " +
 			"the traffic is real, the client is not Claude",
 		Why: "Claude's observed connector order: POST /mcp without a token -> 401, PRM path-inserted first, AS metadata, " +
