@@ -199,6 +199,9 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 			run.recOrigin = u.Scheme + "://" + u.Host
 		}
 	}
+	if err := confineToOrigin(r.c, run.recOrigin); err != nil {
+		return nil, err
+	}
 	run.ignore = map[string]bool{}
 	for _, k := range append(append([]string(nil), defaultIgnoredKeys...), r.opts.IgnoreKeys...) {
 		run.ignore[k] = true
