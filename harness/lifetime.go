@@ -60,6 +60,10 @@ type Timeline struct {
 	Reason        EndReason     `json:"reason" yaml:"end_reason"`
 	Err           string        `json:"error,omitempty" yaml:"error,omitempty"`
 	Bytes         int64         `json:"bytes" yaml:"bytes"`
+	// Conn is the client's end of the connection that carried the
+	// exchange (its local address), when known: exchanges with the same
+	// Conn went one after another over one connection.
+	Conn string `json:"conn,omitempty" yaml:"-"`
 }
 
 // Lived returns how long the stream was open.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sort"
 	"strings"
@@ -85,10 +86,13 @@ func Replay(ctx context.Context, c *Cassette, target string, opts *ReplayOptions
 
 // Report is the outcome of one replay.
 type Report struct {
-	Target    string   `json:"target"`
-	Through   string   `json:"through,omitempty"`
-	TimeScale float64  `json:"timescale"`
-	Results   []Result `json:"results"`
+	// Start is when the replay began: every Started and timeline Opened
+	// is an offset from it, so server markers (wall clock) line up.
+	Start     time.Time `json:"start"`
+	Target    string    `json:"target"`
+	Through   string    `json:"through,omitempty"`
+	TimeScale float64   `json:"timescale"`
+	Results   []Result  `json:"results"`
 }
 
 // Result is one replayed interaction.
@@ -194,6 +198,7 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 		recOrigin: r.c.Provenance.Origin, public: public, target: targetOrigin,
 		start: time.Now(),
 	}
+	rep.Start = run.start
 	if run.recOrigin == "" && len(r.c.Interactions) > 0 {
 		if u, err := url.Parse(r.c.Interactions[0].Request.URL); err == nil {
 			run.recOrigin = u.Scheme + "://" + u.Host
@@ -433,10 +438,14 @@ func (run *replayRun) one(ctx context.Context, i int) Result {
 	}
 	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	req = req.WithContext(reqCtx)
+	tl := &res.Timeline
+	// GotConn runs inside RoundTrip, on this goroutine: which connection
+	// carried the exchange (reports draw one lane per connection).
+	req = req.WithContext(httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{
+		GotConn: func(ci httptrace.GotConnInfo) { tl.Conn = ci.Conn.LocalAddr().String() },
+	}))
 	opened := time.Now()
 	res.Started = opened.Sub(run.start)
-	tl := &res.Timeline
 	tl.Opened, tl.URL = res.Started, req.URL.String()
 	since := func() time.Duration { return time.Since(opened) }
 	closeAt := opened.Add(run.scaled(rec.Stream.Closed))
