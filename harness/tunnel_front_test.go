@@ -102,7 +102,7 @@ func TestRecordThroughTLSTerminatingTunnel(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			publicOrigin := "https://" + publicHost
-			upstream := servertest.Start(t, server.Config{AutoApprove: true, Issuer: publicOrigin})
+			upstream := servertest.Start(t, server.Config{AutoApprove: true, AutoApprovePublic: true, Issuer: publicOrigin})
 			rec, err := NewRecorder(upstream.URL, &RecorderOptions{Upstream: "servertest", Version: "test", Tunnel: "simulated TLS-terminating tunnel", PublicURL: tc.publicURL})
 			if err != nil {
 				t.Fatal(err)

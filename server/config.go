@@ -16,8 +16,23 @@ type Config struct {
 	// RedisURL selects a real Redis ("redis://127.0.0.1:6379/0"). Empty
 	// means an in-process miniredis.
 	RedisURL string
-	// AutoApprove grants consent without showing the consent page.
+	// AutoApprove grants consent without showing the consent page, only
+	// to requests that are not exposed (oauth_exposure.go): New refuses it
+	// for a public issuer with ErrAutoApprovePublic.
 	AutoApprove bool
+	// AutoApprovePublic forces AutoApprove for a public issuer and for
+	// exposed requests: anyone who reaches the server gets a token. It is
+	// logged as CRITICAL at start.
+	AutoApprovePublic bool
+	// ConsentSecret, when set, is the proof the consent page asks for on
+	// an exposed server, instead of a one-time approval code (at least 16
+	// characters).
+	ConsentSecret string
+	// ApprovalOutput receives the one-time approval codes of an exposed
+	// server's consent pages: the operator's terminal, never a log that is
+	// shared. nil with no ConsentSecret means an exposed consent cannot be
+	// approved.
+	ApprovalOutput io.Writer
 	// AuthOff serves /mcp without a bearer check. It exists only for the
 	// conformance suite and is logged loudly.
 	AuthOff bool

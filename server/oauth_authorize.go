@@ -20,6 +20,11 @@ type authorizeRequest struct {
 	Scope         string `json:"scope"`
 	Resource      string `json:"resource"`
 	CodeChallenge string `json:"code_challenge"`
+	// NeedsApproval: the consent page was shown to an exposed request and
+	// asks for proof (oauth_exposure.go); ApprovalHash is its one-time
+	// code's hash, "" when the proof is ConsentSecret.
+	NeedsApproval bool   `json:"needs_approval,omitempty"`
+	ApprovalHash  string `json:"approval_hash,omitempty"`
 }
 
 // pkceChallengeChars is RFC 7636 §4.2: BASE64URL without padding, at most
@@ -59,7 +64,7 @@ func (s *Server) authorizeStart(w http.ResponseWriter, r *http.Request) {
 		s.authorizeRedirectError(w, r, redirectURI, q.Get("state"), err)
 		return
 	}
-	if s.cfg.AutoApprove {
+	if s.autoApproves(r) {
 		s.issueCode(w, r, ar)
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -164,14 +163,6 @@ func checkRedirectURI(raw string) error {
 	default:
 		return fmt.Errorf("redirect URI %q: scheme must be https (or http on loopback)", raw)
 	}
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // lookupClient returns the static or registered client id, or errNotFound.

@@ -23,6 +23,17 @@ const (
 
 // showConsent stores ar under a fresh CSRF token and renders the page.
 func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, ar *authorizeRequest) {
+	if s.exposed(r) {
+		ar.NeedsApproval = true
+		if s.cfg.ConsentSecret == "" {
+			hash, err := s.newApprovalCode(ar)
+			if err != nil {
+				s.authorizeErrorPage(w, r, err)
+				return
+			}
+			ar.ApprovalHash = hash
+		}
+	}
 	csrf := randomToken(32)
 	st := s.oauth.store
 	if err := st.putJSON(r.Context(), st.secretKey(keyConsent, csrf), ar, consentTTL); err != nil {
@@ -37,8 +48,9 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, ar *authori
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	consentPage.Execute(w, struct {
 		*authorizeRequest
-		CSRF, Action string
-	}{ar, csrf, pathAuthorize})
+		CSRF, Action, RedirectHost string
+		Secret                     bool
+	}{ar, csrf, pathAuthorize, redirectHost(ar.RedirectURI), s.cfg.ConsentSecret != ""})
 }
 
 // authorizeConsent handles the consent form's POST.
@@ -69,6 +81,10 @@ func (s *Server) authorizeConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	switch consentDecision(r.PostForm.Get("decision")) {
 	case consentApprove:
+		if err := s.checkApproval(r, &ar); err != nil {
+			s.authorizeErrorPage(w, r, err)
+			return
+		}
 		s.log.Mark(r.Context(), OAuthConsentGranted, "client_id=%s", ar.ClientID)
 		s.issueCode(w, r, &ar)
 	default:
@@ -91,10 +107,13 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 <body>
 <h1>Authorize {{if .ClientName}}{{.ClientName}}{{else}}{{.ClientID}}{{end}}?</h1>
 <p>Client <code>{{.ClientID}}</code> asks for access to <code>{{.Resource}}</code>
-with scope <code>{{.Scope}}</code>, and will be sent back to <code>{{.RedirectURI}}</code>.</p>
+with scope <code>{{.Scope}}</code>, and will be sent back to <strong>{{.RedirectHost}}</strong> (<code>{{.RedirectURI}}</code>).</p>
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
-<button type="submit" name="decision" value="approve">Approve</button>
+{{if .NeedsApproval}}<p>This server is reachable from outside this machine. To approve, prove you run it:
+{{if .Secret}}enter its consent secret{{else}}enter the approval code just printed in the terminal of <code>mcpvcr serve</code>{{end}}.</p>
+<p><label>{{if .Secret}}Consent secret{{else}}Approval code{{end}} <input name="approval_code" autocomplete="off" required></label></p>
+{{end}}<button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
 </body></html>

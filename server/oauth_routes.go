@@ -45,6 +45,9 @@ type authServer struct {
 // routeOAuth mounts the authorization server's endpoints and the protected
 // resource metadata.
 func (s *Server) routeOAuth(mux *http.ServeMux) error {
+	if err := s.checkExposureConfig(); err != nil {
+		return err
+	}
 	iu, err := url.Parse(s.cfg.Issuer)
 	if err != nil || !iu.IsAbs() || iu.Host == "" {
 		return fmt.Errorf("issuer %q is not an absolute URL", s.cfg.Issuer)

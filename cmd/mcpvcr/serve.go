@@ -32,6 +32,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		RedisURL:  os.Getenv("REDIS_URL"),
 		Keepalive: 15 * time.Second,
 		TimeScale: 1,
+		// On the command line a secret is visible in ps; the environment is not.
+		ConsentSecret: os.Getenv("MCPVCR_CONSENT_SECRET"),
 	}
 	flags := server.RegisterConfigFlags(fs, &cfg)
 	if err := parseFlags(fs, args); err != nil {
@@ -41,6 +43,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.LogOutput = stdout
+	cfg.ApprovalOutput = stderr // the operator's terminal, not the marker log
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
