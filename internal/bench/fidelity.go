@@ -16,11 +16,11 @@ import (
 // Fidelity is how closely a replay keeps the recorded gaps between
 // requests: the error of each gap, |live - scheduled|, at one scale.
 type Fidelity struct {
-	Scale  float64 `json:"scale"`
-	Gaps   int     `json:"gaps"`
-	P50US  float64 `json:"p50_us"`
-	P99US  float64 `json:"p99_us"`
-	MaxUS  float64 `json:"max_us"`
+	Scale float64 `json:"scale"`
+	Gaps  int     `json:"gaps"`
+	P50US float64 `json:"p50_us"`
+	P99US float64 `json:"p99_us"`
+	MaxUS float64 `json:"max_us"`
 }
 
 // fidelityGaps cycle through the recorded session: short gaps are the

@@ -12,7 +12,7 @@ import (
 
 // Listening is what idle listen streams cost the server.
 type Listening struct {
-	BaselineRSS uint64 `json:"baseline_rss"` // the idle server before any stream
+	BaselineRSS uint64       `json:"baseline_rss"` // the idle server before any stream
 	Steps       []ListenStep `json:"steps"`
 	// AfterRSS is the server's RSS once every client left and its sessions
 	// expired (or the wait ran out), AfterWait how long that took.

@@ -17,8 +17,8 @@ import (
 // proc is a server, tunnel or recorder the driver runs as its own process,
 // so that each is measured with its own Go runtime, as a user runs it.
 type proc struct {
-	name string
-	addr string // where it listens, 127.0.0.1:PORT
+	name   string
+	addr   string // where it listens, 127.0.0.1:PORT
 	cmd    *exec.Cmd
 	log    *os.File
 	exited chan struct{} // closed when the process has exited

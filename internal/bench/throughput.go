@@ -31,11 +31,11 @@ type Load struct {
 
 // round is one closed-loop run.
 type round struct {
-	calls   int
-	errors  int
+	calls    int
+	errors   int
 	firstErr error
-	lat     []time.Duration
-	elapsed time.Duration
+	lat      []time.Duration
+	elapsed  time.Duration
 }
 
 // closedLoop runs clients concurrent clients, each calling tool in a loop
