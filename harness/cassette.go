@@ -139,7 +139,11 @@ func (c *Cassette) Marshal() ([]byte, error) {
 	if p.ProtocolVersion != "" {
 		fmt.Fprintf(&b, " (protocol %s)", p.ProtocolVersion)
 	}
-	fmt.Fprintf(&b, "\n# against %s (%s) through tunnel %q.\n", p.Upstream, p.Server, p.Tunnel)
+	fmt.Fprintf(&b, "\n# against %s", p.Upstream)
+	if p.Server != "" && p.Server != p.Upstream {
+		fmt.Fprintf(&b, " (%s)", p.Server)
+	}
+	fmt.Fprintf(&b, " through tunnel %q.\n", p.Tunnel)
 	if p.Source != "" {
 		fmt.Fprintf(&b, "# Source: %s\n", p.Source)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -503,31 +504,15 @@ func (r *Recorder) provenance(ins []*Interaction, origin, self string) Provenanc
 		if p.UserAgent == "" {
 			p.UserAgent = in.Request.Headers.Get("User-Agent")
 		}
-		var msg struct {
-			Method string `json:"method"`
-			Params struct {
-				ProtocolVersion string `json:"protocolVersion"`
-				ClientInfo      struct{ Name, Version string }
-			} `json:"params"`
+		// The last hello the server answered wins: a 2026 client's
+		// discover, answered without its version, is followed by an
+		// initialize.
+		h, answered := parseHello(in)
+		if h.client != "" && (answered || p.Client == "") {
+			p.Client, p.ProtocolVersion = h.client, h.offered
 		}
-		if json.Unmarshal([]byte(in.Request.Body), &msg) != nil || msg.Method != "initialize" {
-			continue
-		}
-		p.Client = strings.TrimSuffix(msg.Params.ClientInfo.Name+"/"+msg.Params.ClientInfo.Version, "/")
-		p.ProtocolVersion = msg.Params.ProtocolVersion
-		for _, m := range jsonMessages(in.Response.Headers.Get("Content-Type"), in.Response.Body) {
-			var res struct {
-				Result struct {
-					ProtocolVersion string `json:"protocolVersion"`
-					ServerInfo      struct{ Name, Version string }
-				} `json:"result"`
-			}
-			if json.Unmarshal([]byte(m), &res) == nil && res.Result.ServerInfo.Name != "" {
-				p.Server = res.Result.ServerInfo.Name + "/" + res.Result.ServerInfo.Version
-				if res.Result.ProtocolVersion != "" {
-					p.ProtocolVersion = res.Result.ProtocolVersion
-				}
-			}
+		if answered {
+			p.Server, p.ProtocolVersion = h.server, h.protocol
 		}
 	}
 	if p.Client == "" {
@@ -537,6 +522,80 @@ func (r *Recorder) provenance(ins []*Interaction, origin, self string) Provenanc
 		p.Upstream = p.Server
 	}
 	return p
+}
+
+// hello is what a session's opening exchange says about its two sides.
+type hello struct {
+	client, server string
+	// offered is the client's protocol version, protocol the one the
+	// server settled on (empty when it refused).
+	offered, protocol string
+}
+
+// parseHello reads the exchange that opens a session: initialize (up to
+// 2025-11-25), or server/discover (2026-07-28, stateless: the client
+// names itself in _meta and the server in its result's _meta). answered
+// is false when the server refused it (a stateful server answers a 2026
+// client's discover with 400, and the client falls back to initialize);
+// the zero hello is returned for any other request.
+func parseHello(in *Interaction) (h hello, answered bool) {
+	type info struct{ Name, Version string }
+	var req struct {
+		Method string `json:"method"`
+		Params struct {
+			ProtocolVersion string `json:"protocolVersion"`
+			ClientInfo      info   `json:"clientInfo"`
+			Meta            struct {
+				ProtocolVersion string `json:"io.modelcontextprotocol/protocolVersion"`
+				ClientInfo      info   `json:"io.modelcontextprotocol/clientInfo"`
+			} `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal([]byte(in.Request.Body), &req) != nil {
+		return hello{}, false
+	}
+	switch req.Method {
+	case "initialize":
+		h.client, h.offered = joinInfo(req.Params.ClientInfo.Name, req.Params.ClientInfo.Version), req.Params.ProtocolVersion
+	case "server/discover":
+		h.client, h.offered = joinInfo(req.Params.Meta.ClientInfo.Name, req.Params.Meta.ClientInfo.Version), req.Params.Meta.ProtocolVersion
+	default:
+		return hello{}, false
+	}
+	for _, m := range jsonMessages(in.Response.Headers.Get("Content-Type"), in.Response.Body) {
+		var res struct {
+			Result *struct {
+				ProtocolVersion   string   `json:"protocolVersion"`
+				SupportedVersions []string `json:"supportedVersions"`
+				ServerInfo        info     `json:"serverInfo"`
+				Meta              struct {
+					ServerInfo info `json:"io.modelcontextprotocol/serverInfo"`
+				} `json:"_meta"`
+			} `json:"result"`
+		}
+		if json.Unmarshal([]byte(m), &res) != nil || res.Result == nil {
+			continue
+		}
+		h.server = joinInfo(res.Result.ServerInfo.Name, res.Result.ServerInfo.Version)
+		if h.server == "" {
+			h.server = joinInfo(res.Result.Meta.ServerInfo.Name, res.Result.Meta.ServerInfo.Version)
+		}
+		h.protocol = res.Result.ProtocolVersion
+		if req.Method == "server/discover" && slices.Contains(res.Result.SupportedVersions, h.offered) {
+			// A discover result lists versions: the client's is used
+			// when the server has it.
+			h.protocol = h.offered
+		}
+	}
+	return h, h.server != "" && (h.protocol != "" || req.Method == "initialize")
+}
+
+// joinInfo is "name/version", or the name alone.
+func joinInfo(name, version string) string {
+	if version == "" {
+		return name
+	}
+	return name + "/" + version
 }
 
 // jsonMessages returns the JSON documents of a body: the body itself, or

@@ -16,7 +16,7 @@
 #                 (installed first; these are read when the recipe runs)
 
 .PHONY: fixtures fixtures-list
-fixtures: build node-clients
+fixtures: build node-clients server-everything
 	$(if $(MCP_REMOTE_JS),$(MAKE) -s mcp-remote)
 	cp internal/nodeclients/*.mjs $(NODE_CLIENTS_DIR)/
 	NODE="$$(command -v node)" NODE_CLIENTS="$(abspath $(NODE_CLIENTS_DIR))" \

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/internal/referenceservers"
 )
 
 // Fixture is one recorded session under fixtures/ and how to re-record it.
@@ -29,8 +30,25 @@ type Fixture struct {
 	// Needs names environment variables Command needs (a runtime's path);
 	// without them the entry is skipped with a note, not failed.
 	Needs []string
+	// Server is the reference server recorded from and replayed against;
+	// nil means a fresh `mcpvcr serve --auto-approve`.
+	Server *referenceservers.Server
 	// Timeout bounds the whole entry; 0 means a minute.
 	Timeout time.Duration
+}
+
+// ThirdPartyDir is the folder under fixtures/ of the recordings from
+// reference servers: they replay against their own server, not against
+// `mcpvcr serve`, so the demo's matrix (fixtures/*.yaml) leaves them out.
+const ThirdPartyDir = "thirdparty"
+
+// File is the fixture's path under fixtures/: NAME.yaml, or
+// thirdparty/NAME.yaml for a reference server's.
+func (f Fixture) File() string {
+	if f.Server != nil {
+		return ThirdPartyDir + "/" + f.Name + ".yaml"
+	}
+	return f.Name + ".yaml"
 }
 
 // Catalog lists every fixture `make fixtures` re-records, in order. Adding
@@ -93,5 +111,36 @@ var Catalog = []Fixture{
 			"notifications/initialized, tools/list, echo, and its shutdown when stdin ends",
 		Command: []string{"${NODE}", "${NODE_CLIENTS}/mcp-remote-session.mjs", "${MCP_REMOTE}", "${URL}/mcp"},
 		Needs:   []string{"NODE", "NODE_CLIENTS", "MCP_REMOTE"},
+	},
+	{
+		Name:   "server_everything_stateful_session",
+		Client: "go-sdk v1.8.0 client (mcp.StreamableClientTransport, no auth, no client capabilities), fixtureclients.EverythingTS",
+		Source: harness.SourceCaptured,
+		Why: "a server nobody here wrote, the official TypeScript reference server: initialize, the GET listen stream, tools/list, " +
+			"trigger-long-running-operation with a progress token (four notifications/progress on its POST stream), " +
+			"gzip-file-as-resource of a data: URI (notifications/resources/list_changed on the listen stream), resources/list, echo, DELETE",
+		Run:    fixtureclients.EverythingTS,
+		Server: &referenceservers.EverythingTS,
+	},
+	{
+		Name:   "gosdk_everything_server_stateful_session",
+		Client: "go-sdk v1.8.0 client (mcp.StreamableClientTransport, no auth, no client capabilities), fixtureclients.EverythingGo",
+		Source: harness.SourceCaptured,
+		Why: "a server nobody here wrote, go-sdk's conformance server with sessions: initialize, the GET listen stream, tools/list, " +
+			"test_tool_with_progress with a progress token (three notifications/progress on its POST stream), " +
+			"test_trigger_tool_change (notifications/tools/list_changed on the listen stream), tools/list, test_simple_text, DELETE",
+		Run:    fixtureclients.EverythingGo,
+		Server: &referenceservers.EverythingGo,
+	},
+	{
+		Name:   "gosdk_everything_server_stateless_session",
+		Client: "go-sdk v1.8.0 client (mcp.StreamableClientTransport, no auth, no client capabilities), fixtureclients.EverythingGoStateless",
+		Source: harness.SourceCaptured,
+		Why: "a server nobody here wrote, go-sdk's conformance server in its default stateless mode, where go-sdk's client speaks " +
+			"protocol 2026-07-28: server/discover instead of initialize, no Mcp-Session-Id, the listen stream a POST of subscriptions/listen; " +
+			"tools/list, test_tool_with_progress with a progress token (three notifications/progress on its POST stream), " +
+			"test_trigger_tool_change (notifications/tools/list_changed on the listen stream), test_simple_text, then the client cancels the listen stream",
+		Run:    fixtureclients.EverythingGoStateless,
+		Server: &referenceservers.EverythingGoStateless,
 	},
 }

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/internal/referenceservers"
 )
 
 // Options configures Record.
@@ -72,25 +73,26 @@ func Record(ctx context.Context, f Fixture, o Options) (string, error) {
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, f.Name+".yaml")
 
-	upstream, err := o.start(ctx, "serve", listeningRE, "serve", "--auto-approve", "--addr", "127.0.0.1:0")
+	upstream, err := o.startUpstream(ctx, f)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer upstream.stop()
 	rec, err := o.start(ctx, "record", recordingRE, "record", "--upstream", upstream.url, "--listen", "127.0.0.1:0", "--out", out,
-		"--upstream-kind", "mcpvcr serve --auto-approve", "--source", f.Source, "--why", f.Why)
+		"--upstream-kind", f.UpstreamKind(), "--source", f.Source, "--why", f.Why)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer rec.stop()
-	fmt.Fprintf(o.Log, "%s: %s > mcpvcr record (%s) > mcpvcr serve (%s)\n", f.Name, f.Client, rec.url, upstream.url)
+	fmt.Fprintf(o.Log, "%s: %s > mcpvcr record (%s) > %s (%s)\n", f.Name, f.Client, rec.url, f.UpstreamKind(), upstream.url)
 
 	if err := o.runClient(ctx, f, rec.url); err != nil {
-		o.dump(rec, upstream)
+		o.dump(rec)
+		fmt.Fprintf(o.Log, "--- %s output:\n%s", f.UpstreamKind(), upstream.output())
 		return "", fmt.Errorf("%s: client %s: %w", f.Name, f.Client, err)
 	}
 	if err := rec.stop(); err != nil {
-		o.dump(rec, upstream)
+		o.dump(rec)
 		return "", fmt.Errorf("%s: mcpvcr record: %w", f.Name, err)
 	}
 	upstream.stop()
@@ -98,10 +100,10 @@ func Record(ctx context.Context, f Fixture, o Options) (string, error) {
 	if err := o.check(ctx, f, out); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	dst := filepath.Join(o.Dir, f.File())
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return "", err
 	}
-	dst := filepath.Join(o.Dir, f.Name+".yaml")
 	data, err := os.ReadFile(out)
 	if err != nil {
 		return "", err
@@ -110,6 +112,39 @@ func Record(ctx context.Context, f Fixture, o Options) (string, error) {
 		return "", err
 	}
 	return dst, nil
+}
+
+// upstream is the server a fixture is recorded from or replayed against.
+type upstream struct {
+	url    string
+	stop   func()
+	output func() string
+}
+
+// startUpstream starts a fresh server of the entry's kind: `mcpvcr serve
+// --auto-approve` (embedded miniredis, fresh secrets), or its reference
+// server.
+func (o Options) startUpstream(ctx context.Context, f Fixture) (*upstream, error) {
+	if f.Server != nil {
+		p, err := referenceservers.Start(ctx, *f.Server)
+		if err != nil {
+			return nil, err
+		}
+		return &upstream{url: p.URL, stop: p.Stop, output: p.Output}, nil
+	}
+	p, err := o.start(ctx, "serve", listeningRE, "serve", "--auto-approve", "--addr", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return &upstream{url: p.url, stop: func() { p.stop() }, output: p.out.String}, nil
+}
+
+// UpstreamKind is what the provenance's upstream says.
+func (f Fixture) UpstreamKind() string {
+	if f.Server != nil {
+		return f.Server.Describe()
+	}
+	return "mcpvcr serve --auto-approve"
 }
 
 // check replays the new file against a fresh server, directly and through
@@ -123,7 +158,7 @@ func (o Options) check(ctx context.Context, f Fixture, file string) error {
 		return fmt.Errorf("%s: provenance source %q, want %q", f.Name, c.Provenance.Source, f.Source)
 	}
 	for _, profile := range []string{"", "clean"} {
-		fresh, err := o.start(ctx, "serve", listeningRE, "serve", "--auto-approve", "--addr", "127.0.0.1:0")
+		fresh, err := o.startUpstream(ctx, f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
@@ -142,9 +177,9 @@ func (o Options) check(ctx context.Context, f Fixture, file string) error {
 			label = "through profile " + profile
 		}
 		if err != nil || !strings.Contains(report.String(), "\n0 differences") {
-			return fmt.Errorf("%s: replay against a fresh mcpvcr serve %s: %v\n%s", f.Name, label, err, report.String())
+			return fmt.Errorf("%s: replay against a fresh %s %s: %v\n%s", f.Name, f.UpstreamKind(), label, err, report.String())
 		}
-		fmt.Fprintf(o.Log, "%s: replayed against a fresh mcpvcr serve %s: 0 differences\n", f.Name, label)
+		fmt.Fprintf(o.Log, "%s: replayed against a fresh %s %s: 0 differences\n", f.Name, f.UpstreamKind(), label)
 	}
 	return nil
 }
