@@ -111,13 +111,18 @@ func scanSecrets(text string) []string {
 	text = softwareIDRE.ReplaceAllString(text, " ")
 	for _, tok := range tokenLikeRE.FindAllString(text, -1) {
 		rest := placeholderRE.ReplaceAllString(tok, "")
-		if len(rest) < 16 || isoTimeRE.MatchString(tok) || !hasLetterRE.MatchString(rest) || !hasDigitRE.MatchString(rest) {
+		if len(rest) < 16 || isoTimeRE.MatchString(tok) || !hasLetterRE.MatchString(rest) || !hasDigitRE.MatchString(rest) || snakeIdentifierRE.MatchString(rest) {
 			continue
 		}
 		found = append(found, "token-like string: "+clipSecret(tok))
 	}
 	return found
 }
+
+// snakeIdentifierRE is a lower-case snake_case name of three or more short
+// words, such as a tool name of go-sdk's conformance server
+// ("json_schema_2020_12_tool"): random tokens mix cases or have long runs.
+var snakeIdentifierRE = regexp.MustCompile(`^[a-z0-9]{1,12}(_[a-z0-9]{1,12}){2,}$`)
 
 // clipSecret shows only a prefix, so a failing test does not print a
 // secret in full.
@@ -170,6 +175,7 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 		"Mcp-Session-Id:\n  - 7f3c2a",
 		"/cb?x=%2F0123456789abcdef0123456789abcdef",
 		`{"software_id":"public","id":"2e6dc280-f3c3-4e01-99a7-8181dbd1d23d"}`,
+		"access: a8f3k2m9x7q1w4e6_r5t8y2u0i3o9p1l7_k4j6h2g8f5d3s1a9",
 	} {
 		if len(scanSecrets(planted)) == 0 {
 			t.Errorf("scanner missed the secret in %q", planted)
@@ -187,6 +193,7 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 func TestSecretScannerPassesPublicValues(t *testing.T) {
 	for _, tc := range []struct{ name, text string }{
 		{"percent-encoded scope", "/authorize?scope=mcp%20offline_access&prompt=consent"},
+		{"go-sdk conformance tool names", `{"name":"json_schema_2020_12_tool"},{"name":"test_elicitation_sep1034_defaults"}`},
 		{"mcp-remote's software_id", `body: '{"software_id":"2e6dc280-f3c3-4e01-99a7-8181dbd1d23d","software_version":"0.15.1"}'`},
 		{"software_id in an escaped YAML string", `body: "{\"software_id\":\"2e6dc280-f3c3-4e01-99a7-8181dbd1d23d\"}"`},
 	} {

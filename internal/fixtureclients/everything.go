@@ -137,7 +137,7 @@ func EverythingTS(ctx context.Context, base string) error {
 			return err
 		}
 		if _, err := s.call(ctx, &mcp.CallToolParams{Name: "gzip-file-as-resource", Arguments: map[string]any{
-			"name": "hello.txt.gz", "data": "data:text/plain;base64,aGVsbG8gdGhyb3VnaCB0aGUgcmVjb3JkZXIK", "outputType": "resourceLink",
+			"name": "hello.txt.gz", "data": "data:text/plain,hello%20through%20the%20recorder", "outputType": "resourceLink",
 		}}); err != nil {
 			return err
 		}
@@ -157,53 +157,43 @@ func EverythingTS(ctx context.Context, base string) error {
 
 // EverythingGo runs go-sdk's client against go-sdk's
 // conformance/everything-server with sessions (-stateless=false):
-// initialize, the GET listen stream, tools/list, test_tool_with_progress
-// (three progress notifications on its POST stream),
-// test_trigger_tool_change (notifications/tools/list_changed on the
-// listen stream), tools/list again, test_simple_text, DELETE.
+// initialize, the GET listen stream, tools/list, then conformanceSteps
+// and DELETE.
 func EverythingGo(ctx context.Context, base string) error {
 	s := &everythingSession{listen: true}
-	return s.run(ctx, base, func(ctx context.Context) error {
-		if err := s.callWithProgress(ctx, &mcp.CallToolParams{Name: "test_tool_with_progress"}, "progress-1", 3); err != nil {
-			return err
-		}
-		if _, err := s.call(ctx, &mcp.CallToolParams{Name: "test_trigger_tool_change"}); err != nil {
-			return err
-		}
-		if err := s.awaitChanged(ctx, "notifications/tools/list_changed"); err != nil {
-			return err
-		}
-		if _, err := s.cs.ListTools(ctx, nil); err != nil {
-			return fmt.Errorf("tools/list after the change: %w", err)
-		}
-		_, err := s.call(ctx, &mcp.CallToolParams{Name: "test_simple_text"})
-		return err
-	})
+	return s.run(ctx, base, s.conformanceSteps)
 }
 
 // EverythingGoStateless runs go-sdk's client against go-sdk's
 // conformance/everything-server in its default stateless mode, where the
 // client speaks protocol 2026-07-28: server/discover instead of
 // initialize, no Mcp-Session-Id, and the listen stream is a POST of
-// subscriptions/listen: tools/list, test_tool_with_progress (three
-// progress notifications on its POST stream), test_trigger_tool_change
-// (notifications/tools/list_changed on the subscriptions/listen stream),
-// test_simple_text; closing cancels the listen stream.
+// subscriptions/listen; tools/list, then conformanceSteps; closing
+// cancels the listen stream.
 func EverythingGoStateless(ctx context.Context, base string) error {
 	s := &everythingSession{listen: true}
-	return s.run(ctx, base, func(ctx context.Context) error {
-		if err := s.callWithProgress(ctx, &mcp.CallToolParams{Name: "test_tool_with_progress"}, "progress-1", 3); err != nil {
-			return err
-		}
-		if _, err := s.call(ctx, &mcp.CallToolParams{Name: "test_trigger_tool_change"}); err != nil {
-			return err
-		}
-		if err := s.awaitChanged(ctx, "notifications/tools/list_changed"); err != nil {
-			return err
-		}
-		_, err := s.call(ctx, &mcp.CallToolParams{Name: "test_simple_text"})
+	return s.run(ctx, base, s.conformanceSteps)
+}
+
+// conformanceSteps are the calls to go-sdk's conformance server:
+// test_tool_with_progress (three progress notifications on its POST
+// stream), test_trigger_tool_change (notifications/tools/list_changed on
+// the listen stream), tools/list again, test_simple_text.
+func (s *everythingSession) conformanceSteps(ctx context.Context) error {
+	if err := s.callWithProgress(ctx, &mcp.CallToolParams{Name: "test_tool_with_progress"}, "progress-1", 3); err != nil {
 		return err
-	})
+	}
+	if _, err := s.call(ctx, &mcp.CallToolParams{Name: "test_trigger_tool_change"}); err != nil {
+		return err
+	}
+	if err := s.awaitChanged(ctx, "notifications/tools/list_changed"); err != nil {
+		return err
+	}
+	if _, err := s.cs.ListTools(ctx, nil); err != nil {
+		return fmt.Errorf("tools/list after the change: %w", err)
+	}
+	_, err := s.call(ctx, &mcp.CallToolParams{Name: "test_simple_text"})
+	return err
 }
 
 // listenOpened closes open when a listen stream answers 200: a GET (up to

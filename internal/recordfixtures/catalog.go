@@ -139,7 +139,7 @@ var Catalog = []Fixture{
 		Why: "a server nobody here wrote, go-sdk's conformance server in its default stateless mode, where go-sdk's client speaks " +
 			"protocol 2026-07-28: server/discover instead of initialize, no Mcp-Session-Id, the listen stream a POST of subscriptions/listen; " +
 			"tools/list, test_tool_with_progress with a progress token (three notifications/progress on its POST stream), " +
-			"test_trigger_tool_change (notifications/tools/list_changed on the listen stream), test_simple_text, then the client cancels the listen stream",
+			"test_trigger_tool_change (notifications/tools/list_changed on the listen stream), tools/list, test_simple_text, then the client cancels the listen stream",
 		Run:    fixtureclients.EverythingGoStateless,
 		Server: &referenceservers.EverythingGoStateless,
 	},

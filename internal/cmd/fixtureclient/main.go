@@ -24,6 +24,10 @@ var clients = map[string]fixtureclients.Session{
 	"gosdk":                  fixtureclients.GoSDK,
 	"claude-connector-order": fixtureclients.ClaudeConnectorOrder,
 	"seed-curl-walkthrough":  fixtureclients.SeedCurlWalkthrough,
+	// Against the reference servers (internal/referenceservers), no auth.
+	"everything-ts":           fixtureclients.EverythingTS,
+	"everything-go":           fixtureclients.EverythingGo,
+	"everything-go-stateless": fixtureclients.EverythingGoStateless,
 }
 
 func main() {
