@@ -9,8 +9,17 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+func init() {
+	register(command{
+		usage:     "wait-closed [-timeout D] STREAM",
+		summary:   "wait until STREAM ends (! : it must stay open for the whole timeout)",
+		negatable: true, run: cmdWaitClosed,
+	})
+}
 
 func cmdWaitClosed(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("wait-closed")
@@ -18,7 +27,15 @@ func cmdWaitClosed(w *world, ts *testscript.TestScript, neg bool, args []string)
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
-	return w.waitStream(fs.Arg(0), *timeout, neg, "closed", func(s *stream) bool { return s.ended })
+	return w.waitStream(fs.Arg(0), *timeout, neg, "closed", ended)
+}
+
+func init() {
+	register(command{
+		usage:     "wait-headers [-timeout D] STREAM",
+		summary:   "wait until STREAM's response headers arrive (! : they must not arrive within the timeout)",
+		negatable: true, run: cmdWaitHeaders,
+	})
 }
 
 func cmdWaitHeaders(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -27,7 +44,15 @@ func cmdWaitHeaders(w *world, ts *testscript.TestScript, neg bool, args []string
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
-	return w.waitStream(fs.Arg(0), *timeout, neg, "got its headers", func(s *stream) bool { return s.tl.Status != 0 })
+	return w.waitStream(fs.Arg(0), *timeout, neg, "got its headers", func(st *mcpvcrtest.StreamState) bool { return st.Timeline.Status != 0 })
+}
+
+func init() {
+	register(command{
+		usage:     "wait-event [-count N] [-match TEXT] [-timeout D] STREAM",
+		summary:   "wait until STREAM carried N data events (with TEXT) (! : none may arrive within the timeout)",
+		negatable: true, run: cmdWaitEvent,
+	})
 }
 
 func cmdWaitEvent(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -39,9 +64,9 @@ func cmdWaitEvent(w *world, ts *testscript.TestScript, neg bool, args []string) 
 		return err
 	}
 	what := fmt.Sprintf("carried %d event(s) matching %q", *count, *match)
-	return w.waitStream(fs.Arg(0), *timeout, neg, what, func(s *stream) bool {
+	return w.waitStream(fs.Arg(0), *timeout, neg, what, func(st *mcpvcrtest.StreamState) bool {
 		n := 0
-		for _, ev := range s.events {
+		for _, ev := range st.Events {
 			if !ev.IsComment && strings.Contains(ev.Data, *match) {
 				n++
 			}
@@ -55,7 +80,7 @@ func cmdWaitEvent(w *world, ts *testscript.TestScript, neg bool, args []string) 
 
 // waitStream waits for cond on the named stream. Negated, cond must stay
 // false for the whole (scaled) timeout.
-func (w *world) waitStream(name, timeout string, neg bool, what string, cond func(s *stream) bool) error {
+func (w *world) waitStream(name, timeout string, neg bool, what string, cond func(st *mcpvcrtest.StreamState) bool) error {
 	s, err := w.stream(name)
 	if err != nil {
 		return err
@@ -65,7 +90,7 @@ func (w *world) waitStream(name, timeout string, neg bool, what string, cond fun
 		return err
 	}
 	start := time.Now()
-	ok := s.waitFor(d, cond)
+	ok := s.Wait(d, cond)
 	switch {
 	case neg && ok:
 		return fmt.Errorf("stream %s %s after %s; want it not to within %s", s.name, what, time.Since(start).Round(time.Microsecond), d)
@@ -82,10 +107,18 @@ func (w *world) endedStream(name string) (*stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.waitFor(waitFloor, func(s *stream) bool { return s.ended }) {
+	if !s.Wait(waitFloor, ended) {
 		return nil, fmt.Errorf("stream %s still open after %s (close it, or assert on it with wait-event)", s.name, waitFloor)
 	}
 	return s, nil
+}
+
+func init() {
+	register(command{
+		usage:     "body [-stream S] TEXT",
+		summary:   "the response body of stream S (default: the last) contains TEXT; waits for the stream to end",
+		negatable: true, run: cmdBody,
+	})
 }
 
 func cmdBody(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -98,13 +131,19 @@ func cmdBody(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	body := s.body.String()
-	s.mu.Unlock()
+	body := string(s.State().Body)
 	if has := strings.Contains(body, fs.Arg(0)); has == neg {
 		return fmt.Errorf("body of stream %s contains %q = %v, want %v; body:\n%s", s.name, fs.Arg(0), has, !neg, body)
 	}
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:     "header [-stream S] NAME TEXT",
+		summary:   "response header NAME of stream S contains TEXT",
+		negatable: true, run: cmdHeader,
+	})
 }
 
 func cmdHeader(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -117,16 +156,22 @@ func cmdHeader(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err != nil {
 		return err
 	}
-	if !s.waitFor(waitFloor, func(s *stream) bool { return s.header != nil || s.ended }) {
+	if !s.Wait(waitFloor, func(st *mcpvcrtest.StreamState) bool { return st.Header != nil || st.Ended }) {
 		return fmt.Errorf("stream %s: no headers within %s", s.name, waitFloor)
 	}
-	s.mu.Lock()
-	got := strings.Join(s.header.Values(fs.Arg(0)), ", ")
-	s.mu.Unlock()
+	got := strings.Join(s.State().Header.Values(fs.Arg(0)), ", ")
 	if has := strings.Contains(got, fs.Arg(1)); has == neg {
 		return fmt.Errorf("stream %s header %s = %q; contains %q = %v, want %v", s.name, fs.Arg(0), got, fs.Arg(1), has, !neg)
 	}
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "events [-match TEXT] [-unique] N STREAM...",
+		summary: "the streams together carried N data events (with TEXT in their data); -unique: no SSE id twice",
+		run:     cmdEvents,
+	})
 }
 
 func cmdEvents(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -175,6 +220,14 @@ func clip(s string, n int) string {
 	return s
 }
 
+func init() {
+	register(command{
+		usage:   "stream STREAM COND...",
+		summary: "assert STREAM's timeline: status=N events=N events>=N comments>=N lived>=D lived<D headers<D closed-by=REASON open",
+		run:     cmdStream,
+	})
+}
+
 // cmdStream checks conditions on one stream's timeline. Durations are
 // scaled; "open" requires the stream not to have ended (its lifetime so far
 // is then what lived>= compares).
@@ -195,9 +248,9 @@ func cmdStream(w *world, ts *testscript.TestScript, neg bool, args []string) err
 		}
 	}
 	if needsEnd {
-		s.waitFor(waitFloor, func(s *stream) bool { return s.ended })
+		s.Wait(waitFloor, ended)
 	}
-	tl := s.timeline()
+	tl := s.Timeline()
 	x := harness.ExpectStream(tl)
 	var errs []string
 	for _, c := range conds {
@@ -282,6 +335,14 @@ func (w *world) streamCond(x *harness.StreamExpectation, tl harness.Timeline, c 
 		return fmt.Errorf("unknown condition %q; want one of status=N events=N events>=N comments>=N lived>=D lived<D headers<D closed-by=REASON open", c)
 	}
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "markers [-timeout D] in-order 'A > B > ...' | absent P | count P N | within 'A > B < D'",
+		summary: "assert the servers' log markers (harness patterns: NAME, PREFIX*, NAME ~ detail); in-order, count and within wait up to -timeout",
+		run:     cmdMarkers,
+	})
 }
 
 // cmdMarkers asserts the servers' markers with the harness's assertions

@@ -10,6 +10,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
+func init() {
+	register(command{
+		usage:   "token [-client C] [-via HOP]",
+		summary: "get an access token for claude-desktop (authorize, auto-approved, then the code exchange with PKCE) from server a, or through -via HOP",
+		run:     cmdToken,
+	})
+}
+
 func cmdToken(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("token")
 	cname := fs.String("client", "c", "client name")
@@ -25,6 +33,14 @@ func cmdToken(w *world, ts *testscript.TestScript, neg bool, args []string) erro
 		return err
 	}
 	return w.client(*cname).getToken(base)
+}
+
+func init() {
+	register(command{
+		usage:   "refresh [-client C] [-via HOP]",
+		summary: "trade the client's refresh token for a new access token",
+		run:     cmdRefresh,
+	})
 }
 
 func cmdRefresh(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -56,6 +72,14 @@ func (c *client) mcpHeaders(withToken, withSession bool, session string) http.He
 		h.Set("Mcp-Protocol-Version", protocol)
 	}
 	return h
+}
+
+func init() {
+	register(command{
+		usage:   "post [-client C] [-via HOP] [-name S] [-chunked] [-async] [-no-session] [-session ID] [-no-token] [-timeout D] METHOD [PARAMS_JSON]",
+		summary: "POST a JSON-RPC message to /mcp (an id unless METHOD is notifications/*); waits for the response to end unless -async",
+		run:     cmdPost,
+	})
 }
 
 func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -112,12 +136,20 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	if err != nil {
 		return err
 	}
-	if !s.waitFor(d, func(s *stream) bool { return s.ended }) {
+	if !s.Wait(d, ended) {
 		return fmt.Errorf("post %s: the response did not end within %s (use -async for a stream that stays open)", method, d)
 	}
-	tl := s.timeline()
+	tl := s.Timeline()
 	ts.Logf("post %s -> stream %s: %d %s, %d events, %s", method, s.name, tl.Status, tl.ContentType, len(tl.DataEvents()), tl.Reason)
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "listen [-client C] [-via HOP] [-name S] [-resume STREAM | -last-event-id ID]",
+		summary: "open the GET /mcp listen stream in the background (with Last-Event-ID: the last id seen on STREAM, or ID)",
+		run:     cmdListen,
+	})
 }
 
 func cmdListen(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -159,6 +191,14 @@ func cmdListen(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	return err
 }
 
+func init() {
+	register(command{
+		usage:   "delete [-client C] [-via HOP] [-name S]",
+		summary: "DELETE /mcp with the client's session (ends the session and its listen stream)",
+		run:     cmdDelete,
+	})
+}
+
 func cmdDelete(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("delete")
 	cname := fs.String("client", "c", "client name")
@@ -176,10 +216,18 @@ func cmdDelete(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err != nil {
 		return err
 	}
-	if !s.waitFor(waitFloor, func(s *stream) bool { return s.ended }) {
+	if !s.Wait(waitFloor, ended) {
 		return fmt.Errorf("delete: no answer within %s", waitFloor)
 	}
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "cut STREAM",
+		summary: "close STREAM's connection under it, as a reset in the path would",
+		run:     cmdCut,
+	})
 }
 
 func cmdCut(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -191,10 +239,10 @@ func cmdCut(w *world, ts *testscript.TestScript, neg bool, args []string) error 
 	if err != nil {
 		return err
 	}
-	if err := s.cut(); err != nil {
+	if err := s.Cut(); err != nil {
 		return err
 	}
-	if !s.waitFor(waitFloor, func(s *stream) bool { return s.ended }) {
+	if !s.Wait(waitFloor, ended) {
 		return fmt.Errorf("cut %s: the stream did not end", s.name)
 	}
 	return nil
@@ -211,6 +259,14 @@ func (w *world) waitTimeout(v string, neg bool) (time.Duration, error) {
 		d = waitFloor
 	}
 	return d, nil
+}
+
+func init() {
+	register(command{
+		usage:   "export-env [-client C] [-via HOP]",
+		summary: "set $MCP_URL (HOP's /mcp) and $MCP_TOKEN (the client's access token) for exec'd clients (node, curl)",
+		run:     cmdExportEnv,
+	})
 }
 
 func cmdExportEnv(w *world, ts *testscript.TestScript, neg bool, args []string) error {

@@ -14,7 +14,11 @@
 //	        │ timelines                                          │
 //	        └────────────── assertions in the script ◄──────────┘
 //
-// The commands live in one sorted map in commands_test.go; docs/scenarios.md
-// lists them and the catalog, and a test keeps the two in step. Adding a
-// scenario needs no Go: copy a .txtar file and change its lines.
+// The package is a thin testscript adapter over the importable kit
+// (mcpvcrtest: servers, streams, the OAuth client, markers). Each command
+// registers itself (register, in commands_test.go's one map) beside its
+// implementation in a *_cmds_test.go file, so a new command is one entry in
+// one file; docs/scenarios.md lists the commands and the catalog, and a
+// test keeps the two in step. Adding a scenario needs no Go: copy a .txtar
+// file and change its lines.
 package scenarios

@@ -23,6 +23,14 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
+func init() {
+	register(command{
+		usage:     "connect [-client C] [-via HOP] [-timeout D]",
+		summary:   "connect go-sdk's own client with the client's token (initialize, initialized, listen stream, tools/list); prints the outcome to stdout (! : it must fail)",
+		negatable: true, run: cmdConnect,
+	})
+}
+
 // cmdConnect runs go-sdk's own client (mcp.StreamableClientTransport, what
 // Go hosts use) with the scripted client's token: initialize,
 // notifications/initialized, its listen stream, tools/list. It prints

@@ -12,11 +12,20 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // fixturesDir is the repository's fixtures/ folder, seen from this package.
 var fixturesDir = filepath.Join("..", "fixtures")
+
+func init() {
+	register(command{
+		usage:   "replay [-via HOP] [-timescale F] [-grace D] [-allow PREFIX]... FIXTURE",
+		summary: "replay a fixture (a path, or a name under fixtures/) against HOP; its exchanges become streams HOP.0, HOP.1, ...",
+		run:     cmdReplay,
+	})
+}
 
 func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("replay")
@@ -64,12 +73,20 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	w.report = rep
 	w.mu.Unlock()
 	for i, tl := range rep.Timelines() {
-		s := &stream{name: hopName + "." + strconv.Itoa(i), tl: tl, ended: true, changed: make(chan struct{})}
+		s := &stream{Stream: mcpvcrtest.EndedStream(tl), name: hopName + "." + strconv.Itoa(i)}
 		if err := w.addStream(s); err != nil {
 			return err
 		}
 	}
 	return err
+}
+
+func init() {
+	register(command{
+		usage:   "diffs [-all] N",
+		summary: "the last replay had N differences not allowed (-all: N differences, allowed or not); prints them",
+		run:     cmdDiffs,
+	})
 }
 
 func cmdDiffs(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -107,6 +124,14 @@ func cmdDiffs(w *world, ts *testscript.TestScript, neg bool, args []string) erro
 	return nil
 }
 
+func init() {
+	register(command{
+		usage:   "record [-name R] [-to HOP] [-why TEXT]",
+		summary: "put a harness recorder in front of HOP; it is a hop itself (-via R) until record-stop",
+		run:     cmdRecord,
+	})
+}
+
 // cmdRecord puts a harness recorder in front of a server or tunnel; it is
 // a hop of its own (-via NAME) until record-stop writes the fixture.
 func cmdRecord(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -133,6 +158,14 @@ func cmdRecord(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	go hs.Serve(ln)
 	w.onClose(func() { rec.Close(); hs.Close() })
 	return w.addHop(*name, &liveTunnel{name: *name, url: "http://" + ln.Addr().String(), recorder: rec})
+}
+
+func init() {
+	register(command{
+		usage:   "record-stop R FILE",
+		summary: "stop recorder R and write what it saw as a fixture (secrets redacted) to FILE",
+		run:     cmdRecordStop,
+	})
 }
 
 func cmdRecordStop(w *world, ts *testscript.TestScript, neg bool, args []string) error {

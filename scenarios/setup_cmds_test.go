@@ -11,6 +11,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
+func init() {
+	register(command{
+		usage:   "timescale F",
+		summary: "multiply every duration of the scenario (server, tunnel, waits, assertions) by F; give it first",
+		run:     cmdTimescale,
+	})
+}
+
 func cmdTimescale(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("timescale")
 	if err := parse(fs, args, 1, 1); err != nil {
@@ -54,6 +62,14 @@ func (w *world) serverConfig(name string, args []string) (server.Config, string,
 	return cfg, other, nil
 }
 
+func init() {
+	register(command{
+		usage:   "server [-name NAME] [serve flags]",
+		summary: "start an mcpvcr server (flags as `mcpvcr serve`: --fault, --keepalive, ...; --auto-approve and --timescale default to on and the scenario's)",
+		run:     cmdServer,
+	})
+}
+
 func cmdServer(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	cfg, name, err := w.serverConfig("server", args)
 	if err != nil {
@@ -65,6 +81,14 @@ func cmdServer(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	}
 	ts.Logf("server %s at %s (timescale %g, faults %v)", name, s.url, s.cfg.TimeScale, s.cfg.Faults)
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "replica NAME [-of SERVER] [serve flags]",
+		summary: "start a second server sharing SERVER's Redis (tokens valid on both; MCP sessions live in each process)",
+		run:     cmdReplica,
+	})
 }
 
 func cmdReplica(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -86,6 +110,14 @@ func cmdReplica(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	}
 	ts.Logf("replica %s of %s at %s", name, of, s.url)
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "tunnel [-name NAME] [-to SERVER] [-profile P] [-toxic TYPE:k=v,...]... [-scale F]",
+		summary: "open a toxics tunnel in front of SERVER (default a) with a profile and/or toxics; -scale defaults to the scenario's",
+		run:     cmdTunnel,
+	})
 }
 
 func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) error {
@@ -122,6 +154,14 @@ func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) err
 		ts.Logf("tunnel %s: %s", *name, a)
 	}
 	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "redis [-server NAME] stop | start | fast-forward D",
+		summary: "stop or restart the server's in-process Redis, or move its clock (token expiry); D is not scaled",
+		run:     cmdRedis,
+	})
 }
 
 func cmdRedis(w *world, ts *testscript.TestScript, neg bool, args []string) error {

@@ -1,13 +1,8 @@
 package scenarios
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -16,9 +11,9 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/toxics"
-	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -81,8 +76,8 @@ func (w *world) close() {
 	w.closers = nil
 	w.mu.Unlock()
 	for _, s := range streams {
-		if s.cancel != nil { // replayed exchanges have none
-			s.cancel()
+		if s.Stream != nil {
+			s.Close()
 		}
 	}
 	for i := len(closers) - 1; i >= 0; i-- {
@@ -112,20 +107,18 @@ func (w *world) dur(s string) (time.Duration, error) {
 // exactly: there the time is what is being asserted.
 const waitFloor = 5 * time.Second
 
-// liveServer is one mcpvcr server on a loopback port.
+// liveServer is one mcpvcr server on a loopback port, started by the kit.
 type liveServer struct {
-	name   string
-	url    string
-	cfg    server.Config
-	srv    *server.Server
-	http   *http.Server
-	mini   *miniredis.Miniredis // nil on a real Redis
-	prefix string
+	name string
+	url  string
+	cfg  server.Config        // as started: Addr, Issuer and Redis filled in
+	mini *miniredis.Miniredis // nil on a real Redis
 }
 
-// startServer starts a server named name for cfg. With sharedWith set it
-// shares that server's Redis and key prefix (a replica: tokens are valid
-// on both, MCP sessions live in each process).
+// startServer starts a server named name for cfg, its markers going to the
+// world's log with the name in front. With sharedWith set it shares that
+// server's Redis and key prefix (a replica: tokens are valid on both, MCP
+// sessions live in each process).
 func (w *world) startServer(name string, cfg server.Config, sharedWith *liveServer) (*liveServer, error) {
 	w.mu.Lock()
 	_, dup := w.servers[name]
@@ -134,70 +127,29 @@ func (w *world) startServer(name string, cfg server.Config, sharedWith *liveServ
 		return nil, fmt.Errorf("server %q already started", name)
 	}
 	ls := &liveServer{name: name}
-	switch {
-	case sharedWith != nil:
+	if sharedWith != nil {
 		ls.mini = sharedWith.mini
 		cfg.RedisURL = sharedWith.cfg.RedisURL
-		cfg.RedisKeyPrefix = sharedWith.prefix
+		cfg.RedisKeyPrefix = sharedWith.cfg.RedisKeyPrefix
 		// Replicas sit behind one public URL: one issuer, one audience.
 		cfg.Issuer = sharedWith.cfg.Issuer
-	case cfg.RedisURL == "":
-		ls.mini = miniredis.NewMiniRedis()
-		if err := ls.mini.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("start miniredis: %w", err)
-		}
-		w.onClose(ls.mini.Close)
-		cfg.RedisURL = "redis://" + ls.mini.Addr()
 	}
-	if cfg.RedisKeyPrefix == "" {
-		var b [6]byte
-		rand.Read(b[:])
-		cfg.RedisKeyPrefix = "mcpvcr-scenario:" + hex.EncodeToString(b[:]) + ":"
-	}
-	ls.prefix = cfg.RedisKeyPrefix
-	if ls.mini == nil && sharedWith == nil {
-		w.onClose(func() { flushPrefix(cfg.RedisURL, ls.prefix) })
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
-	}
-	cfg.Addr = ln.Addr().String()
-	ls.url = "http://" + cfg.Addr
-	if cfg.Issuer == "" {
-		cfg.Issuer = ls.url
-	}
-	cfg.LogOutput = discard{}
-	srv, err := server.New(cfg)
-	if err != nil {
-		ln.Close()
+	ks := mcpvcrtest.NewUnstartedServer(cfg)
+	ks.Name, ks.Markers = name, w.markers
+	w.onClose(ks.Close)
+	if err := ks.Start(); err != nil {
 		return nil, fmt.Errorf("server %s: %w", name, err)
 	}
-	ls.cfg, ls.srv = cfg, srv
-	srv.Logger().OnEvent(func(e server.Event) {
-		w.markers.Add(harness.Marker{Time: e.Time, Name: string(e.Marker), Detail: e.Detail,
-			Request: e.RequestID, Session: e.SessionID, Line: name + ": " + e.Text()})
-	})
-	ls.http = &http.Server{Handler: srv}
-	go ls.http.Serve(ln)
-	w.onClose(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if ls.http.Shutdown(ctx) != nil {
-			ls.http.Close()
-		}
-		srv.Close()
-	})
+	if ks.Mini != nil {
+		ls.mini = ks.Mini
+	}
+	ls.url, ls.cfg = ks.URL, ks.Config
 	w.mu.Lock()
 	w.servers[name] = ls
 	w.lastHop = name
 	w.mu.Unlock()
 	return ls, nil
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // liveTunnel is a hop in front of a server: a toxics tunnel, or a
 // harness recorder.
@@ -360,22 +312,4 @@ func (w *world) evidence() string {
 func indent(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return "  " + strings.Join(lines, "\n  ") + "\n"
-}
-
-// flushPrefix deletes the keys a server wrote to a real Redis, so
-// scenarios sharing one (CI's) leave nothing behind.
-func flushPrefix(redisURL, prefix string) {
-	opt, err := redis.ParseURL(redisURL)
-	if err != nil {
-		return
-	}
-	opt.MaxRetries = -1
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
-	if err == nil && len(keys) > 0 {
-		rdb.Del(ctx, keys...)
-	}
 }

@@ -1,0 +1,75 @@
+package harness
+
+import (
+	"mime"
+	"time"
+)
+
+// StreamReader builds a Timeline from a live response as its body
+// arrives, one chunk at a time, the same way wherever a client-side
+// response is read (mcpvcrtest's streams, the scenarios; the recorder and
+// the replayer read the same facts):
+//
+//	NewStreamReader ──► Headers(status, type, at) ──► Chunk(b, at)... ──► End(reason, err, at)
+//	                                        │ SSE events
+//	                                        ▼
+//	                                     Timeline
+//
+// It is not safe for concurrent use: the caller holds its own lock.
+type StreamReader struct {
+	tl     Timeline
+	sse    bool
+	parser SSEParser
+}
+
+// NewStreamReader starts the timeline tl (its Interaction, Method, URL and
+// Opened set by the caller) of a request that has gone out.
+func NewStreamReader(tl Timeline) *StreamReader { return &StreamReader{tl: tl} }
+
+// Headers records the response's status and Content-Type, its headers
+// having arrived at offset at.
+func (r *StreamReader) Headers(status int, contentType string, at time.Duration) {
+	r.tl.Status, r.tl.ContentType, r.tl.Headers = status, contentType, at
+	mt, _, _ := mime.ParseMediaType(contentType)
+	r.sse = mt == "text/event-stream"
+}
+
+// SSE reports whether the response is an event stream.
+func (r *StreamReader) SSE() bool { return r.sse }
+
+// Chunk records b, read at offset at: the first byte's time, the byte
+// count and, on an event stream, each event or comment b completes, which
+// it also returns.
+func (r *StreamReader) Chunk(b []byte, at time.Duration) []SSEEvent {
+	if len(b) == 0 {
+		return nil
+	}
+	if !r.tl.SeenFirstByte {
+		r.tl.SeenFirstByte, r.tl.FirstByte = true, at
+	}
+	r.tl.Bytes += int64(len(b))
+	if !r.sse {
+		return nil
+	}
+	evs := r.parser.Feed(b)
+	for _, ev := range evs {
+		r.tl.Events = append(r.tl.Events, StreamEvent{At: at, ID: ev.ID, Event: ev.Event, Comment: ev.IsComment})
+	}
+	return evs
+}
+
+// End records that the body ended at offset at, for reason (err, if not
+// nil, is kept as the timeline's Err).
+func (r *StreamReader) End(reason EndReason, err error, at time.Duration) {
+	r.tl.Closed, r.tl.Reason = at, reason
+	if err != nil {
+		r.tl.Err = err.Error()
+	}
+}
+
+// Timeline returns a copy of the timeline so far.
+func (r *StreamReader) Timeline() Timeline {
+	tl := r.tl
+	tl.Events = append([]StreamEvent(nil), r.tl.Events...)
+	return tl
+}

@@ -1,0 +1,48 @@
+package mcpvcrtest_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// Replay go-sdk's recorded session through a Cloudflare Quick Tunnel, at a
+// hundredth of production time, against a fresh server: every answer is
+// as recorded, but the tunnel holds the GET listen stream (field failure
+// 2), which the replayer sees from the client's side and the markers
+// explain.
+func Example() {
+	scale := toxics.TimeScale(0.01)
+	s, err := mcpvcrtest.NewServer(server.Config{AutoApprove: true, TimeScale: float64(scale)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	c, err := harness.LoadCassette("../fixtures/gosdk_oauth_session.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	quick := toxics.TunnelOptions{Profile: toxics.CloudflareQuickTunnel, Scale: scale}
+	rep, err := harness.Replay(ctx, c, s.URL, &harness.ReplayOptions{Tunnel: quick.Front(nil), Grace: 2 * time.Second})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("differences:", len(rep.Failures()))
+	fmt.Println("session created:", s.Markers.Markers().Count("SESSION CREATED", 1) == nil)
+	listen := mcpvcrtest.ListenStream(c, rep)
+	fmt.Println("listen stream held:", listen.Live.Headers-listen.Recorded.Headers > time.Second)
+	// Output:
+	// differences: 0
+	// session created: true
+	// listen stream held: true
+}
