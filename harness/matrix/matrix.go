@@ -246,7 +246,8 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 		cell.Err = err.Error()
 		return
 	}
-	observe(cell, c, rep, log.Markers(), applied, opts)
+	cell.Toxics, cell.ServerMarkers = applied, log.Markers()
+	observe(cell, c, rep, cell.ServerMarkers, applied, opts)
 }
 
 // streamsClosed holds once every server stream has logged its end.

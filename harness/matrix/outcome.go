@@ -69,6 +69,11 @@ type Cell struct {
 	Err  string        `json:"error,omitempty"`
 	// Report is the full replay report, for --json.
 	Report *harness.Report `json:"report,omitempty"`
+	// Toxics are the tunnel's toxics as applied (scaled), and
+	// ServerMarkers what the cell's server logged: a session report
+	// (package report) draws both on the replay's clock.
+	Toxics        []toxics.AppliedToxic `json:"toxics,omitempty"`
+	ServerMarkers harness.Markers       `json:"-"`
 }
 
 // StreamSummary is one stream as the replayer saw it.

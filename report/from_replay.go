@@ -1,0 +1,148 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// FromReplayOptions says what FromReplay cannot read from the replay
+// itself. Nil means none of it.
+type FromReplayOptions struct {
+	// Title; empty means "replay of N interactions against TARGET".
+	Title string
+	// Profile and Toxics are the tunnel the replay went through.
+	Profile string
+	Toxics  []toxics.AppliedToxic
+	// Markers the server logged during the replay (wall-clock times).
+	Markers harness.Markers
+	// Findings to show; nil means Derive's, from the timelines alone.
+	Findings []Finding
+	// LateAfter is passed to Derive; 0 means DefaultLateAfter.
+	LateAfter time.Duration
+}
+
+// FromReplay builds the session of one replay of c: every live timeline
+// beside its recording (offsets scaled by the replay's time scale), the
+// recorded request (secrets still placeholders), the differences, and the
+// server's markers on the replay's clock.
+func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOptions) *Session {
+	if opts == nil {
+		opts = &FromReplayOptions{}
+	}
+	s := &Session{
+		Title:     opts.Title,
+		Start:     rep.Start,
+		Profile:   opts.Profile,
+		TimeScale: rep.TimeScale,
+	}
+	if s.Title == "" {
+		s.Title = fmt.Sprintf("replay of %d interactions against %s", len(rep.Results), rep.Target)
+	}
+	s.Source = fmt.Sprintf("recorded %s from client %q against %s, through %q; replayed against %s",
+		c.Provenance.Recorded.UTC().Format("2006-01-02 15:04"), c.Provenance.Client, c.Provenance.Upstream, c.Provenance.Tunnel, rep.Target)
+	if rep.Through != "" {
+		s.Source += " through " + rep.Through
+	}
+	for _, a := range opts.Toxics {
+		if a.Type == toxics.RequestLogType {
+			continue // plumbing for the HTTP-aware toxics, not a condition
+		}
+		s.Toxics = append(s.Toxics, Toxic{Type: string(a.Type), Stream: string(a.Stream), Attributes: a.Attributes, Why: a.Why})
+	}
+	for _, res := range rep.Results {
+		if res.Interaction < 0 || res.Interaction >= len(c.Interactions) {
+			continue
+		}
+		in := c.Interactions[res.Interaction]
+		rec := scaleTimeline(in.Stream, rep.TimeScale)
+		e := Exchange{
+			Index:         res.Interaction,
+			Name:          exchangeName(in),
+			Live:          res.Timeline,
+			Recorded:      &rec,
+			RequestHeader: in.Request.Headers,
+			RequestBody:   in.Request.Body,
+		}
+		if e.Live.URL == "" {
+			e.Live.URL = in.Request.URL
+		}
+		for _, d := range res.Differences {
+			line := fmt.Sprintf("%s: %s", d.Where, d.Detail)
+			if d.Allowed {
+				line += " (allowed)"
+			}
+			e.Differences = append(e.Differences, line)
+		}
+		s.Exchanges = append(s.Exchanges, e)
+	}
+	s.Markers = alignMarkers(opts.Markers, rep.Start)
+	s.Findings = opts.Findings
+	if s.Findings == nil {
+		s.Findings = Derive(s, opts.LateAfter)
+	}
+	n, bad := len(rep.Differences()), len(rep.Failures())
+	s.Notes = append(s.Notes, fmt.Sprintf("%d differences from the recording (%d not allowed)", n, bad))
+	return s
+}
+
+// alignMarkers puts markers on the clock that starts at start; markers
+// without a time are left out (they cannot be placed).
+func alignMarkers(ms harness.Markers, start time.Time) []Marker {
+	var out []Marker
+	for _, m := range ms {
+		if m.Time.IsZero() || start.IsZero() {
+			continue
+		}
+		out = append(out, Marker{At: m.Time.Sub(start), Name: m.Name, Detail: m.Detail})
+	}
+	return out
+}
+
+// scaleTimeline returns tl with every offset multiplied by scale.
+func scaleTimeline(tl harness.Timeline, scale float64) harness.Timeline {
+	if scale <= 0 {
+		scale = 1
+	}
+	f := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	out := tl
+	out.Opened, out.Headers, out.FirstByte, out.Closed = f(tl.Opened), f(tl.Headers), f(tl.FirstByte), f(tl.Closed)
+	out.Events = make([]harness.StreamEvent, len(tl.Events))
+	for i, e := range tl.Events {
+		e.At = f(e.At)
+		out.Events[i] = e
+	}
+	return out
+}
+
+// exchangeName is "POST /mcp tools/call notify", "GET /mcp (listen)".
+func exchangeName(in *harness.Interaction) string {
+	path := in.Request.URL
+	if u, err := url.Parse(in.Request.URL); err == nil {
+		path = u.Path
+	}
+	name := in.Request.Method + " " + path
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Name string `json:"name"`
+		} `json:"params"`
+	}
+	switch {
+	case json.Unmarshal([]byte(in.Request.Body), &msg) == nil && msg.Method != "":
+		name += " " + msg.Method
+		if msg.Params.Name != "" {
+			name += " " + msg.Params.Name
+		}
+	case strings.HasPrefix(strings.TrimSpace(in.Request.Body), "["):
+		name += " (batch)"
+	case in.Request.Method == "GET" && strings.HasPrefix(in.Response.Headers.Get("Content-Type"), "text/event-stream"):
+		name += " (listen)"
+	}
+	return name
+}
