@@ -18,6 +18,8 @@ const (
 	HeaderHoldType       ToxicType = "header_hold"
 	CloseAfterEventsType ToxicType = "close_after_events"
 	StatusRewriteType    ToxicType = "status_rewrite"
+	HeaderStripType      ToxicType = "header_strip"
+	RequestBufferType    ToxicType = "request_buffer"
 )
 
 // toxiproxy's own toxics (v2.12.0), which an external toxiproxy-server also
@@ -37,7 +39,8 @@ const (
 // (or `mcpvcr tunnel --api`) runs.
 func (t ToxicType) Custom() bool {
 	switch t {
-	case RequestLogType, SSEBufferType, BodyDropType, IdleCutType, HeaderHoldType, CloseAfterEventsType, StatusRewriteType:
+	case RequestLogType, SSEBufferType, BodyDropType, IdleCutType, HeaderHoldType, CloseAfterEventsType, StatusRewriteType,
+		HeaderStripType, RequestBufferType:
 		return true
 	}
 	return false
@@ -57,7 +60,7 @@ func (t ToxicType) needsRequests() bool {
 // the request toxics go upstream, everything else downstream (toxiproxy's
 // own default).
 func (t ToxicType) DefaultStream() Direction {
-	if t == BodyDropType || t == RequestLogType {
+	if t == BodyDropType || t == RequestLogType || t == RequestBufferType {
 		return Upstream
 	}
 	return Downstream
@@ -145,6 +148,11 @@ const (
 	NginxDefault          Profile = "nginx-default"
 	AWSALB                Profile = "aws-alb"
 	FlakyMobile           Profile = "flaky-mobile"
+	NginxHTTP2            Profile = "nginx-http2"
+	HAProxyDefault        Profile = "haproxy-default"
+	ApacheDefault         Profile = "apache-default"
+	ApacheDebian          Profile = "apache-debian"
+	CaddyDefault          Profile = "caddy-default"
 )
 
 // profileInfo is one catalog entry.
@@ -158,7 +166,29 @@ const (
 	cloudflareIdle = 100 * time.Second // field failure 11 (docs; 125 s measured)
 	albIdle        = 60 * time.Second  // field failure 5
 	nginxRead      = 60 * time.Second  // field failure 12: proxy_read_timeout
+	haproxyServer  = 50 * time.Second  // Debian's haproxy.cfg: timeout server 50000
+	apacheTimeout  = 60 * time.Second  // Apache's compiled-in Timeout
+	apacheDebian   = 300 * time.Second // Debian's apache2.conf: Timeout 300
 )
+
+// nginxToxics is nginx's default proxying (proxy_buffering on, 4 KiB
+// buffers, HTTP/1.0 upstream), calibrated against nginx 1.22.1 by
+// internal/realproxy. proxy_read_timeout counts reads from the origin: the
+// cut comes before the buffer in the chain. An HTTP/2 front (passHead)
+// sends the head at once and buffers only the body.
+func nginxToxics(passHead bool) []Spec {
+	return []Spec{
+		{Type: RequestBufferType, Stream: Upstream,
+			Why: "calibrated (nginx 1.22.1): nginx reads a chunked request body whole and sends it on with Content-Length (HTTP/1.0 upstream)"},
+		{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": nginxRead, "status": 504, "page": string(NginxPage)},
+			Why: "field failure 12: nginx ingress 60 s gives 504 on long tool calls"},
+		{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"bytes": 4096, "unless_header": "X-Accel-Buffering: no",
+			"drop_on_cut": true, "pass_head": passHead},
+			Why: "field failure 4: nginx buffers by default (4 KiB, upstream head included); X-Accel-Buffering: no turns it off; a cut drops what is held"},
+		{Type: HeaderStripType, Stream: Downstream, Attrs: Attrs{"names": "X-Accel-Buffering"},
+			Why: "calibrated (nginx 1.22.1): nginx consumes X-Accel-Buffering: the client never sees it"},
+	}
+}
 
 // profiles is the catalog: each toxic cites the field failure (in
 // docs/field-failures.md, folded into the README) it reproduces.
@@ -199,15 +229,36 @@ var profiles = map[Profile]profileInfo{
 		},
 	},
 	NginxDefault: {
-		summary: "nginx with default proxy_buffering: responses held 8 KiB at a time unless X-Accel-Buffering: no; 60 s read timeout (504)",
-		// proxy_read_timeout counts reads from the origin: the cut comes
-		// before the buffer in the chain.
+		summary: "nginx with default proxy_buffering: responses held 4 KiB at a time unless X-Accel-Buffering: no (removed), chunked request bodies re-framed, 60 s read timeout (504, held bytes dropped)",
+		toxics:  nginxToxics(false),
+	},
+	NginxHTTP2: {
+		summary: "nginx-default behind `listen ... http2`: the head is sent at once, the body buffered as in nginx-default",
+		toxics:  nginxToxics(true),
+	},
+	HAProxyDefault: {
+		summary: "HAProxy with Debian's timeouts: every flush delayed ~200 ms (no option http-no-delay), 50 s server timeout (504)",
 		toxics: []Spec{
-			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": nginxRead, "status": 504},
-				Why: "field failure 12: nginx ingress 60 s gives 504 on long tool calls"},
-			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"bytes": 8192, "unless_header": "X-Accel-Buffering: no"},
-				Why: "field failure 4: nginx buffers by default; X-Accel-Buffering: no turns it off"},
+			// timeout server counts reads from the origin: the cut comes
+			// before the delay in the chain.
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": haproxyServer, "status": 504, "page": string(HAProxyPage)},
+				Why: "calibrated (HAProxy 2.6.12): Debian's haproxy.cfg timeout server 50 s, then 504 (HTTP/1.0, ends on close)"},
+			// Unscaled on purpose: the delay is the kernel's (MSG_MORE),
+			// not a setting, so it is 200 ms at every time scale.
+			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"max_hold": int64(200)},
+				Why: "calibrated (HAProxy 2.6.12): HAProxy sends with MSG_MORE unless option http-no-delay: each flush waits ~200 ms"},
 		},
+	},
+	ApacheDefault: {
+		summary: "Apache mod_proxy_http, compiled-in Timeout 60: SSE flows, chunked request bodies re-framed, 502 Proxy Error after 60 s",
+		toxics:  apacheToxics(apacheTimeout),
+	},
+	ApacheDebian: {
+		summary: "apache-default with Debian's apache2.conf (Timeout 300): the cut comes after 300 s",
+		toxics:  apacheToxics(apacheDebian),
+	},
+	CaddyDefault: {
+		summary: "Caddy reverse_proxy with its defaults: no toxics, like clean (calibrated: SSE immediate, no cut, chunked passed on)",
 	},
 	AWSALB: {
 		summary: "AWS Application Load Balancer (HTTP/2): headers held until the first body byte, 60 s idle timeout (504)",
@@ -231,6 +282,17 @@ var profiles = map[Profile]profileInfo{
 				Why: "field failure 15: dropped streams must be resumed (Last-Event-ID)"},
 		},
 	},
+}
+
+// apacheToxics is mod_proxy_http with the given Timeout, calibrated against
+// Apache 2.4 by internal/realproxy.
+func apacheToxics(timeout time.Duration) []Spec {
+	return []Spec{
+		{Type: RequestBufferType, Stream: Upstream,
+			Why: "calibrated (Apache 2.4.71): mod_proxy_http re-sends a chunked request body with Content-Length"},
+		{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": timeout, "status": 502, "page": string(ApachePage)},
+			Why: "calibrated (Apache 2.4.71): Apache answers a silent origin with 502 Proxy Error after Timeout, not 504"},
+	}
 }
 
 // Profiles returns the profile names, sorted.

@@ -39,4 +39,8 @@ func (t *HeaderHold) stopAfter(p piece) bool { return p.kind == pieceData && len
 
 func (t *HeaderHold) maxHold() time.Duration { return 0 }
 
+func (t *HeaderHold) dropOnCut() bool { return false }
+
+func (t *HeaderHold) holdHead() bool { return true }
+
 func init() { register(HeaderHoldType, new(HeaderHold)) }

@@ -19,6 +19,14 @@ type holdPolicy interface {
 	stopAfter(p piece) bool
 	// maxHold is the longest any byte is held (0 = no limit).
 	maxHold() time.Duration
+	// dropOnCut reports whether, when the connection ends in the middle of
+	// a held response, only its head is passed on and the held body bytes
+	// are dropped (nginx on a read timeout).
+	dropOnCut() bool
+	// holdHead reports whether a held response's head is held too; if not
+	// it passes at once and only the body is held (nginx behind an HTTP/2
+	// front sends HEADERS at once and buffers DATA).
+	holdHead() bool
 }
 
 // holdState is a holder's per-connection state.
@@ -26,6 +34,7 @@ type holdState struct {
 	resp    *responseSide
 	holding bool      // the current response is held
 	held    []byte    // bytes held back, in order after everything released
+	headLen int       // held[:headLen] is the held response's head, if held
 	since   time.Time // when the oldest held byte arrived
 }
 
@@ -68,6 +77,11 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 			rearm()
 		case c := <-stub.Input:
 			if c == nil {
+				if pol.dropOnCut() && st.cutMidResponse() {
+					send(stub, st.held[:st.headLen])
+					stub.Close()
+					return
+				}
 				o := chunkOut{}
 				st.resp.parser.eof(func(p piece) { st.piece(p, pol, &o, time.Now()) })
 				o.write(st.take(nil))
@@ -91,7 +105,7 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 	if p.kind == pieceHead && !p.msg.interim && !st.holding && pol.start(p.msg) {
 		st.holding = true
 	}
-	if !st.holding {
+	if !st.holding || (p.kind == pieceHead && !pol.holdHead()) {
 		o.pass(p.raw)
 		return
 	}
@@ -99,6 +113,9 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 		st.since = now
 	}
 	st.held = append(st.held, p.raw...)
+	if p.kind == pieceHead {
+		st.headLen = len(st.held)
+	}
 	if pol.releaseAfter(p, len(st.held)) {
 		o.write(st.take(nil))
 	}
@@ -111,6 +128,12 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 // take appends the held bytes to out and empties the hold.
 func (st *holdState) take(out []byte) []byte {
 	out = append(out, st.held...)
-	st.held = st.held[:0]
+	st.held, st.headLen = st.held[:0], 0
 	return out
+}
+
+// cutMidResponse reports whether a held response is incomplete: its
+// connection ended before the response's framing did.
+func (st *holdState) cutMidResponse() bool {
+	return st.holding && st.resp.parser.inMessage() && st.resp.parser.state != stUntilClose
 }

@@ -3,6 +3,7 @@ package toxics
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
@@ -17,8 +18,9 @@ import (
 // downstream; it sees client bytes through request_log (upstream), and
 // without it counts downstream bytes only and never answers.
 type IdleCut struct {
-	Timeout int64 `json:"timeout" help:"ms without a byte either way before the cut (0 = never)"`
-	Status  int64 `json:"status" help:"status answered when no response has started (default 524; -1 = just close)"`
+	Timeout int64  `json:"timeout" help:"ms without a byte either way before the cut (0 = never)"`
+	Status  int64  `json:"status" help:"status answered when no response has started (default 524; -1 = just close)"`
+	Page    string `json:"page" help:"whose error page answers: cloudflare (default, text), nginx, haproxy or apache (HTML, as each sends it)"`
 }
 
 type idleCutState struct {
@@ -73,7 +75,7 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 				continue
 			}
 			if st.resp.awaitingResponse() && t.Status >= 0 {
-				send(stub, edgeError(int(t.Status)))
+				send(stub, edgeError(int(t.Status), ErrorPage(t.Page)))
 			}
 			cut(stub)
 			return
@@ -81,18 +83,62 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 	}
 }
 
-// edgeError is the response an edge sends when the origin is too slow.
-func edgeError(status int) []byte {
+// ErrorPage names whose error response an edge sends when the origin is
+// too slow: what the client sees differs (a 504 from nginx is HTML, from
+// Cloudflare plain text).
+type ErrorPage string
+
+const (
+	CloudflarePage ErrorPage = "cloudflare"
+	NginxPage      ErrorPage = "nginx"
+	HAProxyPage    ErrorPage = "haproxy"
+	ApachePage     ErrorPage = "apache"
+)
+
+// edgeError is the response an edge sends when the origin is too slow, in
+// the shape of the given page (measured from each real proxy: see
+// internal/realproxy).
+func edgeError(status int, page ErrorPage) []byte {
 	if status == 0 {
 		status = 524
 	}
 	reason := http.StatusText(status)
-	if status == 524 {
+	switch {
+	case status == 524:
 		reason = "A Timeout Occurred" // Cloudflare's wording
+	case status == 504 && page != "" && page != CloudflarePage:
+		reason = "Gateway Time-out" // nginx's, HAProxy's and Apache's wording
+	case status == 502 && page == ApachePage:
+		reason = "Proxy Error"
 	}
-	body := fmt.Sprintf("error code: %d", status)
-	return []byte(fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-		status, reason, len(body), body))
+	title := fmt.Sprintf("%d %s", status, reason)
+	switch page {
+	case NginxPage:
+		body := "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+			"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+		return response("HTTP/1.1", title, "text/html", body, true)
+	case HAProxyPage:
+		// HTTP/1.0 without a length: the body ends with the connection.
+		body := "<html><body><h1>" + title + "</h1>\nThe server didn't respond in time.\n</body></html>\n"
+		return response("HTTP/1.0", title, "text/html", body, false)
+	case ApachePage:
+		body := "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>" + title +
+			"</title>\n</head><body>\n<h1>" + reason + "</h1>\n<p>The proxy server received an invalid\r\nresponse from an upstream server.</p>\n</body></html>\n"
+		return response("HTTP/1.1", title, "text/html; charset=iso-8859-1", body, true)
+	}
+	return response("HTTP/1.1", title, "text/plain; charset=UTF-8", fmt.Sprintf("error code: %d", status), true)
+}
+
+// response renders a whole response that closes the connection.
+func response(proto, statusLine, contentType, body string, withLength bool) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\r\nContent-Type: %s\r\n", proto, statusLine, contentType)
+	if withLength {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+	}
+	b.WriteString("Connection: close\r\n\r\n")
+	b.WriteString(body)
+	return []byte(b.String())
 }
 
 func init() { register(IdleCutType, new(IdleCut)) }

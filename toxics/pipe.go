@@ -116,6 +116,35 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// looseBool is a bool attribute that also accepts "true"/"false" and 0/1:
+// toxiproxy-cli and --toxic send `-a drop_on_cut=true` as a string.
+type looseBool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (b *looseBool) UnmarshalJSON(raw []byte) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case bool:
+		*b = looseBool(v)
+		return nil
+	case float64:
+		*b = v != 0
+		return nil
+	case string:
+		if p, err := strconv.ParseBool(v); err == nil {
+			*b = looseBool(p)
+			return nil
+		}
+	case nil:
+		*b = false
+		return nil
+	}
+	return fmt.Errorf("want true or false, got %s", raw)
+}
+
 // responseSide parses the downstream stream of one connection and tells
 // each response which request it answers.
 type responseSide struct {

@@ -246,6 +246,35 @@ func TestProfiles(t *testing.T) {
 			o.held(t, c, base+"/held")           // small stream: held to its end
 			o.flows(t, c, base+"/flow?accel=no") // X-Accel-Buffering: no
 			answers(t, c, base+"/quiet", 504, 60*time.Millisecond)
+			reframed(t, o, c, base)
+		}},
+		{NginxHTTP2, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.held(t, c, base+"/held")
+			o.flows(t, c, base+"/flow?accel=no")
+			answers(t, c, base+"/quiet", 504, 60*time.Millisecond)
+		}},
+		// At 0.01: the 50 s timeout (500 ms) outlasts the unscaled 200 ms
+		// flush delay, as at scale 1.
+		{HAProxyDefault, 0.01, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.flows(t, c, base+"/flow") // late (200 ms), but before the end
+			answers(t, c, base+"/quiet", 504, 500*time.Millisecond)
+			if s := o.post(t, c, base+"/echo", initialize, false); !s.chunked || s.body != initialize {
+				t.Errorf("origin saw %+v, want the chunked body passed on chunked", s)
+			}
+		}},
+		{ApacheDefault, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.flows(t, c, base+"/flow")
+			answers(t, c, base+"/quiet", 502, 60*time.Millisecond)
+			reframed(t, o, c, base)
+		}},
+		{ApacheDebian, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			answers(t, c, base+"/quiet", 502, 300*time.Millisecond)
+		}},
+		{CaddyDefault, 1, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.flows(t, c, base+"/flow")
+			if s := o.post(t, c, base+"/echo", initialize, false); !s.chunked || s.body != initialize {
+				t.Errorf("origin saw %+v, want the chunked body passed on chunked", s)
+			}
 		}},
 		{AWSALB, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
 			o.headersHeld(t, c, base+"/late-body")
@@ -301,6 +330,16 @@ func TestProfiles(t *testing.T) {
 	}
 	if len(tests) != len(Profiles()) {
 		t.Errorf("tested %d profiles, the catalog has %d", len(tests), len(Profiles()))
+	}
+}
+
+// reframed checks a chunked request body reaches the origin whole, with a
+// Content-Length, and that X-Accel-Buffering never reaches the client.
+func reframed(t *testing.T, o *origin, c *http.Client, base string) {
+	t.Helper()
+	const body = `{"jsonrpc":"2.0","id":1,"method":"initialize"}`
+	if s := o.post(t, c, base+"/echo", body, false); s.chunked || s.contentLength != fmt.Sprint(len(body)) || s.body != body {
+		t.Errorf("origin saw %+v, want the body with Content-Length: %d", s, len(body))
 	}
 }
 

@@ -17,11 +17,13 @@ import (
 // does not target pass untouched; a response after a held one waits behind
 // it, as on the wire.
 type SSEBuffer struct {
-	Bytes        int64  `json:"bytes" help:"release the held bytes once this many are held (0 = no size limit)"`
-	MaxHold      int64  `json:"max_hold" help:"ms; release bytes held this long (0 = hold until the response ends)"`
-	Methods      string `json:"methods" help:"comma list of request methods whose responses are held, e.g. GET (empty = all; needs request_log upstream)"`
-	ContentType  string `json:"content_type" help:"hold only responses whose media type starts with this, e.g. text/event-stream (empty = all)"`
-	UnlessHeader string `json:"unless_header" help:"do not hold responses carrying this 'Name: value', e.g. 'X-Accel-Buffering: no'"`
+	Bytes        int64     `json:"bytes" help:"release the held bytes once this many are held (0 = no size limit)"`
+	MaxHold      int64     `json:"max_hold" help:"ms; release bytes held this long (0 = hold until the response ends)"`
+	Methods      string    `json:"methods" help:"comma list of request methods whose responses are held, e.g. GET (empty = all; needs request_log upstream)"`
+	ContentType  string    `json:"content_type" help:"hold only responses whose media type starts with this, e.g. text/event-stream (empty = all)"`
+	UnlessHeader string    `json:"unless_header" help:"do not hold responses carrying this 'Name: value', e.g. 'X-Accel-Buffering: no'"`
+	PassHead     looseBool `json:"pass_head" help:"pass each held response's head on at once and hold only its body (nginx behind an HTTP/2 front)"`
+	DropOnCut    looseBool `json:"drop_on_cut" help:"when the connection ends mid-response, pass on the held head only and drop the held body bytes (nginx on a read timeout)"`
 }
 
 // NewState implements toxiproxy's StatefulToxic.
@@ -54,6 +56,10 @@ func (t *SSEBuffer) releaseAfter(p piece, held int) bool {
 }
 
 func (t *SSEBuffer) stopAfter(piece) bool { return false }
+
+func (t *SSEBuffer) holdHead() bool { return !bool(t.PassHead) }
+
+func (t *SSEBuffer) dropOnCut() bool { return bool(t.DropOnCut) }
 
 func (t *SSEBuffer) maxHold() time.Duration { return time.Duration(t.MaxHold) * time.Millisecond }
 

@@ -1,0 +1,66 @@
+package toxics
+
+import (
+	"strings"
+
+	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
+)
+
+// HeaderStrip removes header fields from responses: nginx removes
+// X-Accel-Buffering (it is an instruction to nginx, not to the client), and
+// an edge or gateway that drops the CORS fields hides Mcp-Session-Id from a
+// browser (field failure 35). Only the head changes.
+type HeaderStrip struct {
+	Names   string `json:"names" help:"comma list of header names removed from responses, e.g. X-Accel-Buffering"`
+	Methods string `json:"methods" help:"comma list of request methods whose responses are changed (empty = all; needs request_log upstream)"`
+}
+
+// NewState implements toxiproxy's StatefulToxic.
+func (t *HeaderStrip) NewState() interface{} { return newResponseSide() }
+
+// Pipe implements toxiproxy's Toxic.
+func (t *HeaderStrip) Pipe(stub *tptoxics.ToxicStub) {
+	resp := stub.State.(*responseSide)
+	if stub.Closed() {
+		drain(stub)
+		return
+	}
+	var names []string
+	for _, n := range strings.Split(t.Names, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	for {
+		select {
+		case <-stub.Interrupt:
+			interrupted(stub, resp.parser)
+			return
+		case c := <-stub.Input:
+			if c == nil {
+				ended(stub, resp.parser)
+				return
+			}
+			o := chunkOut{in: c.Data}
+			resp.parser.feed(c.Data, func(p piece) {
+				if p.kind == pieceHead && !p.msg.request && methodSet(t.Methods).match(p.msg.requestMethod) && hasAny(p.msg, names) {
+					o.write(rewriteHead(p.raw, names))
+					return
+				}
+				o.pass(p.raw)
+			})
+			o.flush(stub, c)
+		}
+	}
+}
+
+func hasAny(m *message, names []string) bool {
+	for _, n := range names {
+		if len(m.header.Values(n)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func init() { register(HeaderStripType, new(HeaderStrip)) }

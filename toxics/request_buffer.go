@@ -1,0 +1,101 @@
+package toxics
+
+import (
+	"fmt"
+
+	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
+)
+
+// maxBufferedBody bounds what RequestBuffer holds; a longer body passes on
+// chunked, as it arrived.
+const maxBufferedBody = 8 << 20
+
+// RequestBuffer reads a chunked request body whole and sends it on with a
+// Content-Length, as nginx (proxy_request_buffering on, HTTP/1.0 to the
+// upstream) and Apache's mod_proxy_http do. It goes upstream. The origin
+// then sees the whole body at once, never chunked; requests with a length
+// pass untouched.
+type RequestBuffer struct{}
+
+type requestBufferState struct {
+	parser  *wireParser
+	holding bool
+	head    []byte // the held request's head
+	raw     []byte // its body as it arrived (framing included)
+	data    []byte // its payload
+}
+
+// NewState implements toxiproxy's StatefulToxic.
+func (t *RequestBuffer) NewState() interface{} {
+	return &requestBufferState{parser: newRequestParser()}
+}
+
+// Pipe implements toxiproxy's Toxic.
+func (t *RequestBuffer) Pipe(stub *tptoxics.ToxicStub) {
+	st := stub.State.(*requestBufferState)
+	if stub.Closed() {
+		drain(stub)
+		return
+	}
+	for {
+		select {
+		case <-stub.Interrupt:
+			send(stub, st.release())
+			interrupted(stub, st.parser)
+			return
+		case c := <-stub.Input:
+			if c == nil {
+				send(stub, st.release())
+				ended(stub, st.parser)
+				return
+			}
+			o := chunkOut{in: c.Data}
+			st.parser.feed(c.Data, func(p piece) { st.piece(p, &o) })
+			o.flush(stub, c)
+		}
+	}
+}
+
+// piece holds a chunked request until its end, then writes it re-framed.
+func (st *requestBufferState) piece(p piece, o *chunkOut) {
+	if p.kind == pieceHead && p.msg.request && p.msg.chunked {
+		st.holding = true
+		st.head = append(st.head[:0], p.raw...)
+		return
+	}
+	if !st.holding {
+		o.pass(p.raw)
+		return
+	}
+	switch p.kind {
+	case pieceEnd:
+		o.write(rewriteHead(st.head, []string{"Transfer-Encoding", "Content-Length"},
+			fmt.Sprintf("Content-Length: %d", len(st.data))))
+		o.write(st.data)
+		st.reset()
+		return
+	case pieceData:
+		st.data = append(st.data, p.raw...)
+	}
+	st.raw = append(st.raw, p.raw...)
+	if len(st.data) > maxBufferedBody {
+		o.write(st.release())
+	}
+}
+
+// release returns what is held, as it arrived, and stops holding.
+func (st *requestBufferState) release() []byte {
+	if !st.holding {
+		return nil
+	}
+	out := append(append([]byte(nil), st.head...), st.raw...)
+	st.reset()
+	return out
+}
+
+func (st *requestBufferState) reset() {
+	st.holding = false
+	st.head, st.raw, st.data = st.head[:0], st.raw[:0], st.data[:0]
+}
+
+func init() { register(RequestBufferType, new(RequestBuffer)) }
