@@ -53,6 +53,9 @@ type ReplayOptions struct {
 	// Past it the request goes anyway, so a tunnel that holds a stream's
 	// headers holds the rest of the session only this long. 0 means 1 s.
 	HeaderWait time.Duration
+	// Progress, if set, is called (serially) each time an interaction is
+	// sent or finishes, for a progress line.
+	Progress func(ReplayProgress)
 }
 
 // Replayer replays a cassette against a live server.
@@ -219,6 +222,7 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 		run.live[i] = &liveState{changed: make(chan struct{})}
 	}
 	rep.Results = make([]Result, n)
+	run.progress = newProgressCounter(n, r.opts.Progress)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
@@ -226,6 +230,7 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 			defer wg.Done()
 			defer close(run.done[i])
 			rep.Results[i] = run.one(ctx, i)
+			run.progress.finish(i)
 			l := run.live[i]
 			l.mu.Lock()
 			l.ended = time.Now()
@@ -248,6 +253,7 @@ type replayRun struct {
 	start     time.Time
 	done      []chan struct{}
 	live      []*liveState
+	progress  *progressCounter
 }
 
 // liveState is what later interactions may wait on: when this one ended
@@ -424,6 +430,7 @@ func (run *replayRun) one(ctx context.Context, i int) Result {
 		add("transport", "cancelled: %v", err)
 		return finish()
 	}
+	run.progress.start(i)
 	giveUp := time.NewTimer(run.r.opts.Grace)
 	defer giveUp.Stop()
 	needs := placeholdersIn(rec.Request.URL, rec.Request.Body, headerText(rec.Request.Headers))

@@ -50,8 +50,8 @@ func TestDemoCommand(t *testing.T) {
 		want     []string
 	}{
 		{"help answers", none, []string{"--help"}, 0, []string{"Outcomes:", "--profile", "--fixture", "--json", "make run"}},
-		{"unknown profile", none, []string{"--profile", "cloudflare"}, 1, []string{`unknown profile "cloudflare"`}},
-		{"unknown fixture", none, []string{"--fixture", "nope"}, 1, []string{"--fixture nope: not in", "known: "}},
+		{"unknown profile", none, []string{"--profile", "cloudflare"}, 2, []string{`unknown profile "cloudflare"`}},
+		{"unknown fixture", none, []string{"--fixture", "nope"}, 2, []string{"--fixture nope: not in", "known: "}},
 		{"stray argument", none, []string{"extra"}, 2, []string{"Usage: mcpvcr demo"}},
 		{"one cell, checked", anyOutcome, []string{"--profile", "clean", "--grace", "300ms", "--check"}, 0,
 			[]string{"[ 1/1]", "PROFILE", "HANDSHAKE", "LISTEN STREAM", "DIAGNOSIS", "1 cells in"}},

@@ -35,10 +35,10 @@ func TestLoadBadFlags(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"load", "--sessions", "0"}, 1, "must be > 0"},
-		{[]string{"load", "--events", "101"}, 1, "--events 1 to 100"},
-		{[]string{"load", "--profile", "nope"}, 1, `unknown profile "nope"`},
-		{[]string{"load", "--toxic", "latency:oops"}, 1, "is not key=value"},
+		{[]string{"load", "--sessions", "0"}, 2, "must be > 0"},
+		{[]string{"load", "--events", "101"}, 2, "--events 1 to 100"},
+		{[]string{"load", "--profile", "nope"}, 2, `unknown profile "nope"`},
+		{[]string{"load", "--toxic", "latency:oops"}, 2, "is not key=value"},
 		{[]string{"load", "--bogus"}, 2, "flag provided but not defined"},
 	}
 	for _, tt := range tests {

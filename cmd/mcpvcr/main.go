@@ -9,6 +9,15 @@
 //	mcpvcr load     many concurrent OAuth + MCP sessions through a tunnel
 //
 // Each subcommand lives in its own file and registers itself in init.
+//
+// Exit status, the same for every command:
+//
+//	0  success
+//	1  findings or differences (replay, demo, expect, load found something)
+//	2  bad usage or unreadable input: an unknown flag or a bad flag value, a
+//	   missing required flag, a file that does not exist or is not a
+//	   cassette, an unknown profile or toxic, a bad time scale, an
+//	   unreachable target
 package main
 
 import (
@@ -44,44 +53,73 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// Exit statuses (see the package comment).
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitTrouble  = 2
+)
+
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
-		return 0
+		return exitOK
+	}
+	if args[0] == "help" {
+		// `mcpvcr help CMD` is `mcpvcr CMD --help`.
+		if len(args) == 1 {
+			usage(stdout)
+			return exitOK
+		}
+		if _, ok := commands[args[1]]; ok {
+			return run([]string{args[1], "--help"}, stdout, stdout)
+		}
+		fmt.Fprintf(stderr, "mcpvcr help: unknown command %q\n\n", args[1])
+		usage(stderr)
+		return exitTrouble
 	}
 	if args[0] == "version" || args[0] == "--version" {
 		fmt.Fprintf(stdout, "mcpvcr %s\n", version)
-		return 0
+		return exitOK
 	}
 	c, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "mcpvcr: unknown command %q\n\n", args[0])
 		usage(stderr)
-		return 2
+		return exitTrouble
 	}
 	err := c.run(args[1:], stdout, stderr)
 	switch {
 	case err == nil:
-		return 0
+		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		return 0
+		return exitOK
 	case errors.Is(err, errUsage):
-		return 2
+		return exitTrouble
 	default:
 		fmt.Fprintf(stderr, "mcpvcr %s: %v\n", c.name, err)
 		var ec exitCoder
 		if errors.As(err, &ec) {
 			return ec.ExitCode()
 		}
-		return 1
+		// Anything but a finding means the command could not do its job.
+		return exitTrouble
 	}
 }
 
 // errUsage marks an error already reported with the command's usage.
 var errUsage = errors.New("usage")
 
-// exitCoder lets a command choose its exit status (replay: 1 = differences).
+// exitCoder lets a command choose its exit status: findings and
+// differences are exitFindings. Every other error is exitTrouble.
 type exitCoder interface{ ExitCode() int }
+
+// missingFlag reports a required flag left out, by name, with the usage.
+func missingFlag(fs *flag.FlagSet, stderr io.Writer, what string) error {
+	fmt.Fprintf(stderr, "%s: missing %s\n", fs.Name(), what)
+	fs.Usage()
+	return errUsage
+}
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "mcpvcr %s: record, replay and break MCP sessions behind OAuth and tunnels\n\nUsage:\n  mcpvcr <command> [flags]\n\nCommands:\n", version)
@@ -94,7 +132,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(w, "  %-8s %s\n", "version", "print the version")
-	fmt.Fprintf(w, "\nRun 'mcpvcr <command> --help' for a command's flags.\n")
+	fmt.Fprintf(w, "\nRun 'mcpvcr help <command>' for a command's flags.\n\n%s", exitStatusHelp)
 }
 
 // newFlagSet returns a FlagSet that prints usage to stderr with a one-line
@@ -103,11 +141,17 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mcpvcr "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: mcpvcr %s\n\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: mcpvcr %s\n\n", synopsis)
 		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\n%s", exitStatusHelp)
 	}
 	return fs
 }
+
+// exitStatusHelp ends every --help.
+const exitStatusHelp = `Exit status: 0 success; 1 findings or differences; 2 bad usage or unreadable input
+(unknown flag, bad value, missing file, unknown profile, bad time scale, unreachable target).
+`
 
 // parseFlags parses args, mapping parse errors to errUsage (already printed).
 func parseFlags(fs *flag.FlagSet, args []string) error {

@@ -13,10 +13,10 @@ func TestRecordCommandFlags(t *testing.T) {
 		wantCode int
 		wantOut  string
 	}{
-		{"source must be captured or assembled", []string{"--source", "scripted"}, 1, `--source "scripted": want "captured" or "assembled: what the script followed"`},
-		{"assembled needs what it followed", []string{"--source", "assembled"}, 1, `--source "assembled"`},
-		{"public URL must be an origin", []string{"--public-url", "https://a.example/mcp"}, 1, `recorder public URL: "https://a.example/mcp": want an origin`},
-		{"upstream origin must be an origin", []string{"--upstream-origin", "a.example"}, 1, `recorder upstream origin: "a.example": want an origin`},
+		{"source must be captured or assembled", []string{"--source", "scripted"}, 2, `--source "scripted": want "captured" or "assembled: what the script followed"`},
+		{"assembled needs what it followed", []string{"--source", "assembled"}, 2, `--source "assembled"`},
+		{"public URL must be an origin", []string{"--public-url", "https://a.example/mcp"}, 2, `recorder public URL: "https://a.example/mcp": want an origin`},
+		{"upstream origin must be an origin", []string{"--upstream-origin", "a.example"}, 2, `recorder upstream origin: "a.example": want an origin`},
 		{"missing out", []string{"--out", ""}, 2, "Usage: mcpvcr record"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

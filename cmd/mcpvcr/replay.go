@@ -73,12 +73,15 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if file == "" && fs.NArg() == 1 {
 		file = fs.Arg(0)
 	} else if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mcpvcr replay: one FILE, got also %q\n", fs.Args())
 		fs.Usage()
 		return errUsage
 	}
-	if file == "" || *target == "" {
-		fs.Usage()
-		return errUsage
+	if file == "" {
+		return missingFlag(fs, stderr, "FILE (the cassette to replay)")
+	}
+	if *target == "" {
+		return missingFlag(fs, stderr, "--target URL (the server to replay against)")
 	}
 	if *timescale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", *timescale)
@@ -93,7 +96,13 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := harness.Replay(ctx, c, *target, &harness.ReplayOptions{TimeScale: *timescale, Tunnel: tunnel, Allow: allow, Grace: *grace})
+	if err := checkTarget(ctx, *target); err != nil {
+		return err
+	}
+	pr := newProgress(stderr, "replay", "interactions")
+	rep, err := harness.Replay(ctx, c, *target, &harness.ReplayOptions{TimeScale: *timescale, Tunnel: tunnel, Allow: allow, Grace: *grace,
+		Progress: func(p harness.ReplayProgress) { pr.Update(p.Done, p.Total, plural(p.Open, "stream")+" open") }})
+	pr.Finish()
 	if err != nil && rep == nil {
 		return err
 	}

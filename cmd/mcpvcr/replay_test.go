@@ -34,12 +34,12 @@ func TestReplayCommand(t *testing.T) {
 		}, 0, "(allowed)"},
 		{"unknown profile", func() []string {
 			return []string{"replay", fixture, "--target", "http://127.0.0.1:1", "--profile", "cloudflare-quick"}
-		}, 1, `unknown profile "cloudflare-quick"`},
+		}, 2, `unknown profile "cloudflare-quick"`},
 		{"through the clean tunnel profile", func() []string {
 			return []string{"replay", fixture, "--target", harnesstest.Start(t, nil).URL, "--profile", "clean"}
 		}, 0, "0 differences"},
 		{"missing target", func() []string { return []string{"replay", fixture} }, 2, "Usage: mcpvcr replay"},
-		{"missing file", func() []string { return []string{"replay", "nope.yaml", "--target", "http://127.0.0.1:1"} }, 1, "no such file"},
+		{"missing file", func() []string { return []string{"replay", "nope.yaml", "--target", "http://127.0.0.1:1"} }, 2, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -68,7 +68,7 @@ func TestExpectCommandOnFile(t *testing.T) {
 		{"holds", []string{"--in-order", "SSE STREAM START > STREAM CLOSING ~ done", "--count", "SSE EVENT*=1", "--within", "SSE STREAM START > STREAM CLOSING < 200ms"}, 0, "0 of 3 checks failed"},
 		{"fails with context", []string{"--in-order", "STREAM CLOSING > SSE EVENT*", "--timeout", "200ms"}, 1, "> #3"},
 		{"absent fails", []string{"--absent", "SSE EVENT*", "--timeout", "100ms"}, 1, `want no "SSE EVENT*"`},
-		{"bad count", []string{"--count", "X"}, 1, "want PATTERN=N"},
+		{"bad count", []string{"--count", "X"}, 2, "want PATTERN=N"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer

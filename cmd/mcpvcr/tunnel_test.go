@@ -46,9 +46,9 @@ func TestTunnelBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"tunnel"}, 2, "--upstream HOST:PORT is required"},
-		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--profile", "nope"}, 1, `unknown profile "nope"`},
-		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 1, "must be > 0"},
-		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "latency:oops"}, 1, "is not key=value"},
+		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--profile", "nope"}, 2, `unknown profile "nope"`},
+		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, "must be > 0"},
+		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "latency:oops"}, 2, "is not key=value"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
