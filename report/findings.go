@@ -62,7 +62,7 @@ func Derive(s *Session, lateAfter time.Duration) []Finding {
 			if i >= len(recEvents) {
 				break
 			}
-			lag := (live.Opened + le.At) - (rec.Opened + recEvents[i].At)
+			lag := le.At - recEvents[i].At
 			if lag > lateAfter {
 				late++
 				latest = max(latest, lag)

@@ -10,16 +10,18 @@ import (
 
 // FromCell builds the session of one matrix cell (a fixture replayed
 // through a profile against a fresh server); c is the cell's cassette. A
-// cell that could not run has no session: FromCell returns nil.
-func FromCell(cell matrix.Cell, c *harness.Cassette) *Session {
+// cell that could not run has no session: FromCell returns nil. scale is
+// the matrix's time scale (matrix.Options.TimeScale).
+func FromCell(cell matrix.Cell, c *harness.Cassette, scale float64) *Session {
 	if cell.Report == nil || c == nil {
 		return nil
 	}
 	s := FromReplay(c, cell.Report, &FromReplayOptions{
-		Title:   fmt.Sprintf("%s through %s", cell.Fixture, cell.Profile),
-		Profile: string(cell.Profile),
-		Toxics:  cell.Toxics,
-		Markers: cell.ServerMarkers,
+		Title:     fmt.Sprintf("%s through %s", cell.Fixture, cell.Profile),
+		Profile:   string(cell.Profile),
+		Toxics:    cell.Toxics,
+		Markers:   cell.ServerMarkers,
+		TimeScale: scale,
 	})
 	// The cell's outcome first, in the matrix's words, then what the
 	// client saw exchange by exchange.
@@ -43,8 +45,9 @@ func outcomeSeverity(o matrix.Outcome) Severity {
 
 // FromCells builds a check page from matrix cells. cassettes maps a
 // fixture name (matrix.FixtureName) to its cassette; exp, when not nil,
-// adds the written-down outcome to each cell's diagnosis.
-func FromCells(title string, cells []matrix.Cell, cassettes map[string]*harness.Cassette, exp matrix.Expectations) *Check {
+// adds the written-down outcome to each cell's diagnosis; scale is the
+// matrix's time scale.
+func FromCells(title string, cells []matrix.Cell, cassettes map[string]*harness.Cassette, exp matrix.Expectations, scale float64) *Check {
 	ch := &Check{Title: title}
 	seenRow, seenCol := map[string]bool{}, map[toxics.Profile]bool{}
 	for _, cell := range cells {
@@ -61,7 +64,7 @@ func FromCells(title string, cells []matrix.Cell, cassettes map[string]*harness.
 		if cell.Err != "" {
 			cc.Outcome, cc.Severity, cc.Diagnosis = "error", Breaks, "could not run: "+cell.Err
 		} else {
-			cc.Session = FromCell(cell, cassettes[cell.Fixture])
+			cc.Session = FromCell(cell, cassettes[cell.Fixture], scale)
 		}
 		if want, ok := exp.For(cell.Fixture, cell.Profile); ok && exp != nil {
 			if want.Allows(cell.Outcome) && cell.Err == "" {

@@ -16,6 +16,9 @@ import (
 type FromReplayOptions struct {
 	// Title; empty means "replay of N interactions against TARGET".
 	Title string
+	// TimeScale is the world time scale the tunnel and server ran at (0:
+	// unknown); the replay's own pace is in the harness.Report.
+	TimeScale float64
 	// Profile and Toxics are the tunnel the replay went through.
 	Profile string
 	Toxics  []toxics.AppliedToxic
@@ -39,7 +42,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		Title:     opts.Title,
 		Start:     rep.Start,
 		Profile:   opts.Profile,
-		TimeScale: rep.TimeScale,
+		TimeScale: opts.TimeScale,
 	}
 	if s.Title == "" {
 		s.Title = fmt.Sprintf("replay of %d interactions against %s", len(rep.Results), rep.Target)
@@ -87,7 +90,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		s.Findings = Derive(s, opts.LateAfter)
 	}
 	n, bad := len(rep.Differences()), len(rep.Failures())
-	s.Notes = append(s.Notes, fmt.Sprintf("%d differences from the recording (%d not allowed)", n, bad))
+	s.Notes = append(s.Notes, fmt.Sprintf("replayed at %g× the recorded pace; %d differences from the recording (%d not allowed)", 1/max(rep.TimeScale, 1e-9), n, bad))
 	return s
 }
 

@@ -237,8 +237,8 @@ func harEntryOf(e Exchange, start time.Time, cut time.Duration) harEntry {
 	if r := e.Recorded; r != nil {
 		entry.Recorded = &harRecorded{Status: r.Status, Started: msf(r.Opened), Time: msf(r.Closed), End: string(r.Reason)}
 		for _, ev := range r.DataEvents() {
-			// On the live entry's clock: from the live start.
-			recorded = append(recorded, r.Opened+ev.At-live.Opened)
+			// From the live start, as the live events are.
+			recorded = append(recorded, ev.At)
 		}
 	}
 	n := 0

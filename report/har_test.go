@@ -281,7 +281,7 @@ func TestHARKeepsEveryEventTiming(t *testing.T) {
 				continue
 			}
 			rec := e.Recorded.DataEvents()[data]
-			want := msf(e.Recorded.Opened + rec.At - e.Live.Opened)
+			want := msf(rec.At)
 			if h.RecordedTime == nil || *h.RecordedTime != want {
 				t.Errorf("%s event %d recordedTime = %v, want %v", e.Name, j, h.RecordedTime, want)
 			}

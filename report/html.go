@@ -26,6 +26,8 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond))
 	},
 	"attrs": attrsText,
+	// sev is a severity as a class name: only the page's own.
+	"sev": func(s Severity) string { return string(s.known()) },
 }).Parse(pageHTML))
 
 // Options configures the HTML writers. Nil means defaults.
@@ -77,7 +79,7 @@ func view(s *Session, anchor string, lateAfter time.Duration) sessionView {
 			rec := e.Recorded.DataEvents()
 			ev.RecordedEvents = len(rec)
 			for i, le := range e.Live.DataEvents() {
-				if i < len(rec) && (e.Live.Opened+le.At)-(e.Recorded.Opened+rec[i].At) > lateAfter {
+				if i < len(rec) && le.At-rec[i].At > lateAfter {
 					ev.Late++
 				}
 			}
@@ -102,6 +104,15 @@ type pageData struct {
 	Summary  []string
 	Matrix   *matrixView
 	Sessions []sessionView
+}
+
+// known returns s if it is one of the severities, else Cosmetic.
+func (s Severity) known() Severity {
+	switch s {
+	case Breaks, Degrades, Cosmetic, Fine:
+		return s
+	}
+	return Cosmetic
 }
 
 func rank(s Severity) int {

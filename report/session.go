@@ -49,7 +49,10 @@ type Exchange struct {
 	Live harness.Timeline
 	// Recorded, when there is a recording, is its timeline with every
 	// offset already on the live clock (multiplied by the replay's time
-	// scale); Recorded.Opened is the scheduled start.
+	// scale); Recorded.Opened is the scheduled start. An event is late
+	// by how much later than recorded it came after its request went
+	// out (a request sent late is not its events' fault), as the
+	// replayer and the matrix count it.
 	Recorded *harness.Timeline
 	// The request as sent, secrets as placeholders.
 	RequestHeader http.Header

@@ -92,7 +92,16 @@ func drawExchange(add func(shape), x func(time.Duration) float64, y float64, e E
 	add(shape{Kind: "text", X: 14, Y: y + 30, Class: "sub", Text: summary(e)})
 
 	if r := e.Recorded; r != nil {
-		add(bar(x(r.Opened), x(r.Opened+r.Closed), y+30, 4, "rec",
+		// The recording is drawn from where the live request went out, so
+		// each event sits beside where it was recorded; a request that
+		// went out later than scheduled gets a dotted lead from its
+		// scheduled start.
+		open := live.Opened
+		if late := open - r.Opened; late.Abs() > 0 && math.Abs(x(open)-x(r.Opened)) > 3 {
+			add(shape{Kind: "line", X: x(r.Opened), Y: y + 32, X2: x(open), Y2: y + 32, Class: "sched",
+				Title: fmt.Sprintf("scheduled at +%s, went out %s", human(r.Opened), lagText(late))})
+		}
+		add(bar(x(open), x(open+r.Closed), y+30, 4, "rec",
 			fmt.Sprintf("recorded: %d, %s, %s", r.Status, human(r.Closed), r.Reason)))
 	}
 	open := live.Opened
@@ -146,8 +155,8 @@ func drawExchange(add func(shape), x func(time.Duration) float64, y float64, e E
 		cls := "ev"
 		if n < len(recorded) {
 			r := recorded[n]
-			rx := x(e.Recorded.Opened + r.At)
-			lag := (open + ev.At) - (e.Recorded.Opened + r.At)
+			rx := x(open + r.At)
+			lag := ev.At - r.At
 			title += fmt.Sprintf(", recorded at +%s (%s)", human(r.At), lagText(lag))
 			if lag > lateAfter {
 				cls = "ev-late"
@@ -167,7 +176,7 @@ func drawExchange(add func(shape), x func(time.Duration) float64, y float64, e E
 	}
 	flush()
 	for i, r := range recorded {
-		at := x(e.Recorded.Opened + r.At)
+		at := x(open + r.At)
 		title := fmt.Sprintf("recorded event %d id=%q at +%s", i, r.ID, human(r.At))
 		if i >= n {
 			title += ": never arrived live"
@@ -237,7 +246,7 @@ func (s *Session) span() time.Duration {
 	for _, e := range s.Exchanges {
 		last = max(last, e.Live.Opened+e.Live.Closed)
 		if r := e.Recorded; r != nil {
-			last = max(last, r.Opened+r.Closed)
+			last = max(last, e.Live.Opened+r.Closed)
 		}
 	}
 	for _, m := range s.Markers {
@@ -302,8 +311,11 @@ func markerClass(name string) string {
 
 // eventLabel is the text beside an event's tick: its id, else its number.
 func eventLabel(ev harness.StreamEvent, n int) string {
-	if ev.ID != "" {
-		return clip(ev.ID, 14)
+	if r := []rune(ev.ID); len(r) > 10 {
+		// Ids share a stream prefix; the tail tells them apart.
+		return "…" + string(r[len(r)-7:])
+	} else if ev.ID != "" {
+		return ev.ID
 	}
 	return fmt.Sprintf("#%d", n)
 }

@@ -1,0 +1,76 @@
+package report_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/harness/matrix"
+	"github.com/mcpvcr/mcpvcr/internal/chromiumtest"
+	"github.com/mcpvcr/mcpvcr/report"
+	"github.com/mcpvcr/mcpvcr/report/reporttest"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// The quick tunnel's held listen stream (field failure 2), replayed from
+// go-sdk's recorded session against a fresh server: its report, opened in
+// chromium, shows the lanes, every event tick and the findings.
+func TestQuickTunnelHeldListenInChromium(t *testing.T) {
+	chromiumtest.Path(t)
+	fixture := filepath.Join("..", "fixtures", "gosdk_oauth_session.yaml")
+	cells, err := matrix.Run(context.Background(), matrix.Options{
+		Fixtures: []string{fixture}, Profiles: []toxics.Profile{toxics.CloudflareQuickTunnel}, Parallel: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell := cells[0]
+	if cell.Err != "" || cell.Outcome != matrix.ListenHeld {
+		t.Fatalf("cell = %s (%s), want listen-held", cell.Outcome, cell.Err)
+	}
+	c, err := harness.LoadCassette(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := report.FromCell(cell, c, matrix.DefaultTimeScale)
+	if s.Findings[0].Name != string(matrix.ListenHeld) || !strings.Contains(s.Findings[0].Diagnosis, "listen stream") {
+		t.Fatalf("first finding = %+v, want the cell's listen-held diagnosis", s.Findings[0])
+	}
+	reporttest.WriteAndCheck(t, reporttest.Dir(t, "quick_tunnel_held_listen"), s)
+}
+
+// A hostile cassette's text stays text in a real browser: no script
+// element, nothing ran (the page's title is the escaped string).
+func TestHostileReportInChromium(t *testing.T) {
+	chromiumtest.Path(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hostile.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteHTML(f, report.HostileForBrowser(), nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	page := chromiumtest.Render(t, path, 1000, 800)
+	// In a serialized DOM every "<" of text is "&lt;": each "<" opens an
+	// element the browser made.
+	quoted := regexp.MustCompile(`"[^"]*"`)
+	for _, tag := range regexp.MustCompile(`<[^>]*>`).FindAllString(strings.ToLower(page.DOM), -1) {
+		tag = quoted.ReplaceAllString(tag, `""`) // an attribute's value is text
+		if strings.HasPrefix(tag, "<script") || strings.HasPrefix(tag, "<img") || regexp.MustCompile(`\son[a-z]+=`).MatchString(tag) {
+			t.Errorf("the browser made an element from input: %s", tag)
+		}
+	}
+	if strings.Contains(page.DOM, "<title>pwned") {
+		t.Errorf("a script ran")
+	}
+	if !strings.Contains(page.DOM, "&lt;script&gt;") {
+		t.Errorf("the hostile text is not shown as text")
+	}
+}

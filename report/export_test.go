@@ -1,0 +1,4 @@
+package report
+
+// HostileForBrowser is hostileSession for the external tests.
+var HostileForBrowser = hostileSession
