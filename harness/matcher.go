@@ -45,3 +45,15 @@ func rpcKey(body string) string {
 	}
 	return m.Method + "#" + string(m.ID)
 }
+
+// JSONRPCMethod returns the method of a JSON-RPC message body, or "" when
+// the body is not one (a response, a batch, not JSON).
+func JSONRPCMethod(body string) string {
+	var m struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal([]byte(body), &m) != nil {
+		return ""
+	}
+	return m.Method
+}

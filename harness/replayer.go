@@ -27,10 +27,21 @@ import (
 type Tunnel func(ctx context.Context, target *url.URL) (through *url.URL, closeTunnel func() error, err error)
 
 // ReplayOptions configures a replay. Nil means defaults.
+//
+// One clock: TimeScale is the world's time scale, the same factor the
+// tunnel (toxics.TunnelOptions.Scale) and the server's keepalive use. The
+// recorded offsets are world time too (the recorded client's pauses race
+// the tunnel's idle cuts like everything else), so they are multiplied by
+// TimeScale, and by Pace on top. Every wait and tolerance derives from
+// Grace, which a caller with a simulated world sets with WorldGrace, so a
+// verdict does not change with the scale.
 type ReplayOptions struct {
-	// TimeScale multiplies every recorded offset: 0.5 replays twice as
-	// fast, 2 half as fast. 0 means 1.
+	// TimeScale is the world time scale: 0.01 replays a recorded 2 s gap
+	// as 20 ms, as the tunnel runs a 100 s idle cut as 1 s. 0 means 1.
 	TimeScale float64
+	// Pace multiplies the recorded offsets on top of TimeScale (2 = half
+	// speed), for replaying slower or faster than the world. 0 means 1.
+	Pace float64
 	// Tunnel, if set, wraps the target (see Tunnel).
 	Tunnel Tunnel
 	// Transport sends the requests; nil means a clone of
@@ -43,19 +54,53 @@ type ReplayOptions struct {
 	// Allow lists Where prefixes ("header Www-Authenticate", "body.result.serverInfo")
 	// whose differences are reported as allowed instead of failing.
 	Allow []string
-	// Grace is how long (real time) the replayer waits past a recorded
-	// offset for a binding, a missing event or the end of a stream before
-	// reporting it. 0 means 5 s.
+	// AllowFindings lists finding names reported as allowed instead of
+	// failing (--allow NAME).
+	AllowFindings []FindingName
+	// Grace is the client's patience, in real time: how long the replayer
+	// waits past a recorded offset for a binding, a missing event or the
+	// end of a stream before reporting it. 0 means 5 s; with a simulated
+	// world use WorldGrace(scale), longer than every idle cut.
 	Grace time.Duration
 	// HeaderWait bounds how long a request waits for the headers of a
 	// stream that was open, headers in, when the request was recorded
 	// (the client may have waited for the listen stream before going on).
 	// Past it the request goes anyway, so a tunnel that holds a stream's
-	// headers holds the rest of the session only this long. 0 means 1 s.
+	// headers holds the rest of the session only this long. 0 means
+	// Grace/10 (0.5 s of the default Grace; 30 s of world time with
+	// WorldGrace, below every idle cut, so holding a session never causes
+	// a cut that the world would not have).
 	HeaderWait time.Duration
 	// Progress, if set, is called (serially) each time an interaction is
 	// sent or finishes, for a progress line.
 	Progress func(ReplayProgress)
+	// LateAfter is how much later than its scaled recorded offset a
+	// header or an event may arrive before it is a finding. 0 means
+	// Grace/4. A request that came after events on an open stream waits
+	// for them at most Grace/2, so a buffer that releases them when that
+	// request ends the stream delays them by about Grace/2: late.
+	LateAfter time.Duration
+}
+
+// Defaults of the world clock.
+const (
+	// DefaultWorldGrace is the client's patience in world time: longer
+	// than every profile's idle cut (60 s, 100 s), so a stream a tunnel
+	// would cut is cut before the client gives up, at any scale (3 s at
+	// time scale 0.01, 30 s at 0.1).
+	DefaultWorldGrace = 300 * time.Second
+	// MinGrace is the least patience in real time: its quarter (LateAfter)
+	// must stay above what a loaded machine delays a live answer by (0.76 s
+	// measured at load average 12 on 2 cores).
+	MinGrace = 3 * time.Second
+)
+
+// WorldGrace is the Grace for a world at time scale scale:
+// DefaultWorldGrace scaled, at least MinGrace. Every wait and tolerance of
+// a replay derives from it, so their order against the world's timeouts
+// (idle cuts, keepalives) is the same at every scale.
+func WorldGrace(scale float64) time.Duration {
+	return max(MinGrace, time.Duration(float64(DefaultWorldGrace)*scale))
 }
 
 // Replayer replays a cassette against a live server.
@@ -73,11 +118,17 @@ func NewReplayer(c *Cassette, opts *ReplayOptions) *Replayer {
 	if r.opts.TimeScale <= 0 {
 		r.opts.TimeScale = 1
 	}
+	if r.opts.Pace <= 0 {
+		r.opts.Pace = 1
+	}
 	if r.opts.Grace <= 0 {
 		r.opts.Grace = 5 * time.Second
 	}
 	if r.opts.HeaderWait <= 0 {
-		r.opts.HeaderWait = time.Second
+		r.opts.HeaderWait = r.opts.Grace / 10
+	}
+	if r.opts.LateAfter <= 0 {
+		r.opts.LateAfter = r.opts.Grace / 4
 	}
 	return r
 }
@@ -95,6 +146,7 @@ type Report struct {
 	Target    string    `json:"target"`
 	Through   string    `json:"through,omitempty"`
 	TimeScale float64   `json:"timescale"`
+	Pace      float64   `json:"pace"`
 	Results   []Result  `json:"results"`
 }
 
@@ -108,6 +160,11 @@ type Result struct {
 	Started     time.Duration `json:"started_ns"`
 	Timeline    Timeline      `json:"timeline"`
 	Differences []Difference  `json:"differences,omitempty"`
+	// Findings are what the client saw go wrong in this exchange.
+	Findings []Finding `json:"findings,omitempty"`
+
+	liveBody   string      // a non-stream body as received, for findings
+	liveHeader http.Header // the live response headers
 }
 
 // Differences returns every difference, allowed or not.
@@ -130,8 +187,40 @@ func (r *Report) Failures() []Difference {
 	return out
 }
 
-// OK reports whether the replay matched the recording.
-func (r *Report) OK() bool { return len(r.Failures()) == 0 }
+// OK reports whether the replay matched the recording: no difference and
+// no finding that is not allowed.
+func (r *Report) OK() bool { return len(r.Failures()) == 0 && len(r.Breaking()) == 0 }
+
+// Findings returns every finding, allowed or not, in interaction order.
+func (r *Report) Findings() []Finding {
+	var out []Finding
+	for _, res := range r.Results {
+		out = append(out, res.Findings...)
+	}
+	return out
+}
+
+// Breaking returns the findings that break the session and are not
+// allowed: a replay with any exits 1.
+func (r *Report) Breaking() []Finding {
+	var out []Finding
+	for _, f := range r.Findings() {
+		if f.Breaks() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Has reports whether a finding named name was reported.
+func (r *Report) Has(name FindingName) bool {
+	for _, f := range r.Findings() {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
 
 // Timelines returns the live timeline of every interaction.
 func (r *Report) Timelines() []Timeline {
@@ -148,7 +237,7 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Through != "" {
 		fmt.Fprintf(w, " through %s", r.Through)
 	}
-	fmt.Fprintf(w, " (timescale %g)\n", r.TimeScale)
+	fmt.Fprintf(w, " (timescale %g, pace %g)\n", r.TimeScale, r.Pace)
 	for _, res := range r.Results {
 		mark := "ok  "
 		for _, d := range res.Differences {
@@ -164,6 +253,7 @@ func (r *Report) WriteText(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "%d differences (%d not allowed)\n", len(r.Differences()), len(r.Failures()))
+	WriteFindings(w, r.Findings())
 }
 
 // Replay sends the recorded requests to target (scheme://host[:port]; a
@@ -178,7 +268,7 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 	}
 	targetOrigin := tu.Scheme + "://" + tu.Host
 	public := targetOrigin
-	rep := &Report{Target: targetOrigin, TimeScale: r.opts.TimeScale}
+	rep := &Report{Target: targetOrigin, TimeScale: r.opts.TimeScale, Pace: r.opts.Pace}
 	if r.opts.Tunnel != nil {
 		through, closeTunnel, err := r.opts.Tunnel(ctx, &url.URL{Scheme: tu.Scheme, Host: tu.Host})
 		if err != nil {
@@ -238,7 +328,44 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	r.judge(rep)
 	return rep, ctx.Err()
+}
+
+// Judge sets the findings of every result of rep, a replay of c, with the
+// tolerances opts gives (nil means defaults) on rep's clock (its TimeScale
+// and Pace). Replay calls it; call it to judge a report read back from
+// JSON or built by hand.
+func Judge(c *Cassette, rep *Report, opts *ReplayOptions) {
+	o := ReplayOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	o.TimeScale, o.Pace = rep.TimeScale, rep.Pace
+	NewReplayer(c, &o).judge(rep)
+}
+
+// judge adds every exchange's findings to the report, marking the allowed.
+func (r *Replayer) judge(rep *Report) {
+	rules := findingRules{
+		scaled:    func(d time.Duration) time.Duration { return time.Duration(float64(d) * r.opts.TimeScale * r.opts.Pace) },
+		lateAfter: r.opts.LateAfter,
+		burst:     r.opts.Grace / 8,
+	}
+	allowed := map[FindingName]bool{}
+	for _, n := range r.opts.AllowFindings {
+		allowed[n] = true
+	}
+	for i := range rep.Results {
+		if i >= len(r.c.Interactions) {
+			break
+		}
+		fs := rules.check(r.c, i, rep.Results)
+		for k := range fs {
+			fs[k].Allowed = allowed[fs[k].Name]
+		}
+		rep.Results[i].Findings = fs
+	}
 }
 
 type replayRun struct {
@@ -332,7 +459,8 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 			if len(seen) == 0 && !needHeaders {
 				continue
 			}
-			grace := time.NewTimer(run.r.opts.Grace)
+			// Grace/2: see LateAfter.
+			grace := time.NewTimer(run.r.opts.Grace / 2)
 			headerWait := time.NewTimer(run.r.opts.HeaderWait)
 			for waiting := true; waiting; {
 				l := run.live[j]
@@ -375,8 +503,9 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 	return nil
 }
 
+// scaled puts a recorded offset on the replay's clock.
 func (run *replayRun) scaled(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * run.r.opts.TimeScale)
+	return time.Duration(float64(d) * run.r.opts.TimeScale * run.r.opts.Pace)
 }
 
 // normalize turns live origins back into the recorded one before comparing.
@@ -400,6 +529,9 @@ func clientCancelled(r EndReason) bool {
 	return r == EndClientCancel || r == EndRecorderClosed || r == EndTimeout
 }
 
+// one replays interaction i: wait for its turn and its values, send it,
+// then read the answer (readStream for an event stream, readBody
+// otherwise), comparing it with the recording.
 func (run *replayRun) one(ctx context.Context, i int) Result {
 	rec := run.c.Interactions[i]
 	u, _ := url.Parse(rec.Request.URL)
@@ -453,95 +585,118 @@ func (run *replayRun) one(ctx context.Context, i int) Result {
 	}))
 	opened := time.Now()
 	res.Started = opened.Sub(run.start)
-	tl.Opened, tl.URL = res.Started, req.URL.String()
-	since := func() time.Duration { return time.Since(opened) }
-	closeAt := opened.Add(run.scaled(rec.Stream.Closed))
+	ex := &exchange{
+		run: run, rec: rec, ctx: reqCtx, cancel: cancel, opened: opened,
+		closeAt: opened.Add(run.scaled(rec.Stream.Closed)), tl: tl, add: add, live: run.live[i],
+	}
+	ex.tl.Opened, ex.tl.URL = res.Started, req.URL.String()
 
 	// A whole-exchange deadline for responses the server must finish.
-	hardDeadline := time.AfterFunc(time.Until(closeAt)+run.r.opts.Grace, cancel)
-	defer hardDeadline.Stop()
+	ex.hardDeadline = time.AfterFunc(time.Until(ex.closeAt)+run.r.opts.Grace, cancel)
+	defer ex.hardDeadline.Stop()
 	resp, err := run.transport.RoundTrip(req)
 	if err != nil {
-		tl.Closed, tl.Reason, tl.Err = since(), EndUpstreamError, err.Error()
+		ex.tl.Closed, ex.tl.Reason, ex.tl.Err = ex.since(), EndUpstreamError, err.Error()
 		if reqCtx.Err() != nil && ctx.Err() == nil {
-			tl.Reason = EndTimeout
+			ex.tl.Reason = EndTimeout
 		}
 		add("transport", "%v", err)
 		return finish()
 	}
 	defer resp.Body.Close()
-	tl.Headers, tl.Status, tl.ContentType = since(), resp.StatusCode, resp.Header.Get("Content-Type")
-	run.live[i].gotHeaders(time.Now())
-	cmp := &comparer{b: run.b, ignore: run.ignore, normalize: run.normalize, recorded: run.recordedOrigin}
-	cmp.status(rec.Response.Code, resp.StatusCode)
-	cmp.headers(rec.Response.Headers, resp.Header)
+	ex.tl.Headers, ex.tl.Status, ex.tl.ContentType = ex.since(), resp.StatusCode, resp.Header.Get("Content-Type")
+	res.liveHeader = resp.Header.Clone()
+	ex.live.gotHeaders(time.Now())
+	ex.cmp = &comparer{b: run.b, ignore: run.ignore, normalize: run.normalize, recorded: run.recordedOrigin}
+	ex.cmp.status(rec.Response.Code, resp.StatusCode)
+	ex.cmp.headers(rec.Response.Headers, resp.Header)
 
-	body := &firstByteReader{r: resp.Body, onFirst: func() { tl.FirstByte, tl.SeenFirstByte = since(), true }, count: &tl.Bytes}
+	ex.body = &firstByteReader{r: resp.Body, onFirst: func() { ex.tl.FirstByte, ex.tl.SeenFirstByte = ex.since(), true }, count: &ex.tl.Bytes}
 	if isSSE(resp.Header.Get("Content-Type")) && isSSE(rec.Response.Headers.Get("Content-Type")) {
-		run.stream(reqCtx, cancel, hardDeadline, rec, body, closeAt, since, tl, cmp, add, run.live[i])
+		ex.readStream()
 	} else {
-		live, err := io.ReadAll(body)
-		tl.Closed = since()
-		switch {
-		case err == nil:
-			tl.Reason = EndServerEOF
-		case reqCtx.Err() != nil && ctx.Err() == nil:
-			tl.Reason, tl.Err = EndTimeout, err.Error()
-		default:
-			tl.Reason, tl.Err = EndReset, err.Error()
-		}
-		if err != nil && !clientCancelled(rec.Stream.Reason) {
-			add("stream", "recorded %s, live %s: %v", rec.Stream.Reason, tl.Reason, err)
-		}
-		if !isSSE(rec.Response.Headers.Get("Content-Type")) {
-			cmp.body(rec.Response.Headers.Get("Content-Type"), rec.Response.Body, string(live))
-		}
+		res.liveBody = ex.readBody(ctx)
 	}
-	for k, m := range cmp.out {
-		add(cmp.where[k], "%s", m)
+	for k, m := range ex.cmp.out {
+		add(ex.cmp.where[k], "%s", m)
 	}
 	return finish()
 }
 
-// stream reads a live SSE response event by event, comparing each with the
-// recording as it arrives (so an SSE id is bound before a later request
-// needs it as Last-Event-ID). A stream the recorded server ended must end
-// the same way; one the recorded client ended is cancelled at the scaled
-// recorded time, once the recorded number of events has arrived (or Grace
-// has passed).
-func (run *replayRun) stream(ctx context.Context, cancel context.CancelFunc, hard *time.Timer, rec *Interaction, body io.Reader, closeAt time.Time,
-	since func() time.Duration, tl *Timeline, cmp *comparer, add func(string, string, ...any), ls *liveState) {
+// exchange is one replayed request in flight: what readBody and
+// readStream need to read its answer and compare it with the recording.
+type exchange struct {
+	run    *replayRun
+	rec    *Interaction
+	ctx    context.Context // the request's; cancel ends it
+	cancel context.CancelFunc
+	// hardDeadline cancels a response the server must finish, Grace
+	// after its scaled recorded end.
+	hardDeadline *time.Timer
+	opened       time.Time
+	closeAt      time.Time // the scaled recorded end
+	body         io.Reader
+	tl           *Timeline
+	cmp          *comparer
+	add          func(where, format string, args ...any)
+	live         *liveState
+}
+
+func (ex *exchange) since() time.Duration { return time.Since(ex.opened) }
+
+// readBody reads a whole (non-stream) answer and compares it; it returns
+// the body as received. parent is the replay's context (a cancelled
+// request under a live replay is a timeout, not the user's interrupt).
+func (ex *exchange) readBody(parent context.Context) string {
+	live, err := io.ReadAll(ex.body)
+	ex.tl.Closed = ex.since()
+	switch {
+	case err == nil:
+		ex.tl.Reason = EndServerEOF
+	case ex.ctx.Err() != nil && parent.Err() == nil:
+		ex.tl.Reason, ex.tl.Err = EndTimeout, err.Error()
+	default:
+		ex.tl.Reason, ex.tl.Err = EndReset, err.Error()
+	}
+	if err != nil && !clientCancelled(ex.rec.Stream.Reason) {
+		ex.add("stream", "recorded %s, live %s: %v", ex.rec.Stream.Reason, ex.tl.Reason, err)
+	}
+	if !isSSE(ex.rec.Response.Headers.Get("Content-Type")) {
+		ex.cmp.body(ex.rec.Response.Headers.Get("Content-Type"), ex.rec.Response.Body, string(live))
+	}
+	return string(live)
+}
+
+// sseRead is one read from a live event stream: an event or the error
+// that ended the stream.
+type sseRead struct {
+	e   SSEEvent
+	err error
+}
+
+// readStream reads a live SSE response event by event, comparing each
+// with the recording as it arrives (so an SSE id is bound before a later
+// request needs it as Last-Event-ID). A stream the recorded server ended
+// must end the same way; one the recorded client ended is cancelled at the
+// scaled recorded time, once the recorded number of events has arrived (or
+// Grace has passed). Steps: readEvents feeds the loop, onEvent compares
+// one event, onEnd judges the end, the end timer and the grace timer
+// decide when the client lets go.
+func (ex *exchange) readStream() {
 	var recorded []SSEEvent
-	for _, e := range ParseSSE(rec.Response.Body) {
+	for _, e := range ParseSSE(ex.rec.Response.Body) {
 		if !e.IsComment {
 			recorded = append(recorded, e)
 		}
 	}
-	byClient := clientCancelled(rec.Stream.Reason)
+	byClient := clientCancelled(ex.rec.Stream.Reason)
 	if byClient {
-		hard.Stop() // we decide when it ends
+		ex.hardDeadline.Stop() // we decide when it ends
 	}
-	type next struct {
-		e   SSEEvent
-		err error
-	}
-	events := make(chan next)
-	go func() {
-		sr := NewSSEReader(body)
-		// The loop below receives until it gets the error that ends the
-		// stream (cancelling the request makes the read fail), so every
-		// send is received and this goroutine always ends.
-		for {
-			e, err := sr.Next()
-			events <- next{e, err}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	events := ex.readEvents()
 	var endTimer <-chan time.Time
 	if byClient {
-		t := time.NewTimer(time.Until(closeAt))
+		t := time.NewTimer(time.Until(ex.closeAt))
 		defer t.Stop()
 		endTimer = t.C
 	}
@@ -551,53 +706,88 @@ func (run *replayRun) stream(ctx context.Context, cancel context.CancelFunc, har
 		select {
 		case n := <-events:
 			if n.err != nil {
-				tl.Closed = since()
-				switch {
-				case errors.Is(n.err, io.EOF):
-					tl.Reason = EndServerEOF
-				case ctx.Err() != nil && byClient:
-					tl.Reason = EndClientCancel
-				case ctx.Err() != nil:
-					tl.Reason, tl.Err = EndTimeout, n.err.Error()
-				default:
-					tl.Reason, tl.Err = EndReset, n.err.Error()
-				}
-				if !byClient && tl.Reason != rec.Stream.Reason {
-					add("stream", "recorded end %s after %d events, live %s after %d (%s)", rec.Stream.Reason, len(recorded), tl.Reason, live, tl.Err)
-				}
-				if live < len(recorded) {
-					add("stream", "recorded %d events, live %d before the stream ended", len(recorded), live)
-				}
+				ex.onEnd(n.err, byClient, len(recorded), live)
 				return
 			}
-			tl.Events = append(tl.Events, StreamEvent{At: since(), ID: n.e.ID, Event: n.e.Event, Comment: n.e.IsComment})
-			if n.e.IsComment {
+			if !ex.onEvent(n.e, recorded, live, byClient) {
 				continue
-			}
-			ls.event(time.Now())
-			switch {
-			case live < len(recorded):
-				cmp.event(live, recorded[live], n.e)
-			case !byClient:
-				add("stream", "event[%d] not recorded: %q", live, clip(cmp.b.show(n.e.Data)))
 			}
 			live++
 			if graceTimer != nil && live >= len(recorded) {
-				cancel()
+				ex.cancel()
 			}
 		case <-endTimer:
 			endTimer = nil
 			if live >= len(recorded) {
-				cancel()
+				ex.cancel()
 				continue
 			}
-			t := time.NewTimer(run.r.opts.Grace)
+			t := time.NewTimer(ex.run.r.opts.Grace)
 			defer t.Stop()
 			graceTimer = t.C
 		case <-graceTimer:
 			graceTimer = nil
-			cancel()
+			ex.cancel()
 		}
+	}
+}
+
+// readEvents parses the body in its own goroutine. The reader of the
+// channel receives until it gets the error that ends the stream
+// (cancelling the request makes the read fail), so every send is received
+// and the goroutine always ends.
+func (ex *exchange) readEvents() <-chan sseRead {
+	events := make(chan sseRead)
+	go func() {
+		sr := NewSSEReader(ex.body)
+		for {
+			e, err := sr.Next()
+			events <- sseRead{e, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return events
+}
+
+// onEvent puts one live event (or comment) on the timeline and compares a
+// data event with the live-th recorded one. It reports whether e was a
+// data event.
+func (ex *exchange) onEvent(e SSEEvent, recorded []SSEEvent, live int, byClient bool) bool {
+	ex.tl.Events = append(ex.tl.Events, StreamEvent{At: ex.since(), ID: e.ID, Event: e.Event, Comment: e.IsComment})
+	if e.IsComment {
+		return false
+	}
+	ex.live.event(time.Now())
+	switch {
+	case live < len(recorded):
+		ex.cmp.event(live, recorded[live], e)
+	case !byClient:
+		ex.add("stream", "event[%d] not recorded: %q", live, clip(ex.cmp.b.show(e.Data)))
+	}
+	return true
+}
+
+// onEnd records how the stream ended, after live of recorded data events.
+func (ex *exchange) onEnd(err error, byClient bool, recorded, live int) {
+	tl := ex.tl
+	tl.Closed = ex.since()
+	switch {
+	case errors.Is(err, io.EOF):
+		tl.Reason = EndServerEOF
+	case ex.ctx.Err() != nil && byClient:
+		tl.Reason = EndClientCancel
+	case ex.ctx.Err() != nil:
+		tl.Reason, tl.Err = EndTimeout, err.Error()
+	default:
+		tl.Reason, tl.Err = EndReset, err.Error()
+	}
+	if !byClient && tl.Reason != ex.rec.Stream.Reason {
+		ex.add("stream", "recorded end %s after %d events, live %s after %d (%s)", ex.rec.Stream.Reason, recorded, tl.Reason, live, tl.Err)
+	}
+	if live < recorded {
+		ex.add("stream", "recorded %d events, live %d before the stream ended", recorded, live)
 	}
 }
 

@@ -58,7 +58,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "also write every cell (outcome, timelines, markers, replay report) as JSON to this file")
 	check := fs.Bool("check", false, "exit 1 when an outcome differs from DIR/expectations.txt or is not written down")
 	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "multiply every tunnel and server duration by this factor")
-	grace := fs.Duration("grace", matrix.DefaultGrace, "how long to wait past a recorded time for an event before calling it missing")
+	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for an event before calling it missing (0 = 300 s of world time, at least 3 s)")
+	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale (2 = replay at half speed)")
 	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,7 +71,10 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if *scale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", *scale)
 	}
-	opts := matrix.Options{FixturesDir: *dir, TimeScale: *scale, Grace: *grace, Parallel: *parallel}
+	if *pace <= 0 {
+		return fmt.Errorf("--pace %v: must be > 0", *pace)
+	}
+	opts := matrix.Options{FixturesDir: *dir, TimeScale: *scale, Pace: *pace, Grace: *grace, Parallel: *parallel}
 	for _, p := range splitList(profiles) {
 		if _, err := toxics.Profile(p).Toxics(); err != nil {
 			return fmt.Errorf("--profile: %w", err)

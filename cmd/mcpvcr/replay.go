@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/toxics"
@@ -46,22 +45,26 @@ func tunnelForProfile(name string, scale float64) (harness.Tunnel, error) {
 	}, nil
 }
 
-// replayFailed makes the process exit 1 when a replay has differences.
-type replayFailed struct{ n int }
+// replayFailed makes the process exit 1 when a replay has differences or
+// findings that break the session.
+type replayFailed struct{ diffs, findings int }
 
-func (e replayFailed) Error() string { return fmt.Sprintf("%d differences not allowed", e.n) }
+func (e replayFailed) Error() string {
+	return fmt.Sprintf("%d differences not allowed, %d findings that break the session", e.diffs, e.findings)
+}
 func (e replayFailed) ExitCode() int { return 1 }
 
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", "replay FILE --target URL [--profile NAME] [--timescale F] [flags]", stderr)
 	target := fs.String("target", "", "server to replay against (http://host:port)")
 	profile := fs.String("profile", "", "tunnel profile between the replayer and the target (see mcpvcr tunnel --list; empty = direct)")
-	timescale := fs.Float64("timescale", 1, "multiply recorded offsets by this factor (0.5 = twice as fast)")
-	grace := fs.Duration("grace", 5*time.Second, "how long to wait past a recorded time for a value, an event or a stream end")
+	timescale := fs.Float64("timescale", 1, "world time scale: the tunnel's timeouts, the replayer's waits and the recorded offsets (0.01 runs a 100 s idle cut as 1 s)")
+	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale (2 = half speed)")
+	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for a value, an event or a stream end (0 = 5s direct; with --profile, 300 s of world time, at least 3 s)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	timelines := fs.String("timelines", "", "write every live stream timeline as JSON to this file")
 	var allow stringList
-	fs.Var(&allow, "allow", "report differences under this part (e.g. \"body.result.serverInfo\") without failing (repeatable)")
+	fs.Var(&allow, "allow", "report this finding (e.g. \"events-late\", see docs/findings.md) or the differences under this part (e.g. \"body.result.serverInfo\") without failing (repeatable)")
 	// FILE may come before or after the flags.
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -86,6 +89,20 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if *timescale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", *timescale)
 	}
+	if *pace <= 0 {
+		return fmt.Errorf("--pace %v: must be > 0", *pace)
+	}
+	opts := &harness.ReplayOptions{TimeScale: *timescale, Pace: *pace, Grace: *grace}
+	for _, a := range allow {
+		if name, err := harness.ParseFindingName(a); err == nil {
+			opts.AllowFindings = append(opts.AllowFindings, name)
+		} else {
+			opts.Allow = append(opts.Allow, a)
+		}
+	}
+	if opts.Grace == 0 && *profile != "" {
+		opts.Grace = harness.WorldGrace(*timescale)
+	}
 	tunnel, err := tunnelForProfile(*profile, *timescale)
 	if err != nil {
 		return err
@@ -100,8 +117,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	pr := newProgress(stderr, "replay", "interactions")
-	rep, err := harness.Replay(ctx, c, *target, &harness.ReplayOptions{TimeScale: *timescale, Tunnel: tunnel, Allow: allow, Grace: *grace,
-		Progress: func(p harness.ReplayProgress) { pr.Update(p.Done, p.Total, plural(p.Open, "stream")+" open") }})
+	opts.Tunnel = tunnel
+	opts.Progress = func(p harness.ReplayProgress) { pr.Update(p.Done, p.Total, plural(p.Open, "stream")+" open") }
+	rep, err := harness.Replay(ctx, c, *target, opts)
 	pr.Finish()
 	if err != nil && rep == nil {
 		return err
@@ -128,8 +146,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if n := len(rep.Failures()); n > 0 {
-		return replayFailed{n}
+	if d, f := len(rep.Failures()), len(rep.Breaking()); d+f > 0 {
+		return replayFailed{d, f}
 	}
 	return nil
 }

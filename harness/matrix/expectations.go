@@ -10,18 +10,23 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
 // ExpectationsFile is the one file, beside the fixtures, that writes down
-// the expected outcome of every fixture through every profile:
+// the expected outcome of every fixture through every profile, and the
+// findings that break the session (harness.FindingName, comma-separated,
+// "-" for none):
 //
-//	# FIXTURE                   PROFILE                  OUTCOME[|OUTCOME...]
-//	gosdk_oauth_session         cloudflare-quick-tunnel  listen-held
-//	gosdk_oauth_session         flaky-mobile             ok|reset
+//	# FIXTURE               PROFILE                  OUTCOME[|OUTCOME...]  FINDINGS[|FINDINGS...]
+//	gosdk_oauth_session     cloudflare-quick-tunnel  listen-held           events-held,headers-held
+//	gosdk_oauth_session     flaky-mobile             ok|reset              -|stream-reset
 //
 // Alternatives ("ok|reset") are for profiles with a random part
-// (flaky-mobile resets one connection in ten).
+// (flaky-mobile resets one connection in ten; "*" accepts any findings,
+// since what a reset breaks next depends on which request it hit). A line
+// without FINDINGS checks the outcome only.
 const ExpectationsFile = "expectations.txt"
 
 // Want is the set of outcomes a cell may have.
@@ -45,13 +50,51 @@ func (w Want) String() string {
 	return strings.Join(parts, "|")
 }
 
-// Expectations maps fixture, then profile, to the wanted outcomes.
-type Expectations map[string]map[toxics.Profile]Want
+// Expectation is one line of the expectations file.
+type Expectation struct {
+	Outcomes Want
+	// Findings are the allowed sets of breaking findings, each as
+	// Cell.BreakingFindings writes it; empty means not checked.
+	Findings []string
+}
+
+// Allows reports whether a cell is as written down.
+func (x Expectation) Allows(c Cell) bool {
+	if !x.Outcomes.Allows(c.Outcome) {
+		return false
+	}
+	if len(x.Findings) == 0 {
+		return true
+	}
+	got := c.BreakingFindings()
+	for _, f := range x.Findings {
+		if f == got || f == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func (x Expectation) String() string {
+	if len(x.Findings) == 0 {
+		return x.Outcomes.String()
+	}
+	return x.Outcomes.String() + " " + strings.Join(x.Findings, "|")
+}
+
+// Expectations maps fixture, then profile, to what is written down.
+type Expectations map[string]map[toxics.Profile]Expectation
 
 // For returns the wanted outcomes of a cell.
 func (e Expectations) For(fixture string, p toxics.Profile) (Want, bool) {
-	w, ok := e[fixture][p]
-	return w, ok
+	x, ok := e[fixture][p]
+	return x.Outcomes, ok
+}
+
+// Line returns the whole expectation of a cell.
+func (e Expectations) Line(fixture string, p toxics.Profile) (Expectation, bool) {
+	x, ok := e[fixture][p]
+	return x, ok
 }
 
 // LoadExpectations reads an expectations file; a missing file gives an
@@ -84,8 +127,8 @@ func ParseExpectations(r io.Reader) (Expectations, error) {
 		if len(f) == 0 {
 			continue
 		}
-		if len(f) != 3 {
-			return nil, fmt.Errorf("line %d: want FIXTURE PROFILE OUTCOME, got %q", n, strings.TrimSpace(line))
+		if len(f) != 3 && len(f) != 4 {
+			return nil, fmt.Errorf("line %d: want FIXTURE PROFILE OUTCOME [FINDINGS], got %q", n, strings.TrimSpace(line))
 		}
 		p := toxics.Profile(f[1])
 		if _, err := p.Toxics(); err != nil {
@@ -98,15 +141,62 @@ func ParseExpectations(r io.Reader) (Expectations, error) {
 			}
 			want = append(want, Outcome(o))
 		}
+		x := Expectation{Outcomes: want}
+		if len(f) == 4 {
+			for _, alt := range strings.Split(f[3], "|") {
+				set, err := findingSet(alt)
+				if err != nil {
+					return nil, fmt.Errorf("line %d: %w", n, err)
+				}
+				x.Findings = append(x.Findings, set)
+			}
+		}
 		if e[f[0]] == nil {
-			e[f[0]] = map[toxics.Profile]Want{}
+			e[f[0]] = map[toxics.Profile]Expectation{}
 		}
 		if _, dup := e[f[0]][p]; dup {
 			return nil, fmt.Errorf("line %d: %s through %s written down twice", n, f[0], p)
 		}
-		e[f[0]][p] = want
+		e[f[0]][p] = x
 	}
 	return e, sc.Err()
+}
+
+// findingSet checks a comma-separated list of finding names ("-" for
+// none, "*" for any: a reset's consequences depend on which request it
+// hit) and returns it sorted, as Cell.BreakingFindings writes it.
+func findingSet(s string) (string, error) {
+	if s == "-" || s == "*" {
+		return s, nil
+	}
+	var names []string
+	for _, n := range strings.Split(s, ",") {
+		if _, err := harness.ParseFindingName(n); err != nil {
+			return "", err
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ","), nil
+}
+
+// BreakingFindings names the kinds of finding that break the cell's
+// session, sorted and comma-separated, "-" for none: the FINDINGS column
+// of the expectations file.
+func (c Cell) BreakingFindings() string {
+	seen := map[string]bool{}
+	var names []string
+	for _, f := range c.Findings {
+		if f.Breaks() && !seen[string(f.Name)] {
+			seen[string(f.Name)] = true
+			names = append(names, string(f.Name))
+		}
+	}
+	if len(names) == 0 {
+		return "-"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ",")
 }
 
 // ErrUnexpected is returned by Check when a cell's outcome is not the one
@@ -119,15 +209,15 @@ var ErrUnexpected = errors.New("outcomes differ from what is written down")
 func Check(cells []Cell, e Expectations, path string) error {
 	var differ, missing []string
 	for _, c := range cells {
-		want, ok := e.For(c.Fixture, c.Profile)
-		got := string(c.Outcome)
+		want, ok := e.Line(c.Fixture, c.Profile)
+		got := string(c.Outcome) + " " + c.BreakingFindings()
 		if c.Err != "" {
 			got = "error: " + c.Err
 		}
 		switch {
 		case !ok:
-			missing = append(missing, fmt.Sprintf("%-40s %-24s %s", c.Fixture, c.Profile, c.Outcome))
-		case c.Err != "" || !want.Allows(c.Outcome):
+			missing = append(missing, fmt.Sprintf("%-40s %-24s %-16s %s", c.Fixture, c.Profile, c.Outcome, c.BreakingFindings()))
+		case c.Err != "" || !want.Allows(c):
 			differ = append(differ, fmt.Sprintf("  %s through %s: got %s, want %s\n      diagnosis: %s", c.Fixture, c.Profile, got, want, c.Diagnosis))
 		}
 	}

@@ -41,16 +41,6 @@ const (
 	// (load average 12 on 2 cores, measured) stalls a token request past
 	// the cut and 1 to 4 cells of 21 flip at random; at 0.01, none did.
 	DefaultTimeScale = 0.01
-	// DefaultGrace is how long the replayer waits past a recorded time for
-	// an event, a value or a stream end. Every missing notification costs
-	// this much, so it bounds the demo's run time; below 2 s, a machine at
-	// load average 10 (other builds) stalled live answers past it.
-	DefaultGrace = 2 * time.Second
-	// DefaultLateAfter is how much later than recorded an event may arrive
-	// before it counts as held by the tunnel: a buffer releases it when the
-	// stream closes, about Grace late; a loaded machine was measured
-	// delaying one by 0.76 s.
-	DefaultLateAfter = 1500 * time.Millisecond
 	// DefaultParallel cells run at once: replays mostly wait (a fixture
 	// the server refuses waits Grace per request), so a 2-core machine
 	// runs eight comfortably.
@@ -66,13 +56,18 @@ type Options struct {
 	Fixtures []string
 	// Profiles to replay through; empty means toxics.Profiles().
 	Profiles []toxics.Profile
-	// TimeScale multiplies the tunnel's and the server's durations; 0 means
-	// DefaultTimeScale. The replay itself keeps the recorded pace.
+	// TimeScale is the world time scale: the tunnel's, the server's and
+	// the replayer's durations, and the recorded offsets (0 means
+	// DefaultTimeScale). Pace multiplies the recorded offsets on top (0
+	// means 1).
 	TimeScale float64
-	// Grace, LateAfter, Parallel: 0 means the defaults above.
-	Grace     time.Duration
-	LateAfter time.Duration
-	Parallel  int
+	Pace      float64
+	// Grace is the replayer's patience (harness.ReplayOptions.Grace); 0
+	// means harness.WorldGrace(TimeScale), so every wait and tolerance
+	// keeps its order against the tunnel's timeouts at any scale.
+	Grace time.Duration
+	// Parallel: 0 means DefaultParallel.
+	Parallel int
 	// Progress, if set, is called once per finished cell (serially).
 	Progress func(Cell)
 }
@@ -180,10 +175,7 @@ func (o Options) withDefaults() Options {
 		o.TimeScale = DefaultTimeScale
 	}
 	if o.Grace <= 0 {
-		o.Grace = DefaultGrace
-	}
-	if o.LateAfter <= 0 {
-		o.LateAfter = DefaultLateAfter
+		o.Grace = harness.WorldGrace(o.TimeScale)
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = DefaultParallel
@@ -233,7 +225,9 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.IdleConnTimeout = time.Duration(float64(clientIdleTimeout) * opts.TimeScale)
 	defer transport.CloseIdleConnections()
-	rep, err := harness.Replay(ctx, c, "http://"+ln.Addr().String(), &harness.ReplayOptions{Tunnel: tunnel, Grace: opts.Grace, Transport: transport})
+	rep, err := harness.Replay(ctx, c, "http://"+ln.Addr().String(), &harness.ReplayOptions{
+		TimeScale: opts.TimeScale, Pace: opts.Pace, Tunnel: tunnel, Grace: opts.Grace, Transport: transport,
+	})
 
 	// Close the server's connections so every stream logs its end, then
 	// wait (briefly) for the last STREAM CLOSING markers.
@@ -247,7 +241,7 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 		return
 	}
 	cell.Toxics, cell.ServerMarkers = applied, log.Markers()
-	observe(cell, c, rep, cell.ServerMarkers, applied, opts)
+	observe(cell, c, rep, cell.ServerMarkers, applied)
 }
 
 // streamsClosed holds once every server stream has logged its end.

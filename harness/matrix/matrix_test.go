@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -57,6 +58,7 @@ func TestCheck(t *testing.T) {
 # comment
 fx  clean          ok
 fx  flaky-mobile   ok|reset   # random
+fx  aws-alb        listen-held   headers-held,events-held
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +70,12 @@ fx  flaky-mobile   ok|reset   # random
 	}{
 		{"as written down", []Cell{{Fixture: "fx", Profile: toxics.Clean, Outcome: OK}, {Fixture: "fx", Profile: toxics.FlakyMobile, Outcome: Reset}}, nil},
 		{"differs", []Cell{{Fixture: "fx", Profile: toxics.Clean, Outcome: ListenHeld, Diagnosis: "held"}},
-			[]string{"1 cell(s) differ", "fx through clean: got listen-held, want ok", "diagnosis: held"}},
+			[]string{"1 cell(s) differ", "fx through clean: got listen-held -, want ok", "diagnosis: held"}},
+		{"findings as written down, in any order", []Cell{{Fixture: "fx", Profile: toxics.AWSALB, Outcome: ListenHeld,
+			Findings: []harness.Finding{{Name: harness.EventsHeld, Severity: harness.Breaks}, {Name: harness.HeadersHeld, Severity: harness.Breaks}}}}, nil},
+		{"other findings", []Cell{{Fixture: "fx", Profile: toxics.AWSALB, Outcome: ListenHeld,
+			Findings: []harness.Finding{{Name: harness.NoHeaders, Severity: harness.Breaks}}}},
+			[]string{"fx through aws-alb: got listen-held no-headers, want listen-held events-held,headers-held"}},
 		{"could not run", []Cell{{Fixture: "fx", Profile: toxics.Clean, Err: "boom"}},
 			[]string{"got error: boom, want ok"}},
 		{"new fixture", []Cell{{Fixture: "newfx", Profile: toxics.AWSALB, Outcome: OK}},
@@ -96,7 +103,8 @@ fx  flaky-mobile   ok|reset   # random
 
 func TestParseExpectationsErrors(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
-		{"too few fields", "fx clean\n", "line 1: want FIXTURE PROFILE OUTCOME"},
+		{"too few fields", "fx clean\n", "line 1: want FIXTURE PROFILE OUTCOME [FINDINGS]"},
+		{"unknown finding", "fx clean ok held\n", `line 1: unknown finding "held"`},
 		{"unknown profile", "fx cloudflare ok\n", `line 1: unknown profile "cloudflare"`},
 		{"unknown outcome", "\nfx clean fine\n", `line 2: unknown outcome "fine"`},
 		{"duplicate", "fx clean ok\nfx clean reset\n", "line 2: fx through clean written down twice"},

@@ -1,7 +1,6 @@
 package matrix
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -14,33 +13,38 @@ import (
 
 // Outcome is what a tunnel did to a replayed session, in one word: the
 // value written down per (fixture, profile) in fixtures/expectations.txt.
+// It is decided from the replay's findings only (what the client saw);
+// the server's markers add to the diagnosis, never to the decision.
 type Outcome string
 
 // The outcomes, in the order they are decided: the first that applies
 // names the cell (a dropped body also fails the handshake, but the body is
 // the story).
 const (
-	// BodyDropped: the server logged "REQUEST BODY === Received 0 bytes".
+	// BodyDropped: a request recorded with a body was answered as if it
+	// had none (finding body-not-arrived).
 	BodyDropped Outcome = "body-dropped"
-	// Reset: a connection was reset under an exchange (TCP RST).
+	// Reset: a connection was reset under an exchange (stream-reset).
 	Reset Outcome = "reset"
 	// HandshakeFailed: the token exchange, initialize or
-	// notifications/initialized did not answer as recorded.
+	// notifications/initialized has a finding that breaks the session.
 	HandshakeFailed Outcome = "handshake-failed"
-	// ListenHeld: the GET listen stream's events were held by the tunnel:
-	// they came late (when the stream closed) or never, with or without
-	// the headers. One outcome for all three, because which one a run
-	// shows is a race between the buffer's release and the client's
-	// patience (Grace), not a property of the tunnel.
+	// ListenHeld: the GET listen stream's headers or events were held by
+	// the tunnel: they came late (when the stream closed) or never.
+	// One outcome for all of these, because which one a run shows can be
+	// a race between the buffer's release and the client's patience, not
+	// a property of the tunnel (the findings say which).
 	ListenHeld Outcome = "listen-held"
-	// Cut: a response was replaced by a gateway timeout (524, 504).
+	// Cut: a response was replaced by a gateway timeout (gateway-timeout).
 	Cut Outcome = "cut"
-	// OK: every exchange and every event as recorded.
+	// Broken: another finding that breaks the session.
+	Broken Outcome = "broken"
+	// OK: no finding breaks the session.
 	OK Outcome = "ok"
 )
 
 // Outcomes lists every outcome, in decision order.
-var Outcomes = []Outcome{BodyDropped, Reset, HandshakeFailed, ListenHeld, Cut, OK}
+var Outcomes = []Outcome{BodyDropped, Reset, HandshakeFailed, ListenHeld, Cut, Broken, OK}
 
 // Cell is one fixture replayed through one profile.
 type Cell struct {
@@ -62,8 +66,11 @@ type Cell struct {
 	// Markers counts the server markers that tell the story.
 	Markers []MarkerCount `json:"markers"`
 	// Differences the replayer found (of any kind), for --json readers.
-	Differences int    `json:"differences"`
-	Diagnosis   string `json:"diagnosis"`
+	Differences int `json:"differences"`
+	// Findings are the replay's findings (what the client saw); Outcome
+	// and Diagnosis are decided from them.
+	Findings  []harness.Finding `json:"findings,omitempty"`
+	Diagnosis string            `json:"diagnosis"`
 	// Took is the cell's wall time; Err is set when it could not run.
 	Took time.Duration `json:"took_ns"`
 	Err  string        `json:"error,omitempty"`
@@ -110,20 +117,6 @@ var storyMarkers = []struct {
 	{"CRITICAL", "CRITICAL"},
 }
 
-// gatewayTimeouts are the statuses an idle cut answers with.
-var gatewayTimeouts = map[int]bool{504: true, 524: true}
-
-// jsonRPCMethod returns the method of a JSON-RPC request body, or "".
-func jsonRPCMethod(body string) string {
-	var msg struct {
-		Method string `json:"method"`
-	}
-	if json.Unmarshal([]byte(body), &msg) != nil {
-		return ""
-	}
-	return msg.Method
-}
-
 // handshakeStep names an interaction that is part of the handshake, or "".
 func handshakeStep(in *harness.Interaction) string {
 	u, err := url.Parse(in.Request.URL)
@@ -133,65 +126,49 @@ func handshakeStep(in *harness.Interaction) string {
 	if u.Path == "/token" {
 		return "POST /token"
 	}
-	switch m := jsonRPCMethod(in.Request.Body); m {
+	switch m := harness.JSONRPCMethod(in.Request.Body); m {
 	case "initialize", "notifications/initialized":
 		return m
 	}
 	return ""
 }
 
-// isListen reports whether an interaction is the GET listen stream.
-func isListen(in *harness.Interaction) bool {
-	return in.Request.Method == "GET" && strings.HasPrefix(in.Response.Headers.Get("Content-Type"), "text/event-stream")
-}
-
-func isResetErr(tl harness.Timeline) bool {
-	return strings.Contains(tl.Err, "connection reset")
-}
-
 // observe fills a cell from the replay report and the server's markers.
-func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Markers, applied []toxics.AppliedToxic, opts Options) {
+func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Markers, applied []toxics.AppliedToxic) {
 	cell.Report = rep
 	cell.Differences = len(rep.Differences())
+	cell.Findings = rep.Findings()
 	cell.Handshake = true
-	resets, cuts := 0, 0
+	for _, f := range cell.Findings {
+		if f.Breaks() && cell.Handshake {
+			if step := handshakeStep(c.Interactions[f.Interaction]); step != "" {
+				cell.Handshake, cell.HandshakeDetail = false, f.Diagnosis
+			}
+		}
+		if f.Name == harness.EventsHeld || f.Name == harness.EventsLate {
+			for _, e := range f.Evidence {
+				if strings.HasPrefix(e, "event[") {
+					cell.EventsLate++
+				}
+			}
+		}
+	}
 	for _, res := range rep.Results {
 		rec := c.Interactions[res.Interaction]
 		live := res.Timeline
-		if isResetErr(live) {
-			resets++
-		}
-		if gatewayTimeouts[live.Status] && !gatewayTimeouts[rec.Response.Code] {
-			cuts++
-		}
-		if step := handshakeStep(rec); step != "" && cell.Handshake && (live.Status != rec.Response.Code || live.Err != "") {
-			cell.Handshake = false
-			got := fmt.Sprintf("%d", live.Status)
-			if live.Status == 0 {
-				got = "no response (" + string(live.Reason) + ")"
-			}
-			cell.HandshakeDetail = fmt.Sprintf("%s got %s, recorded %d", step, got, rec.Response.Code)
-		}
-		recEvents := rec.Stream.DataEvents()
-		liveEvents := live.DataEvents()
-		late := 0
+		recEvents, liveEvents := rec.Stream.DataEvents(), live.DataEvents()
 		var lag time.Duration
 		for i, e := range liveEvents {
 			if i < len(recEvents) {
-				d := e.At - time.Duration(float64(recEvents[i].At)*rep.TimeScale)
-				if d > opts.LateAfter {
-					late++
-				}
-				lag = max(lag, d)
+				lag = max(lag, e.At-time.Duration(float64(recEvents[i].At)*rep.TimeScale*pace(rep)))
 			}
 		}
 		cell.EventsRecorded += len(recEvents)
 		cell.EventsDelivered += min(len(liveEvents), len(recEvents))
-		cell.EventsLate += late
-		if isListen(rec) && cell.Listen == nil {
+		if harness.IsListenStream(rec) && cell.Listen == nil {
 			cell.Listen = &StreamSummary{
 				Status: live.Status, Lived: live.Lived(), End: live.Reason, Error: live.Err,
-				Events: len(liveEvents), Recorded: len(recEvents), Late: late,
+				Events: len(liveEvents), Recorded: len(recEvents), Late: lateOn(cell.Findings, res.Interaction),
 				Comments: live.Comments(), LatestLag: lag,
 			}
 		}
@@ -204,57 +181,114 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 			cell.Markers = append(cell.Markers, MarkerCount{Pattern: sm.pattern, Label: sm.label, Count: n})
 		}
 	}
-	dropped := len(ms.Matching("REQUEST BODY ~ Received 0 bytes"))
-	l := cell.Listen
-	switch {
-	case dropped > 0:
-		cell.Outcome = BodyDropped
-		cell.Diagnosis = fmt.Sprintf("request body dropped by the tunnel: the server logged Received 0 bytes on %d request(s)%s (%s)",
-			dropped, thenHandshake(cell), cite(applied, toxics.BodyDropType, "field failure 7"))
-	case resets > 0:
-		cell.Outcome = Reset
-		cell.Diagnosis = fmt.Sprintf("connection reset under %d exchange(s)%s (%s)", resets, thenHandshake(cell), cite(applied, toxics.ResetPeerType, "field failure 15"))
-	case !cell.Handshake:
-		cell.Outcome = HandshakeFailed
-		cell.Diagnosis = fmt.Sprintf("handshake failed: %s%s", cell.HandshakeDetail, serverSays(ms))
-	case l != nil && l.Status == 0:
-		cell.Outcome = ListenHeld
-		what := "nothing the server sent on it arrived"
-		if l.Recorded > 0 {
-			what = fmt.Sprintf("%d recorded notification(s) never arrived", l.Recorded)
-		}
-		cell.Diagnosis = fmt.Sprintf("GET listen stream held by the tunnel: no headers in %s, %s (%s)",
-			ms1(l.Lived), what, cite(applied, toxics.SSEBufferType, "field failure 2"))
-	case l != nil && (l.Late > 0 || l.Events < l.Recorded):
-		cell.Outcome = ListenHeld
-		if l.Events < l.Recorded {
-			cell.Diagnosis = fmt.Sprintf("GET listen stream buffered by the tunnel: %d of %d notification(s) never arrived (%s)",
-				l.Recorded-l.Events, l.Recorded, cite(applied, toxics.SSEBufferType, "field failure 2"))
-		} else {
-			cell.Diagnosis = fmt.Sprintf("GET listen stream buffered by the tunnel: notifications arrived only when it closed, %s late (%s)",
-				ms1(l.LatestLag), cite(applied, toxics.SSEBufferType, "field failure 4"))
-		}
-	case cuts > 0:
-		cell.Outcome = Cut
-		cell.Diagnosis = fmt.Sprintf("%d response(s) cut by the tunnel's idle timeout (%s)", cuts, cite(applied, toxics.IdleCutType, "field failure 11"))
-	default:
-		cell.Outcome = OK
-		cell.Diagnosis = "every exchange and event as recorded"
-		switch cut := idleCut(applied); {
-		case l != nil && cut > 0 && l.Lived > cut:
-			cell.Diagnosis += fmt.Sprintf("; %d keepalive ping(s) kept the listen stream open past the %s idle cut (field failure 11)", l.Comments, ms1(cut))
-		case l != nil && l.Recorded == 0 && has(applied, toxics.SSEBufferType):
-			cell.Diagnosis += fmt.Sprintf("; the listen stream carried no notification, so the tunnel's buffer had nothing to hold (%s)", cite(applied, toxics.SSEBufferType, "field failure 2"))
-		case dropsBodies(applied):
-			cell.Diagnosis += "; every request carried Content-Length, so no body was dropped (field failure 7 needs a chunked request)"
-		case l != nil && l.Status != 0 && has(applied, toxics.HeaderHoldType):
-			cell.Diagnosis += "; the server's first comment released the held headers (field failure 5)"
-		}
-	}
+	decide(cell, c, ms, applied)
 }
 
-func thenHandshake(cell *Cell) string {
-	if cell.Handshake {
+// decide names the cell's outcome from its findings, in Outcomes order,
+// and writes the diagnosis: the deciding finding's, with the field failure
+// the profile's toxic reproduces and what the server's markers add.
+func decide(cell *Cell, c *harness.Cassette, ms harness.Markers, applied []toxics.AppliedToxic) {
+	first := func(match func(harness.Finding) bool) *harness.Finding {
+		for i, f := range cell.Findings {
+			if f.Breaks() && match(f) {
+				return &cell.Findings[i]
+			}
+		}
+		return nil
+	}
+	named := func(n harness.FindingName) func(harness.Finding) bool {
+		return func(f harness.Finding) bool { return f.Name == n }
+	}
+	zeroBytes := len(ms.Matching("REQUEST BODY ~ Received 0 bytes"))
+	serverZero := ""
+	if zeroBytes > 0 {
+		serverZero = fmt.Sprintf("; the server logged Received 0 bytes on %d request(s)", zeroBytes)
+	}
+	if f := first(named(harness.BodyNotArrived)); f != nil {
+		cell.Outcome = BodyDropped
+		cell.Diagnosis = fmt.Sprintf("%s%s%s (%s)", f.Diagnosis, serverZero, thenHandshake(cell, f), cite(applied, toxics.BodyDropType, "field failure 7"))
+		return
+	}
+	if f := first(named(harness.StreamReset)); f != nil {
+		cell.Outcome = Reset
+		cell.Diagnosis = fmt.Sprintf("%s%s (%s)", f.Diagnosis, thenHandshake(cell, f), cite(applied, toxics.ResetPeerType, "field failure 15"))
+		return
+	}
+	if !cell.Handshake {
+		cell.Outcome = HandshakeFailed
+		cell.Diagnosis = fmt.Sprintf("handshake failed: %s%s%s", cell.HandshakeDetail, serverZero, serverSays(ms))
+		return
+	}
+	var held *harness.Finding
+	for _, n := range listenHolds {
+		if f := first(func(f harness.Finding) bool { return f.Name == n && harness.IsListenStream(c.Interactions[f.Interaction]) }); f != nil && held == nil {
+			held = f
+		}
+	}
+	if f := held; f != nil {
+		cell.Outcome = ListenHeld
+		toxic, fallback := toxics.SSEBufferType, "field failure 2"
+		if f.Name == harness.HeadersHeld {
+			toxic, fallback = toxics.HeaderHoldType, "field failure 5"
+		}
+		cell.Diagnosis = fmt.Sprintf("%s (%s)", f.Diagnosis, cite(applied, toxic, fallback))
+		return
+	}
+	if f := first(named(harness.GatewayTimeout)); f != nil {
+		cell.Outcome = Cut
+		cell.Diagnosis = fmt.Sprintf("%s (%s)", f.Diagnosis, cite(applied, toxics.IdleCutType, "field failure 11"))
+		return
+	}
+	if f := first(func(harness.Finding) bool { return true }); f != nil {
+		cell.Outcome = Broken
+		cell.Diagnosis = f.Diagnosis + serverZero
+		return
+	}
+	cell.Outcome = OK
+	cell.Diagnosis = "every exchange and event as recorded"
+	l := cell.Listen
+	switch cut := idleCut(applied); {
+	case l != nil && cut > 0 && l.Lived > cut:
+		cell.Diagnosis += fmt.Sprintf("; %d keepalive ping(s) kept the listen stream open past the %s idle cut (field failure 11)", l.Comments, ms1(cut))
+	case l != nil && l.Recorded == 0 && has(applied, toxics.SSEBufferType):
+		cell.Diagnosis += fmt.Sprintf("; the listen stream carried no notification, so the tunnel's buffer had nothing to hold (%s)", cite(applied, toxics.SSEBufferType, "field failure 2"))
+	case dropsBodies(applied):
+		cell.Diagnosis += "; every request carried Content-Length, so no body was dropped (field failure 7 needs a chunked request)"
+	case l != nil && l.Status != 0 && has(applied, toxics.HeaderHoldType):
+		cell.Diagnosis += "; the server's first comment released the held headers (field failure 5)"
+	}
+	cell.Diagnosis += serverZero
+}
+
+// listenHolds are the findings on a listen stream that mean the tunnel
+// held it, the one that tells the story first (held events explain held
+// headers: the buffer held both).
+var listenHolds = []harness.FindingName{harness.EventsHeld, harness.NoHeaders, harness.EventsMissing, harness.HeadersHeld, harness.EventsLate}
+
+// lateOn counts the late events the findings name on interaction i.
+func lateOn(fs []harness.Finding, i int) int {
+	n := 0
+	for _, f := range fs {
+		if f.Interaction == i && (f.Name == harness.EventsHeld || f.Name == harness.EventsLate) {
+			for _, e := range f.Evidence {
+				if strings.HasPrefix(e, "event[") {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func pace(rep *harness.Report) float64 {
+	if rep.Pace <= 0 {
+		return 1
+	}
+	return rep.Pace
+}
+
+func thenHandshake(cell *Cell, f *harness.Finding) string {
+	if cell.Handshake || f.Diagnosis == cell.HandshakeDetail {
 		return ""
 	}
 	return ", so " + cell.HandshakeDetail

@@ -69,26 +69,31 @@ func TestObserve(t *testing.T) {
 		{"as recorded", live(nil), nil, OK, true, "every exchange and event as recorded"},
 		{"listen stream without headers", live(func(tl []harness.Timeline) {
 			tl[2] = harness.Timeline{Reason: harness.EndTimeout, Closed: time.Second, Err: "context canceled"}
-		}), nil, ListenHeld, true, "no headers in 1000ms, 1 recorded notification(s) never arrived (field failure 2)"},
-		{"notification late", live(func(tl []harness.Timeline) {
+		}), nil, ListenHeld, true, "GET listen stream: no response headers in 1000.0ms (recorded after 0.0ms); a proxy holds the response (field failure 2)"},
+		{"notification late, at the close", live(func(tl []harness.Timeline) {
 			tl[2].Events[1].At = 2 * time.Second
-		}), nil, ListenHeld, true, "arrived only when it closed, 1995ms late (field failure 2)"},
+			tl[2].Closed = 2 * time.Second
+		}), nil, ListenHeld, true, "1 event(s) held until the stream closed, up to 1995.0ms late: a proxy buffers this stream (field failure 2)"},
 		{"notification missing", live(func(tl []harness.Timeline) {
 			tl[2].Events = tl[2].Events[:1]
-		}), nil, ListenHeld, true, "1 of 1 notification(s) never arrived"},
+		}), nil, ListenHeld, true, "1 of 1 recorded event(s) never arrived"},
 		{"token refused", live(func(tl []harness.Timeline) { tl[0].Status = 401 }),
 			harness.Markers{{Name: "OAUTH TOKEN FAILED", Detail: `error=invalid_client reason=client "x" unknown`}}, HandshakeFailed, false,
-			`POST /token got 401, recorded 200; server: OAUTH TOKEN FAILED error=invalid_client reason=client "…" unknown`},
-		{"body dropped beats the failed handshake", live(func(tl []harness.Timeline) { tl[1].Status = 400 }),
-			zeroBytes, BodyDropped, false, "Received 0 bytes on 1 request(s), so initialize got 400, recorded 200"},
+			`POST /token: recorded 200, live 401; server: OAUTH TOKEN FAILED error=invalid_client reason=client "…" unknown`},
+		// The server's markers enrich the diagnosis; they do not decide:
+		// the client saw a 400 (its body said nothing about parsing).
+		{"a server marker does not decide", live(func(tl []harness.Timeline) { tl[1].Status = 400 }),
+			zeroBytes, HandshakeFailed, false, "POST initialize: recorded 200, live 400; the server logged Received 0 bytes on 1 request(s)"},
+		{"a server marker alone is no failure", live(nil), zeroBytes, OK, true, "; the server logged Received 0 bytes on 1 request(s)"},
 		{"reset", live(func(tl []harness.Timeline) {
 			tl[1] = harness.Timeline{Reason: harness.EndUpstreamError, Err: "read: connection reset by peer"}
-		}), nil, Reset, false, "connection reset under 1 exchange(s), so initialize got no response (upstream_error)"},
-		{"gateway timeout", live(func(tl []harness.Timeline) { tl[2].Status = 524 }), nil, Cut, true, "cut by the tunnel's idle timeout (field failure 11)"},
+		}), nil, Reset, false, "POST initialize: the connection broke before any response (upstream_error) (field failure 15)"},
+		{"gateway timeout", live(func(tl []harness.Timeline) { tl[2].Status = 524 }), nil, Cut, true, "GET listen stream answered 524 after 0.0ms: the tunnel's idle timeout cut it (field failure 11)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cell := &Cell{Fixture: "fx", Profile: toxics.CloudflareQuickTunnel}
-			observe(cell, session(), tc.rep, tc.markers, applied, Options{}.withDefaults())
+			harness.Judge(session(), tc.rep, nil)
+			observe(cell, session(), tc.rep, tc.markers, applied)
 			if cell.Outcome != tc.want {
 				t.Errorf("outcome = %s, want %s (diagnosis %q)", cell.Outcome, tc.want, cell.Diagnosis)
 			}

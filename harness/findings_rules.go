@@ -1,0 +1,255 @@
+package harness
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// findingRules turns one replayed exchange into findings, from what the
+// client saw only. Recorded offsets are put on the replay's clock with
+// scaled (world time scale times pace); lateAfter is how much later than
+// that something may come before it counts, burst how close to a stream's
+// end a late event must arrive to count as released at close.
+type findingRules struct {
+	scaled    func(time.Duration) time.Duration
+	lateAfter time.Duration
+	burst     time.Duration
+}
+
+// gatewayTimeouts are the statuses an idle cut answers with (504 from
+// nginx and ALB, 524 from Cloudflare).
+var gatewayTimeouts = map[int]bool{http.StatusGatewayTimeout: true, 524: true}
+
+// watchedHeaders are response headers whose removal by a proxy is worth
+// saying, besides those the comparer compares.
+var watchedHeaders = []string{"Mcp-Session-Id", "Mcp-Protocol-Version", "Www-Authenticate", "Location", "Cache-Control", "X-Accel-Buffering"}
+
+// check returns the findings of exchange i. results are every exchange of
+// the replay (for the order of a stream's end against later requests).
+func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
+	rec, res := c.Interactions[i], results[i]
+	live := res.Timeline
+	var out []Finding
+	add := func(name FindingName, diagnosis string, evidence ...string) {
+		f := newFinding(name, diagnosis, evidence...)
+		f.Interaction, f.Request = i, res.Request
+		out = append(out, f)
+	}
+	recHeaders := "recorded " + headersLine(rec.Stream.Headers, rec.Response.Code, rec.Response.Headers.Get("Content-Type"))
+
+	if live.Status == 0 {
+		if rec.Response.Code == 0 {
+			return nil
+		}
+		ended := fmt.Sprintf("live +%s no headers: %s %s", ms(live.Closed), live.Reason, live.Err)
+		switch {
+		case live.Reason == EndReset || isResetText(live.Err):
+			add(StreamReset, fmt.Sprintf("%s: the connection broke before any response (%s)", what(rec), live.Reason), recHeaders, ended)
+		case live.Reason == EndTimeout || live.Reason == EndClientCancel:
+			add(NoHeaders, fmt.Sprintf("%s: no response headers in %s (recorded after %s); a proxy holds the response", what(rec), ms(live.Closed), ms(rec.Stream.Headers)), recHeaders, ended)
+		default:
+			add(NoResponse, fmt.Sprintf("%s: no response: %s", what(rec), live.Err), recHeaders, ended)
+		}
+		return out
+	}
+
+	liveHeaders := "live " + headersLine(live.Headers, live.Status, live.ContentType)
+	if live.Status != rec.Response.Code {
+		switch {
+		case gatewayTimeouts[live.Status] && !gatewayTimeouts[rec.Response.Code]:
+			add(GatewayTimeout, fmt.Sprintf("%s answered %d after %s: the tunnel's idle timeout cut it", what(rec), live.Status, ms(live.Headers)), recHeaders, liveHeaders)
+		case live.Status == http.StatusBadGateway:
+			add(BadGateway, fmt.Sprintf("%s answered 502: the proxy lost the server", what(rec)), recHeaders, liveHeaders)
+		case bodyNotArrived(rec, res.liveBody):
+			add(BodyNotArrived, fmt.Sprintf("%s: the server answered %d %q to a request recorded with a %d-byte body: the body did not arrive", what(rec), live.Status, clip(res.liveBody), len(rec.Request.Body)), recHeaders, liveHeaders)
+		case rec.Response.Code == http.StatusAccepted:
+			add(AcceptedChanged, fmt.Sprintf("%s: recorded 202 Accepted, live %d", what(rec), live.Status), recHeaders, liveHeaders)
+		default:
+			add(StatusChanged, fmt.Sprintf("%s: recorded %d, live %d", what(rec), rec.Response.Code, live.Status), recHeaders, liveHeaders)
+		}
+		return out
+	}
+	if bodyNotArrived(rec, res.liveBody) {
+		add(BodyNotArrived, fmt.Sprintf("%s: the server answered %q to a request recorded with a %d-byte body: the body did not arrive", what(rec), clip(res.liveBody), len(rec.Request.Body)), recHeaders, liveHeaders)
+	}
+	if lag := live.Headers - fr.scaled(rec.Stream.Headers); lag > fr.lateAfter {
+		add(HeadersHeld, fmt.Sprintf("%s: headers %s later than recorded; a proxy held them (until the first body byte?)", what(rec), ms(lag)), recHeaders, liveHeaders)
+	}
+	var removed []string
+	for _, k := range watchedHeaders {
+		if rec.Response.Headers.Get(k) != "" && res.liveHeader.Get(k) == "" {
+			removed = append(removed, k)
+		}
+	}
+	if len(removed) > 0 {
+		add(HeaderRemoved, fmt.Sprintf("%s: response header(s) %s removed on the way", what(rec), strings.Join(removed, ", ")), "recorded header(s) "+strings.Join(removed, ", "), "live: missing")
+	}
+	out = append(out, fr.stream(c, i, results, add)...)
+	if content := contentDifferences(res.Differences); len(content) > 0 {
+		ev := make([]string, 0, 3)
+		for _, d := range content[:min(3, len(content))] {
+			ev = append(ev, d.Where+": "+d.Detail)
+		}
+		add(ContentDiffers, fmt.Sprintf("%s: %d difference(s) in content, first %s", what(rec), len(content), content[0].Where), ev...)
+	}
+	return out
+}
+
+// stream judges the body's life: events against their recorded offsets,
+// and the end against the recorded end. It reports through add.
+func (fr findingRules) stream(c *Cassette, i int, results []Result, add func(FindingName, string, ...string)) []Finding {
+	rec, res := c.Interactions[i], results[i]
+	live := res.Timeline
+	liveEnd := fmt.Sprintf("live +%s closed: %s %s", ms(live.Closed), live.Reason, live.Err)
+	recEnd := fmt.Sprintf("recorded +%s closed: %s", ms(rec.Stream.Closed), rec.Stream.Reason)
+	byClient := clientCancelled(rec.Stream.Reason)
+
+	if live.Reason == EndReset && rec.Stream.Reason != EndReset {
+		add(StreamReset, fmt.Sprintf("%s: the connection broke after %s and %d event(s)", what(rec), ms(live.Closed), len(live.DataEvents())), recEnd, liveEnd)
+	}
+
+	recEv, liveEv := rec.Stream.DataEvents(), live.DataEvents()
+	var held, late []string
+	var worst time.Duration
+	for k := range min(len(recEv), len(liveEv)) {
+		lag := liveEv[k].At - fr.scaled(recEv[k].At)
+		if lag <= fr.lateAfter {
+			continue
+		}
+		worst = max(worst, lag)
+		line := fmt.Sprintf("event[%d] recorded +%s, live +%s", k, ms(recEv[k].At), ms(liveEv[k].At))
+		atClose := live.Closed-liveEv[k].At <= fr.burst && (live.Reason == EndServerEOF || live.Reason == EndReset)
+		if atClose {
+			held = append(held, line)
+		} else {
+			late = append(late, line)
+		}
+	}
+	if len(held) > 0 {
+		add(EventsHeld, fmt.Sprintf("%s: %d event(s) held until the stream closed, up to %s late: a proxy buffers this stream", what(rec), len(held), ms(worst)), append(held, liveEnd)...)
+	}
+	if len(late) > 0 {
+		add(EventsLate, fmt.Sprintf("%s: %d event(s) up to %s late", what(rec), len(late), ms(worst)), late...)
+	}
+	if len(liveEv) < len(recEv) {
+		ev := []string{}
+		for k := len(liveEv); k < len(recEv) && len(ev) < 3; k++ {
+			ev = append(ev, fmt.Sprintf("event[%d] recorded +%s %q", k, ms(recEv[k].At), recEv[k].Event))
+		}
+		add(EventsMissing, fmt.Sprintf("%s: %d of %d recorded event(s) never arrived (stream %s after %s)", what(rec), len(recEv)-len(liveEv), len(recEv), live.Reason, ms(live.Closed)), append(ev, liveEnd)...)
+	}
+	seen := map[string]bool{}
+	for _, e := range liveEv {
+		if e.ID == "" {
+			continue
+		}
+		if seen[e.ID] {
+			add(EventsDuplicated, fmt.Sprintf("%s: event id %q arrived twice", what(rec), e.ID), fmt.Sprintf("live +%s event id=%q again", ms(e.At), e.ID))
+			break
+		}
+		seen[e.ID] = true
+	}
+
+	if live.Reason != EndServerEOF || rec.Stream.Reason == EndReset {
+		return nil
+	}
+	// A clean end, earlier than recorded: the recorded client ended the
+	// stream (it was still open when the client let go), or the recorded
+	// server ended it only after a later request had gone out (the DELETE
+	// that ends a listen stream), and live it ended before that request.
+	early := byClient
+	if !byClient {
+		recEndAt := rec.Stream.Opened + rec.Stream.Closed
+		liveEndAt := live.Opened + live.Closed
+		for j, other := range c.Interactions {
+			if j == i || other.Stream.Opened <= rec.Stream.Opened || other.Stream.Opened >= recEndAt {
+				continue
+			}
+			if results[j].Started > liveEndAt+fr.burst {
+				early = true
+				break
+			}
+		}
+	}
+	if early {
+		add(StreamEndedEarly, fmt.Sprintf("%s: ended by the server side after %s, before the recorded end", what(rec), ms(live.Closed)), recEnd, liveEnd)
+	}
+	return nil
+}
+
+// bodyNotArrived reports whether live is the answer to a request whose
+// body did not arrive: the recording sent a body and got no parse error,
+// and the live answer is a JSON-RPC parse error or names an empty body.
+func bodyNotArrived(rec *Interaction, live string) bool {
+	if strings.TrimSpace(rec.Request.Body) == "" || looksLikeParseError(rec.Response.Body) {
+		return false
+	}
+	return looksLikeParseError(live)
+}
+
+// parseErrorSigns are what servers answer to an empty or truncated body:
+// JSON-RPC's parse error (the TypeScript SDK), go-sdk's streamable
+// handler's 400s, Go's and Node's JSON decoders.
+var parseErrorSigns = []string{"-32700", "parse error", "post requires a non-empty body", "malformed payload", "failed to read body",
+	"unexpected end of json", "unexpected eof", "empty body"}
+
+func looksLikeParseError(body string) bool {
+	b := strings.ToLower(body)
+	for _, sign := range parseErrorSigns {
+		if strings.Contains(b, sign) {
+			return true
+		}
+	}
+	return false
+}
+
+// contentDifferences are the differences no other finding explains.
+func contentDifferences(ds []Difference) []Difference {
+	var out []Difference
+	for _, d := range ds {
+		switch d.Where {
+		case "status", "transport", "stream":
+			continue
+		}
+		if !d.Allowed {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// what names an exchange in a diagnosis: "GET listen stream", "POST
+// initialize", "POST /token".
+func what(in *Interaction) string {
+	path := in.Request.URL
+	if i := strings.Index(path, "://"); i >= 0 {
+		path = path[i+3:]
+		if j := strings.IndexByte(path, '/'); j >= 0 {
+			path = path[j:]
+		}
+	}
+	path, _, _ = strings.Cut(path, "?")
+	if IsListenStream(in) {
+		return "GET listen stream"
+	}
+	if m := JSONRPCMethod(in.Request.Body); m != "" {
+		return in.Request.Method + " " + m
+	}
+	return in.Request.Method + " " + path
+}
+
+// IsListenStream reports whether in is a GET whose recorded answer is an
+// event stream: the stream a server sends notifications on.
+func IsListenStream(in *Interaction) bool {
+	return in.Request.Method == http.MethodGet && isSSE(in.Response.Headers.Get("Content-Type"))
+}
+
+func headersLine(at time.Duration, status int, contentType string) string {
+	return fmt.Sprintf("+%s headers %d %s", ms(at), status, mediaType(contentType))
+}
+
+func isResetText(err string) bool {
+	return strings.Contains(err, "connection reset")
+}
