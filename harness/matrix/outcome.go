@@ -221,7 +221,9 @@ func decide(cell *Cell, c *harness.Cassette, ms harness.Markers, applied []toxic
 	}
 	var held *harness.Finding
 	for _, n := range listenHolds {
-		if f := first(func(f harness.Finding) bool { return f.Name == n && harness.IsListenStream(c.Interactions[f.Interaction]) }); f != nil && held == nil {
+		if f := first(func(f harness.Finding) bool {
+			return f.Name == n && harness.IsListenStream(c.Interactions[f.Interaction])
+		}); f != nil && held == nil {
 			held = f
 		}
 	}
