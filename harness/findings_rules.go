@@ -104,7 +104,6 @@ func (fr findingRules) stream(c *Cassette, i int, results []Result, add func(Fin
 	live := res.Timeline
 	liveEnd := fmt.Sprintf("live +%s closed: %s %s", ms(live.Closed), live.Reason, live.Err)
 	recEnd := fmt.Sprintf("recorded +%s closed: %s", ms(rec.Stream.Closed), rec.Stream.Reason)
-	byClient := clientCancelled(rec.Stream.Reason)
 
 	if live.Reason == EndReset && rec.Stream.Reason != EndReset {
 		add(StreamReset, fmt.Sprintf("%s: the connection broke after %s and %d event(s)", what(rec), ms(live.Closed), len(live.DataEvents())), recEnd, liveEnd)
@@ -152,29 +151,24 @@ func (fr findingRules) stream(c *Cassette, i int, results []Result, add func(Fin
 		seen[e.ID] = true
 	}
 
-	if live.Reason != EndServerEOF || rec.Stream.Reason == EndReset {
+	if live.Reason != EndServerEOF || rec.Stream.Reason == EndReset || !isSSE(rec.Response.Headers.Get("Content-Type")) {
 		return nil
 	}
-	// A clean end, earlier than recorded: the recorded client ended the
-	// stream (it was still open when the client let go), or the recorded
-	// server ended it only after a later request had gone out (the DELETE
-	// that ends a listen stream), and live it ended before that request.
-	early := byClient
-	if !byClient {
-		recEndAt := rec.Stream.Opened + rec.Stream.Closed
-		liveEndAt := live.Opened + live.Closed
-		for j, other := range c.Interactions {
-			if j == i || other.Stream.Opened <= rec.Stream.Opened || other.Stream.Opened >= recEndAt {
-				continue
-			}
-			if results[j].Started > liveEndAt+fr.burst {
-				early = true
-				break
-			}
+	// A clean end, earlier than recorded: a request the recorded client
+	// sent while this stream was still open (whoever ended it: the client
+	// letting go, or the server after the DELETE that ends a listen
+	// stream) went out live only after the stream had ended.
+	recEndAt := rec.Stream.Opened + rec.Stream.Closed
+	liveEndAt := live.Opened + live.Closed
+	for j, other := range c.Interactions {
+		if j == i || other.Stream.Opened <= rec.Stream.Opened || other.Stream.Opened >= recEndAt {
+			continue
 		}
-	}
-	if early {
-		add(StreamEndedEarly, fmt.Sprintf("%s: ended by the server side after %s, before the recorded end", what(rec), ms(live.Closed)), recEnd, liveEnd)
+		if results[j].Started > liveEndAt+fr.burst {
+			add(StreamEndedEarly, fmt.Sprintf("%s: ended by the server side after %s, before %s went out (recorded: while it was open)", what(rec), ms(live.Closed), what(other)),
+				recEnd, liveEnd, fmt.Sprintf("live +%s %s sent", ms(results[j].Started-live.Opened), what(other)))
+			break
+		}
 	}
 	return nil
 }
