@@ -475,6 +475,11 @@ func (s *loadSession) listenFailed(err error) {
 // listens there: the redirect is read, never followed.
 const redirectURI = "http://127.0.0.1:9/callback"
 
+// loadSessionOptions pins the load generator to 2025-11-25: its steps are
+// the session flow (initialize, the GET listen stream, logging/setLevel),
+// and go-sdk v1.8.0 would otherwise speak 2026-07-28.
+var loadSessionOptions = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}
+
 // open does OAuth, initialize, the listen stream and setLevel.
 func (s *loadSession) open(ctx context.Context) (LoadStep, error) {
 	r := s.run
@@ -492,7 +497,7 @@ func (s *loadSession) open(ctx context.Context) (LoadStep, error) {
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-load", Version: "1"}, &mcp.ClientOptions{LoggingMessageHandler: s.onLog})
 	transport := &mcp.StreamableClientTransport{Endpoint: r.opts.URL + "/mcp", HTTPClient: s.http, MaxRetries: -1}
-	if err := r.timed(StepInitialize, func() (err error) { s.cs, err = client.Connect(ctx, transport, nil); return }); err != nil {
+	if err := r.timed(StepInitialize, func() (err error) { s.cs, err = client.Connect(ctx, transport, loadSessionOptions); return }); err != nil {
 		return StepInitialize, err
 	}
 	select {

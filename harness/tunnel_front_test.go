@@ -277,7 +277,7 @@ func goSDKSessionVia(ctx context.Context, hc *http.Client, base string) error {
 		return fmt.Errorf("oauth handler: %w", err)
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "tunnel-test", Version: "1.8.0"}, nil)
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: hc}, nil)
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: hc}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

@@ -61,7 +61,8 @@ func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	out := ts.Stdout()
 	start := time.Now()
 	cl := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-scenario-gosdk", Version: "0.1.0"}, nil)
-	session, err := cl.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: hc, MaxRetries: -1}, nil)
+	// 2025-11-25: the session flow (go-sdk v1.8.0 defaults to 2026-07-28).
+	session, err := cl.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: hc, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err == nil {
 		defer session.Close()
 		var tools *mcp.ListToolsResult

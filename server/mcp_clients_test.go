@@ -171,7 +171,9 @@ func TestGoSDKClient(t *testing.T) {
 				}
 			},
 		})
-		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL + "/mcp", HTTPClient: s.Client(), MaxRetries: 10, OAuthHandler: oauth}, nil)
+		// 2025-11-25: the session flow, with its GET listen stream and
+		// resumption (go-sdk v1.8.0 defaults to 2026-07-28: TestGoSDKClientStateless).
+		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.URL + "/mcp", HTTPClient: s.Client(), MaxRetries: 10, OAuthHandler: oauth}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 		if err != nil {
 			t.Fatalf("initialize: %v", err)
 		}

@@ -65,6 +65,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 		ow := observedWriterFrom(r.Context())
 		ctx := r.Context()
 		seed := e.faults.Has(FaultSeed) && r.URL.Path == "/mcp"
+		var msgs []wireMessage // a POST's messages: they may announce the era
 		if ow != nil {
 			ow.seedMode = seed
 		}
@@ -97,7 +98,6 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 				return
 			}
 			e.log.Mark(ctx, RequestBody, "Received %d bytes", len(body))
-			var msgs []wireMessage
 			if len(body) == 0 {
 				e.log.Mark(ctx, Warning, "Empty request body")
 				if !seed {
@@ -139,6 +139,11 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 		}
+		era := requestEra(r, msgs)
+		if ow != nil {
+			ow.era = era
+		}
+		r = r.WithContext(withEra(r.Context(), era))
 		next.ServeHTTP(w, r)
 	})
 }

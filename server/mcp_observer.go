@@ -96,7 +96,12 @@ func (e *mcpEndpoints) commitEarlyMiddleware(next mcp.MethodHandler) mcp.MethodH
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
 			if v, ok := e.observers.Load(extra.Header.Get(observerHeader)); ok {
-				v.(*observedWriter).commitEarly()
+				ow := v.(*observedWriter)
+				if ow.era == EraStateless {
+					ow.commitAfterGrace()
+				} else {
+					ow.commitEarly()
+				}
 			}
 		}
 		return next(ctx, method, req)
@@ -143,6 +148,7 @@ type observedWriter struct {
 	// set by inspect before the handler runs
 	initializeID string // raw JSON id of an initialize request in the body
 	seedMode     bool   // the seed handler logs its own lifecycle markers
+	era          ProtocolEra
 	clientID     string // the bearer token's client, owner of a session this response creates (bindSession)
 
 	activity chan struct{} // a write happened: reset the idle timers
@@ -160,7 +166,8 @@ type observedWriter struct {
 	flushes       int
 	errBody       bytes.Buffer
 	sessionLogged bool
-	closingLogged bool // STREAM CLOSING already logged (by the seed handler)
+	closingLogged bool        // STREAM CLOSING already logged (by the seed handler)
+	graceTimer    *time.Timer // commitAfterGrace's pending commit
 }
 
 func (e *mcpEndpoints) newObservedWriter(w http.ResponseWriter, r *http.Request, ctx context.Context, cancel context.CancelCauseFunc) *observedWriter {
@@ -369,6 +376,9 @@ func (ow *observedWriter) markClosing() {
 func (ow *observedWriter) finish(clientCtx context.Context) {
 	ow.mu.Lock()
 	ow.finished = true
+	if ow.graceTimer != nil {
+		ow.graceTimer.Stop()
+	}
 	close(ow.stop)
 	loopDone := ow.loopDone
 	ow.mu.Unlock()
@@ -480,6 +490,7 @@ func allComments(bs []sseBlock) bool {
 type wireMessage struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
 	Result json.RawMessage `json:"result"`
 	Error  json.RawMessage `json:"error"`
 }

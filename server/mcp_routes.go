@@ -22,7 +22,8 @@ type mcpEndpoints struct {
 	issuerHostname string // host of the issuer URL, without port
 	state          SessionState
 	server         *mcp.Server
-	streamable     *mcp.StreamableHTTPHandler
+	streamable     *mcp.StreamableHTTPHandler // 2025-11-25 and older: sessions
+	stateless      *mcp.StreamableHTTPHandler // 2026-07-28: no sessions (mcp_era.go)
 	sse            *mcp.SSEHandler
 	observers      sync.Map      // observerHeader value -> *observedWriter
 	owners         sessionOwners // session id -> OAuth client (mcp_session_owner.go)
@@ -79,6 +80,15 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
 	})
+	e.stateless = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		Stateless:                  true,
+		JSONResponse:               faults.Has(FaultJSONOnly),
+		DisableLocalhostProtection: true,
+		MaxRequestBodyBytes:        maxBodyBytes,
+		// 2026-07-28 has no resumability: the POST is the whole request,
+		// and a client that closes it cancels the call.
+		PropagateRequestCancellation: true,
+	})
 	e.sse = mcp.NewSSEHandler(getServer, &mcp.SSEOptions{
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
@@ -102,10 +112,15 @@ func newMCPServer(cfg Config, state SessionState) (*mcp.Server, error) {
 	}
 }
 
-// serveMCP hands /mcp to go-sdk, or to the seed's handler under the seed fault.
+// serveMCP hands /mcp to go-sdk's handler for the request's era
+// (mcp_era.go), or to the seed's handler under the seed fault.
 func (e *mcpEndpoints) serveMCP(w http.ResponseWriter, r *http.Request) {
 	if e.faults.Has(FaultSeed) && (r.Method == http.MethodPost || r.Method == http.MethodGet) {
 		e.serveSeed(w, r)
+		return
+	}
+	if eraFrom(r.Context()) == EraStateless {
+		e.stateless.ServeHTTP(w, r)
 		return
 	}
 	e.streamable.ServeHTTP(w, r)

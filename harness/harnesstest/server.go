@@ -277,7 +277,8 @@ func RunSessionWith(ctx context.Context, base string, opts *SessionOptions) erro
 			}
 		},
 	})
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth}, nil)
+	// 2025-11-25: the session flow (go-sdk v1.8.0 defaults to 2026-07-28).
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

@@ -58,7 +58,9 @@ func GoSDK(ctx context.Context, base string) error {
 	// that stream is open, or they would have nowhere to go.
 	listen := &listenWatch{next: http.DefaultTransport, open: make(chan struct{})}
 	transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: &http.Client{Transport: listen}}
-	cs, err := client.Connect(ctx, transport, nil)
+	// 2025-11-25: this fixture records the session flow (initialize, the
+	// GET listen stream); go-sdk v1.8.0 would otherwise speak 2026-07-28.
+	cs, err := client.Connect(ctx, transport, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
