@@ -42,7 +42,7 @@ func Example() {
 	fmt.Println("interactions:", len(rep.Results), "differences:", len(rep.Differences()))
 	// Output:
 	// client: mcpvcr-fixture-gosdk/1.8.0
-	// interactions: 16 differences: 0
+	// interactions: 15 differences: 0
 }
 
 // liveServer is `mcpvcr serve --auto-approve` on a loopback port.

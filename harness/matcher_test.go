@@ -27,7 +27,7 @@ func TestGoVCRReplaysCassetteWithMatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Stop()
-	body := `{"jsonrpc":"2.0","id":4,"method":"tools/list"}`
+	body := `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`
 	req, _ := http.NewRequest(http.MethodPost, c.Provenance.Origin+"/mcp", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer some-live-token")
 	resp, err := r.GetDefaultClient().Do(req)
