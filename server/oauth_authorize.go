@@ -13,13 +13,14 @@ import (
 // authorizeRequest is a validated authorization request, kept in Redis while
 // the consent page is shown.
 type authorizeRequest struct {
-	ClientID      string `json:"client_id"`
-	ClientName    string `json:"client_name,omitempty"`
-	RedirectURI   string `json:"redirect_uri"`
-	State         string `json:"state,omitempty"`
-	Scope         string `json:"scope"`
-	Resource      string `json:"resource"`
-	CodeChallenge string `json:"code_challenge"`
+	ClientID         string `json:"client_id"`
+	ClientName       string `json:"client_name,omitempty"`
+	RedirectURI      string `json:"redirect_uri"`
+	RedirectURIGiven bool   `json:"redirect_uri_given,omitempty"`
+	State            string `json:"state,omitempty"`
+	Scope            string `json:"scope"`
+	Resource         string `json:"resource"`
+	CodeChallenge    string `json:"code_challenge"`
 	// NeedsApproval: the consent page was shown to an exposed request and
 	// asks for proof (oauth_exposure.go); ApprovalHash is its one-time
 	// code's hash, "" when the proof is ConsentSecret.
@@ -27,12 +28,12 @@ type authorizeRequest struct {
 	ApprovalHash  string `json:"approval_hash,omitempty"`
 }
 
-// pkceChallengeChars is RFC 7636 §4.2: BASE64URL without padding, at most
-// 128 characters. A challenge with "=" padding is refused here; a challenge
-// of the right alphabet but wrong length (the seed's "test123") passes, and
-// then no verifier can match it at /token: invalid_grant, where a real
-// server refuses the seed's walk-through.
-var pkceChallengeChars = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+// pkceChallengeChars is RFC 7636 §4.2: an S256 challenge is the BASE64URL
+// (no padding) of a SHA-256, 43 characters; the RFC's 43-128 bound is the
+// verifier's, and nothing shorter can be a challenge. A padded challenge,
+// a 1-character one or the seed's "test123" is refused here, before a
+// code exists to be guessed against.
+var pkceChallengeChars = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 // handleAuthorize is the authorization endpoint (RFC 6749 §4.1.1 with the
 // OAuth 2.1 rules: PKCE S256 required, exact redirect URI match). GET starts
@@ -131,13 +132,15 @@ func (s *Server) authorizeParams(q url.Values, c *client, redirectURI string) (*
 		return nil, err
 	}
 	return &authorizeRequest{
-		ClientID:      c.ID,
-		ClientName:    c.Name,
-		RedirectURI:   redirectURI,
-		State:         q.Get("state"),
-		Scope:         grantScope(q.Get("scope")),
-		Resource:      resource,
-		CodeChallenge: challenge,
+		ClientID:    c.ID,
+		ClientName:  c.Name,
+		RedirectURI: redirectURI,
+		// RFC 6749 §4.1.3: then /token must repeat it.
+		RedirectURIGiven: q.Get("redirect_uri") != "",
+		State:            q.Get("state"),
+		Scope:            grantScope(q.Get("scope")),
+		Resource:         resource,
+		CodeChallenge:    challenge,
 	}, nil
 }
 
@@ -180,13 +183,14 @@ func grantScope(requested string) string {
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authorizeRequest) {
 	code := randomToken(32)
 	g := grant{
-		ClientID:      ar.ClientID,
-		Subject:       localSubject,
-		Scope:         ar.Scope,
-		Resource:      ar.Resource,
-		Family:        randomToken(16),
-		RedirectURI:   ar.RedirectURI,
-		CodeChallenge: ar.CodeChallenge,
+		ClientID:         ar.ClientID,
+		Subject:          localSubject,
+		Scope:            ar.Scope,
+		Resource:         ar.Resource,
+		Family:           randomToken(16),
+		RedirectURI:      ar.RedirectURI,
+		RedirectURIGiven: ar.RedirectURIGiven,
+		CodeChallenge:    ar.CodeChallenge,
 	}
 	st := s.oauth.store
 	if err := st.putJSON(r.Context(), st.secretKey(keyCode, code), g, codeTTL); err != nil {

@@ -38,8 +38,9 @@ var protectedPaths = []string{"/mcp", "/sse"}
 // authServer is the authorization server's state: the Redis store and the
 // static clients.
 type authServer struct {
-	store  *store
-	static map[string]*client
+	store      *store
+	static     map[string]*client
+	unanswered *unansweredRotations // refresh rotations answered 503 (oauth_unanswered.go)
 }
 
 // routeOAuth mounts the authorization server's endpoints and the protected
@@ -69,7 +70,7 @@ func (s *Server) routeOAuth(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	s.oauth = &authServer{store: st, static: static}
+	s.oauth = &authServer{store: st, static: static, unanswered: newUnansweredRotations()}
 
 	mux.HandleFunc(pathASMetadata, s.handleASMetadata)
 	mux.HandleFunc(pathPRM, s.handlePRM)

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -22,6 +23,9 @@ type grant struct {
 	// Code only.
 	RedirectURI   string `json:"redirect_uri,omitempty"`
 	CodeChallenge string `json:"code_challenge,omitempty"`
+	// RedirectURIGiven: the authorization request named redirect_uri, so
+	// the token request must repeat it (RFC 6749 §4.1.3).
+	RedirectURIGiven bool `json:"redirect_uri_given,omitempty"`
 	// Access token only: when it expires (Redis drops it then too).
 	ExpiresAt int64 `json:"exp,omitempty"`
 }
@@ -138,6 +142,11 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 	case takeUnknown:
 		return nil, refuse(ErrInvalidGrant, "authorization code is unknown or expired")
 	case takeReplayed:
+		if g.ClientID != c.ID {
+			// Only the client the code was issued to may burn its grant:
+			// another one presenting a spent code is refused, nothing more.
+			return nil, refuse(ErrInvalidGrant, "authorization code was issued to another client")
+		}
 		n, err := st.revokeGrant(r.Context(), g.Family)
 		if err != nil {
 			return nil, err
@@ -148,7 +157,11 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 	if g.ClientID != c.ID {
 		return nil, refuse(ErrInvalidGrant, "authorization code was issued to another client")
 	}
-	if ru := r.PostForm.Get("redirect_uri"); ru != g.RedirectURI && ru != "" {
+	switch ru := r.PostForm.Get("redirect_uri"); {
+	case ru == "" && g.RedirectURIGiven:
+		// RFC 6749 §4.1.3: required when the authorization request had it.
+		return nil, refuse(ErrInvalidGrant, "redirect_uri is required: the authorization request had one")
+	case ru != "" && ru != g.RedirectURI:
 		return nil, refuse(ErrInvalidGrant, "redirect_uri %q differs from the authorization request's", ru)
 	}
 	if err := verifyPKCE(verifier, g.CodeChallenge); err != nil {
@@ -196,6 +209,22 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 	case takeUnknown:
 		return nil, refuse(ErrInvalidGrant, "refresh token is unknown, expired or revoked")
 	case takeReplayed:
+		if g.ClientID != c.ID {
+			// Only the client the token was issued to may burn its grant.
+			return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+		}
+		if unseen, ok := s.oauth.unanswered.take(used, c.ID); ok {
+			// RFC 9700 §4.14.2: this rotation committed but was answered
+			// 503 (a Redis stall), so the client never saw its pair. The
+			// retry is not reuse: the unseen pair is deleted, and the
+			// retry gets a new one.
+			if err := st.del(r.Context(), unseen...); err != nil {
+				s.oauth.unanswered.put(used, c.ID, unseen)
+				return nil, err
+			}
+			s.log.Mark(r.Context(), RefreshTokenRotated, "refresh_token=%s client_id=%s retried after a rotation answered 503; the pair it never saw is revoked", Short(rt), c.ID)
+			break
+		}
 		n, err := st.revokeGrant(r.Context(), g.Family)
 		if err != nil {
 			return nil, err
@@ -211,7 +240,13 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 		return nil, err
 	}
 	g.Scope = scope
-	return s.issueTokens(r, c, g, rt)
+	resp, issued, err := s.issueTokensKeys(r, c, g, rt)
+	if errors.Is(err, ErrRedisUnavailable) {
+		// The rotation is spent but the client gets a 503: remember it,
+		// so its retry is not taken for reuse.
+		s.oauth.unanswered.put(used, c.ID, issued)
+	}
+	return resp, err
 }
 
 // narrowScope returns the requested scope if it is within granted (RFC 6749
@@ -250,27 +285,34 @@ func (s *Server) checkTokenResource(r *http.Request, granted string) error {
 // client may refresh) for g and returns the response. rotated is the
 // refresh token being replaced, for the marker.
 func (s *Server) issueTokens(r *http.Request, c *client, g grant, rotated string) (*tokenResponse, error) {
+	resp, _, err := s.issueTokensKeys(r, c, g, rotated)
+	return resp, err
+}
+
+// issueTokensKeys is issueTokens, also returning the keys it stored (or
+// tried to store, when err is not nil).
+func (s *Server) issueTokensKeys(r *http.Request, c *client, g grant, rotated string) (*tokenResponse, []string, error) {
 	st := s.oauth.store
 	at := randomToken(32)
 	s.log.Mark(r.Context(), AccessTokenGenerated, "token=%s client_id=%s", Short(at), c.ID)
 	ag := g
-	ag.RedirectURI, ag.CodeChallenge = "", ""
+	ag.RedirectURI, ag.CodeChallenge, ag.RedirectURIGiven = "", "", false
 	ag.ExpiresAt = time.Now().Add(accessTokenTTL).Unix()
-	atKey := st.secretKey(keyAccess, at)
-	if err := st.putJSON(r.Context(), atKey, ag, accessTokenTTL); err != nil {
-		return nil, err
+	atJSON, err := json.Marshal(ag)
+	if err != nil {
+		return nil, nil, err
 	}
-	keys := []string{atKey}
+	tokens := []storedToken{{st.secretKey(keyAccess, at), atJSON, accessTokenTTL}}
 	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(accessTokenTTL / time.Second), Scope: g.Scope}
 	if c.allows(GrantRefreshToken) {
 		rt := randomToken(32)
 		rg := ag
 		rg.ExpiresAt = 0
-		rtKey := st.secretKey(keyRefresh, rt)
-		if err := st.putJSON(r.Context(), rtKey, rg, refreshTokenTTL); err != nil {
-			return nil, err
+		rtJSON, err := json.Marshal(rg)
+		if err != nil {
+			return nil, nil, err
 		}
-		keys = append(keys, rtKey)
+		tokens = append(tokens, storedToken{st.secretKey(keyRefresh, rt), rtJSON, refreshTokenTTL})
 		resp.RefreshToken = rt
 		if rotated != "" {
 			s.log.Mark(r.Context(), RefreshTokenRotated, "old=%s new=%s", Short(rotated), Short(rt))
@@ -278,9 +320,16 @@ func (s *Server) issueTokens(r *http.Request, c *client, g grant, rotated string
 			s.log.Mark(r.Context(), RefreshTokenGenerated, "token=%s", Short(rt))
 		}
 	}
-	if err := st.addToGrant(r.Context(), g.Family, refreshTokenTTL, keys...); err != nil {
-		return nil, err
+	keys := make([]string, len(tokens))
+	for i, t := range tokens {
+		keys[i] = t.key
+	}
+	switch err := st.issue(r.Context(), g.Family, refreshTokenTTL, tokens...); {
+	case errors.Is(err, errGrantRevoked):
+		return nil, keys, refuse(ErrInvalidGrant, "the grant was revoked (a replayed code or refresh token) before its tokens were issued")
+	case err != nil:
+		return nil, keys, err
 	}
 	s.log.Mark(r.Context(), AccessTokenStored, "Stored in Redis with %ds TTL", int64(accessTokenTTL/time.Second))
-	return resp, nil
+	return resp, keys, nil
 }

@@ -13,19 +13,16 @@ import (
 )
 
 // The seed's curl walk-through (code_challenge=test123,
-// code_verifier=test123verifier) is not a valid S256 pair: a correct server
-// issues the code and refuses the exchange with invalid_grant.
+// code_verifier=test123verifier) is not a valid S256 pair: "test123" is no
+// S256 challenge (43 characters), so no code is issued for it at all.
 func TestSeedPKCEPairRefused(t *testing.T) {
 	servertest.EachRedis(t, func(t *testing.T, redisURL string) {
 		ts := servertest.Start(t, server.Config{RedisURL: redisURL, AutoApprove: true})
-		params := servertest.AuthorizeParams(servertest.PKCE{Challenge: "test123"})
-		code := ts.Code(t, servertest.PKCE{Challenge: "test123"})
-		_ = params
-		tr := ts.ExchangeCode(t, code, servertest.PKCE{Verifier: "test123verifier"})
-		assert.Equal(t, http.StatusBadRequest, tr.Status)
-		assert.Equal(t, "invalid_grant", tr.Error)
-		assert.Contains(t, tr.ErrorDescription, "PKCE verification failed")
-		assertMarker(t, ts, server.OAuthTokenFailed, "error=invalid_grant reason=PKCE verification failed")
+		_, loc := ts.Authorize(t, servertest.AuthorizeParams(servertest.PKCE{Challenge: "test123"}))
+		require.NotNil(t, loc)
+		assert.Equal(t, "invalid_request", loc.Query().Get("error"))
+		assert.Empty(t, loc.Query().Get("code"))
+		assertMarker(t, ts, server.OAuthAuthorizeFailed, "error=invalid_request reason=code_challenge must be base64url")
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -26,6 +27,7 @@ import (
 //	prefix + "rt:"        + sha256(refresh token)  refresh token grant, refreshTokenTTL
 //	prefix + "rt-used:"   + sha256(refresh token)  a rotated refresh token's grant
 //	prefix + "grant:"     + family id              SET of the token keys of one grant
+//	prefix + "grant-revoked:" + family id          a revoked grant, refreshTokenTTL
 //	prefix + "consent:"   + sha256(csrf token)     a pending consent page
 //
 // Every call runs under redisOpTimeout so that a Redis that is down or hung
@@ -34,7 +36,21 @@ type store struct {
 	rdb    *redis.Client
 	mini   *miniredis.Miniredis // the in-process Redis, when Config.RedisURL is empty
 	prefix string
+
+	// The in-process miniredis expires keys only when its clock is
+	// driven (FastForward): without this a code outlived its 300 s TTL
+	// and an expired consent still issued one. miniClock drives it from
+	// now, every miniTick, until stopClock is closed.
+	now        func() time.Time
+	miniMu     sync.Mutex
+	miniLast   time.Time
+	stopClock  chan struct{}
+	clockEnded chan struct{}
 }
+
+// miniTick is how often the in-process miniredis's clock is advanced:
+// the most an embedded key outlives its TTL.
+const miniTick = 250 * time.Millisecond
 
 // keyKind names one family of Redis keys (see store).
 type keyKind string
@@ -48,6 +64,9 @@ const (
 	keyUsedRT   keyKind = "rt-used"
 	keyGrant    keyKind = "grant"
 	keyConsent  keyKind = "consent"
+	// keyRevokedGrant marks a revoked family, so a token issue racing
+	// the revocation cannot bring it back (issueScript).
+	keyRevokedGrant keyKind = "grant-revoked"
 )
 
 // redisOpTimeout bounds every Redis round trip. Redis answers in well under a
@@ -78,6 +97,9 @@ func newStore(cfg Config) (*store, error) {
 			return nil, fmt.Errorf("start in-process miniredis: %w", err)
 		}
 		opt = &redis.Options{Addr: st.mini.Addr()}
+		st.now, st.miniLast = time.Now, time.Now()
+		st.stopClock, st.clockEnded = make(chan struct{}), make(chan struct{})
+		go st.miniClock()
 	} else {
 		var err error
 		opt, err = redis.ParseURL(cfg.RedisURL)
@@ -125,9 +147,39 @@ func redactRedisURL(u string) string {
 func (st *store) close() error {
 	err := st.rdb.Close()
 	if st.mini != nil {
+		close(st.stopClock)
+		<-st.clockEnded
 		st.mini.Close()
 	}
 	return err
+}
+
+// miniClock advances the in-process miniredis every miniTick.
+func (st *store) miniClock() {
+	defer close(st.clockEnded)
+	t := time.NewTicker(miniTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-st.stopClock:
+			return
+		case <-t.C:
+			st.advanceMini()
+		}
+	}
+}
+
+// advanceMini moves the miniredis clock to st.now(): keys whose TTL ran
+// out since the last call expire, as on a real Redis.
+func (st *store) advanceMini() {
+	st.miniMu.Lock()
+	defer st.miniMu.Unlock()
+	now := st.now()
+	if d := now.Sub(st.miniLast); d > 0 {
+		st.mini.FastForward(d)
+		st.mini.SetTime(now) // TIME and EXPIREAT agree with the wall clock
+	}
+	st.miniLast = now
 }
 
 // key returns the Redis key for id of the given kind.
@@ -270,29 +322,64 @@ func (st *store) takeOnce(ctx context.Context, live, used string, usedTTL time.D
 	return takeState(state), nil
 }
 
-// addToGrant records token keys as belonging to the grant family, so that
-// revoking the grant (a replayed code or refresh token) deletes them all.
-func (st *store) addToGrant(ctx context.Context, family string, ttl time.Duration, keys ...string) error {
+// storedToken is one token to store in a grant: its key, grant JSON, TTL.
+type storedToken struct {
+	key   string
+	value []byte
+	ttl   time.Duration
+}
+
+// issueScript stores the tokens of one grant and records them in the
+// grant's SET in one atomic step, unless the grant was revoked: a
+// concurrent replay's revocation (revokeGrantScript) runs either before,
+// and nothing is issued, or after, and it deletes what was issued. There
+// is no moment when a token exists outside its grant.
+//
+//	KEYS[1] grant SET, KEYS[2] revoked marker, KEYS[3...] token keys;
+//	ARGV[1] grant TTL s, ARGV[2...] value, TTL s per token
+//	-> 1 issued, 0 the grant is revoked
+var issueScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+for i = 3, #KEYS do
+  local j = 2 + (i - 3) * 2
+  redis.call('SET', KEYS[i], ARGV[j], 'EX', ARGV[j + 1])
+  redis.call('SADD', KEYS[1], KEYS[i])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`)
+
+// errGrantRevoked is returned by issue when the grant was revoked (a
+// replay, a revocation) before its tokens could be stored.
+var errGrantRevoked = errors.New("grant revoked")
+
+// issue stores tokens in the grant family (see issueScript).
+func (st *store) issue(ctx context.Context, family string, ttl time.Duration, tokens ...storedToken) error {
 	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
 	defer cancel()
-	gk := st.key(keyGrant, family)
-	members := make([]any, len(keys))
-	for i, k := range keys {
-		members[i] = k
+	keys := []string{st.key(keyGrant, family), st.key(keyRevokedGrant, family)}
+	args := []any{int64(ttl / time.Second)}
+	for _, t := range tokens {
+		keys = append(keys, t.key)
+		args = append(args, t.value, int64(t.ttl/time.Second))
 	}
-	_, err := st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, gk, members...)
-		p.Expire(ctx, gk, ttl)
-		return nil
-	})
+	n, err := issueScript.Run(ctx, st.rdb, keys, args...).Int()
 	if err != nil {
-		return unavailable("record grant", err)
+		return unavailable("issue tokens", err)
+	}
+	if n == 0 {
+		return errGrantRevoked
 	}
 	return nil
 }
 
-// revokeGrantScript deletes every token key of a grant and the grant itself,
-// returning how many tokens it deleted.
+// revokeGrantScript deletes every token key of a grant and the grant
+// itself, and marks the grant revoked so that nothing can be issued in it
+// afterwards (issueScript), returning how many tokens it deleted.
+//
+//	KEYS[1] grant SET, KEYS[2] revoked marker, ARGV[1] marker TTL s
 var revokeGrantScript = redis.NewScript(`
 local ks = redis.call('SMEMBERS', KEYS[1])
 local n = 0
@@ -300,15 +387,16 @@ for _, k in ipairs(ks) do
   n = n + redis.call('DEL', k)
 end
 redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
 return n
 `)
 
-// revokeGrant deletes all tokens issued under family and returns how many
-// were still live.
+// revokeGrant deletes all tokens issued under family, refuses any later
+// issue in it, and returns how many tokens were still live.
 func (st *store) revokeGrant(ctx context.Context, family string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
 	defer cancel()
-	n, err := revokeGrantScript.Run(ctx, st.rdb, []string{st.key(keyGrant, family)}).Int()
+	n, err := revokeGrantScript.Run(ctx, st.rdb, []string{st.key(keyGrant, family), st.key(keyRevokedGrant, family)}, int64(refreshTokenTTL/time.Second)).Int()
 	if err != nil {
 		return 0, unavailable("revoke grant", err)
 	}

@@ -1,0 +1,70 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/server/servertest"
+)
+
+// TestSecurityLowShortCodeChallengeRefused is issue 12 Low: a 1-character
+// code_challenge was accepted. An S256 challenge is 43 characters.
+func TestSecurityLowShortCodeChallengeRefused(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	for _, ch := range []string{"a", "test123", "0123456789012345678901234567890123456789ab"} {
+		_, loc := ts.Authorize(t, servertest.AuthorizeParams(servertest.PKCE{Challenge: ch}))
+		require.NotNil(t, loc, "challenge %q", ch)
+		assert.Equal(t, "invalid_request", loc.Query().Get("error"), "challenge %q (%d characters)", ch, len(ch))
+	}
+}
+
+// TestSecurityLowTokenNeedsRedirectURIWhenAuthorizeHadOne is issue 12
+// Low: /token accepted an omitted redirect_uri although /authorize had
+// one (RFC 6749 §4.1.3).
+func TestSecurityLowTokenNeedsRedirectURIWhenAuthorizeHadOne(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	p := servertest.NewPKCE()
+	form := tokenForm(ts.Code(t, p), p)
+	form.Del("redirect_uri")
+	tr := ts.PostToken(t, "/token", form, "", "")
+	assert.Equal(t, "invalid_grant", tr.Error, "token without the authorization request's redirect_uri: %d %s", tr.Status, tr.ErrorDescription)
+
+	// Without redirect_uri at /authorize (one registered), none is needed.
+	p = servertest.NewPKCE()
+	params := servertest.AuthorizeParams(p)
+	params.Del("redirect_uri")
+	params.Set("client_id", "one-callback")
+	ts2 := servertest.Start(t, server.Config{AutoApprove: true, Clients: []server.StaticClient{{ClientID: "one-callback", RedirectURIs: []string{"http://127.0.0.1:9/cb"}}}})
+	_, loc := ts2.Authorize(t, params)
+	require.NotNil(t, loc)
+	tr = ts2.PostToken(t, "/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "client_id": {"one-callback"}, "code_verifier": {p.Verifier}}, "", "")
+	assert.Equal(t, http.StatusOK, tr.Status, tr.ErrorDescription)
+}
+
+// TestSecurityLowOtherClientCannotBurnGrant is issue 12 Low: another
+// client presenting a victim's spent code or rotated refresh token
+// revoked the victim's grant. Only the client it was issued to can.
+func TestSecurityLowOtherClientCannotBurnGrant(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	ts.Protect("/mcp", okHandler())
+	other, _ := registeredToken(t, ts)
+
+	p := servertest.NewPKCE()
+	code := ts.Code(t, p)
+	victim := ts.ExchangeCode(t, code, p)
+	require.Equal(t, http.StatusOK, victim.Status)
+	spent := with(tokenForm(code, p), "client_id", other)
+	assert.Equal(t, "invalid_grant", ts.PostToken(t, "/token", spent, "", "").Error)
+	assert.Equal(t, http.StatusOK, ts.Get(t, "/mcp", victim.AccessToken).StatusCode, "another client's spent code revoked the victim's grant")
+
+	rotated := victim.RefreshToken
+	next := ts.PostToken(t, "/token", refreshForm(rotated), "", "")
+	require.Equal(t, http.StatusOK, next.Status)
+	assert.Equal(t, "invalid_grant", ts.PostToken(t, "/token", with(refreshForm(rotated), "client_id", other), "", "").Error)
+	assert.Equal(t, http.StatusOK, ts.Get(t, "/mcp", next.AccessToken).StatusCode, "another client's rotated refresh token revoked the victim's grant")
+}
