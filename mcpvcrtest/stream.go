@@ -214,6 +214,22 @@ func (s *Stream) State() StreamState {
 	return st
 }
 
+// Started returns when the request went out (zero for an EndedStream):
+// the stream timeline's offsets are from it.
+func (s *Stream) Started() time.Time { return s.start }
+
+// Addrs returns the client's and the server's end of the stream's
+// connection, "" before it was dialled (a report draws one lane per
+// connection).
+func (s *Stream) Addrs() (local, remote string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return "", ""
+	}
+	return s.conn.LocalAddr().String(), s.conn.RemoteAddr().String()
+}
+
 // Timeline returns the stream's timeline so far (State().Timeline).
 func (s *Stream) Timeline() harness.Timeline { return s.State().Timeline }
 

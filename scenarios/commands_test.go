@@ -54,7 +54,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			}
 			w := worldOf(ts)
 			if err := c.run(w, ts, neg, args); err != nil {
-				ts.Fatalf("%v\n%s", err, w.evidence())
+				ts.Fatalf("%v\n%s%s", err, w.evidence(), w.reportLine(ts.Name()))
 			}
 		}
 	}
