@@ -355,7 +355,29 @@ func deleteRedisPrefix(t *testing.T, redisURL, prefix string) {
 // server: 401, discovery, DCR, authorize (fetched, the server
 // auto-approves), token; then the same steps as TestGoSDKClient.
 func TestTypeScriptSDKClient(t *testing.T) {
-	dir := nodeClientDir(t)
+	node, dir := typeScriptClient(t)
+	gate := newResumeGate()
+	s := startMCPServer(t, Config{AutoApprove: true}, gate.wrap)
+	whoami := runTypeScriptClient(t, s, gate, node, dir)
+	registered := s.markers.waitMarker(t, OAuthClientRegistered, "mcpvcr-ts-client")
+	checkWhoami(t, whoami, Whoami{
+		ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
+		Subject:  localSubject,
+		Scopes:   []string{"mcp"}, // the PRM's scopes_supported
+		Audience: s.URL + "/mcp",
+	})
+	resumed := s.markers.waitMarker(t, StreamResumed, "")
+	authorizedResume(t, s, resumed.RequestID)
+	s.markers.waitMarker(t, SessionDeleted, "")
+}
+
+// typeScriptClient returns node and the directory of the pinned
+// TypeScript SDK, with client.mjs and headless-oauth.mjs copied beside
+// node_modules (ESM resolution looks there). It skips without them (fails
+// under CI=true).
+func typeScriptClient(t *testing.T) (node, dir string) {
+	t.Helper()
+	dir = nodeClientDir(t)
 	node, err := exec.LookPath("node")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -363,7 +385,6 @@ func TestTypeScriptSDKClient(t *testing.T) {
 		}
 		t.Skip("node not on PATH")
 	}
-	// The scripts must sit beside node_modules for ESM resolution.
 	for _, f := range []string{"client.mjs", "headless-oauth.mjs"} {
 		b, err := os.ReadFile(filepath.Join("..", "internal", "nodeclients", f))
 		if err != nil {
@@ -373,9 +394,14 @@ func TestTypeScriptSDKClient(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return node, dir
+}
 
-	gate := newResumeGate()
-	s := startMCPServer(t, Config{AutoApprove: true}, gate.wrap)
+// runTypeScriptClient runs client.mjs with OAuth against s to the end of
+// its line protocol (dropping and releasing the listen stream through
+// gate) and returns its whoami answer.
+func runTypeScriptClient(t *testing.T, s *testMCPServer, gate *resumeGate, node, dir string) (whoami string) {
+	t.Helper()
 	cmd := exec.CommandContext(t.Context(), node, filepath.Join(dir, "client.mjs"), s.URL+"/mcp")
 	cmd.Env = append(os.Environ(), "MCPVCR_OAUTH=1")
 	stdin, err := cmd.StdinPipe()
@@ -399,7 +425,6 @@ func TestTypeScriptSDKClient(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	var listenReq, whoami string
 	ok := false
 	for line := range lines {
 		t.Logf("node: %s", line)
@@ -409,8 +434,7 @@ func TestTypeScriptSDKClient(t *testing.T) {
 		}
 		switch line {
 		case "STEP notification on the listen stream":
-			listenReq = waitListenStream(t, s)
-			waitNotificationOn(t, s, listenReq)
+			waitNotificationOn(t, s, waitListenStream(t, s))
 		case "READY drop":
 			gate.drop(t)
 			id := gate.waitResume(t)
@@ -425,14 +449,5 @@ func TestTypeScriptSDKClient(t *testing.T) {
 	if err := cmd.Wait(); err != nil || !ok {
 		t.Fatalf("node client: %v, OK seen: %v\nstderr:\n%s", err, ok, stderr.String())
 	}
-	registered := s.markers.waitMarker(t, OAuthClientRegistered, "mcpvcr-ts-client")
-	checkWhoami(t, whoami, Whoami{
-		ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
-		Subject:  localSubject,
-		Scopes:   []string{"mcp"}, // the PRM's scopes_supported
-		Audience: s.URL + "/mcp",
-	})
-	resumed := s.markers.waitMarker(t, StreamResumed, "")
-	authorizedResume(t, s, resumed.RequestID)
-	s.markers.waitMarker(t, SessionDeleted, "")
+	return whoami
 }
