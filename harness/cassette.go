@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -80,6 +81,10 @@ type Provenance struct {
 	// Placeholders lists every placeholder used, so a reader sees what was
 	// redacted without searching.
 	Placeholders []string `yaml:"placeholders,omitempty"`
+	// InteractionCount is how many interactions the file holds, written by
+	// Marshal and checked by LoadCassette, with the end line, to refuse a
+	// truncated file. 0 in files written before it existed.
+	InteractionCount int `yaml:"interaction_count,omitempty"`
 }
 
 // Sources of a recording (Provenance.Source).
@@ -91,9 +96,23 @@ const (
 	SourceAssembled = "assembled"
 )
 
-// ErrNotCassette is returned by LoadCassette when the file is YAML but not a
-// version 2 cassette.
-var ErrNotCassette = errors.New("not a go-vcr version 2 cassette")
+// Errors of LoadCassette; callers use errors.Is.
+var (
+	// ErrNotCassette is returned when the file is not YAML, or YAML but
+	// not a version 2 cassette.
+	ErrNotCassette = errors.New("not a go-vcr version 2 cassette")
+	// ErrEmptyCassette is returned for an empty file, or a cassette
+	// without interactions: replaying it would prove nothing.
+	ErrEmptyCassette = errors.New("the cassette is empty")
+	// ErrTruncatedCassette is returned when a cassette written by Marshal
+	// lacks its end line or some of the interactions it counts: the copy
+	// or the write was cut short.
+	ErrTruncatedCassette = errors.New("the cassette is truncated")
+)
+
+// endLine ends every file Marshal writes; its absence in a file that
+// counts its interactions means the file was cut.
+const endLine = "# end of cassette\n"
 
 // LoadCassette reads a cassette file. The ".yaml" extension may be left out,
 // as with go-vcr's cassette.Load.
@@ -105,12 +124,27 @@ func LoadCassette(path string) (*Cassette, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load cassette: %w", err)
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("load cassette %s: the file is empty: %w", path, ErrEmptyCassette)
+	}
 	var c Cassette
 	if err := yaml.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("load cassette %s: %w", path, err)
+		return nil, fmt.Errorf("load cassette %s: %w (%v)", path, ErrNotCassette, err)
 	}
 	if c.Version != cassette.CassetteFormatVersion {
 		return nil, fmt.Errorf("load cassette %s: version %d: %w", path, c.Version, ErrNotCassette)
+	}
+	if n := c.Provenance.InteractionCount; n > 0 {
+		switch {
+		case !bytes.HasSuffix(data, []byte(endLine)):
+			return nil, fmt.Errorf("load cassette %s: it ends before its last line (%d of the %d interactions it counts are there): %w; re-record it or copy it again",
+				path, len(c.Interactions), n, ErrTruncatedCassette)
+		case len(c.Interactions) != n:
+			return nil, fmt.Errorf("load cassette %s: %d interactions, but it counts %d: %w", path, len(c.Interactions), n, ErrTruncatedCassette)
+		}
+	}
+	if len(c.Interactions) == 0 {
+		return nil, fmt.Errorf("load cassette %s: no interactions: %w", path, ErrEmptyCassette)
 	}
 	for i, in := range c.Interactions {
 		if in == nil {
@@ -129,6 +163,7 @@ func LoadCassette(path string) (*Cassette, error) {
 // Marshal returns the file's bytes: a comment header, then the YAML.
 func (c *Cassette) Marshal() ([]byte, error) {
 	c.Version = cassette.CassetteFormatVersion
+	c.Provenance.InteractionCount = len(c.Interactions)
 	for i, in := range c.Interactions {
 		in.ID = i
 	}
@@ -159,11 +194,15 @@ func (c *Cassette) Marshal() ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("marshal cassette: %w", err)
 	}
+	b.WriteString(endLine)
 	return b.Bytes(), nil
 }
 
 // Save writes the cassette to path (".yaml" is appended when missing, so
 // go-vcr's cassette.Load(strings.TrimSuffix(path, ".yaml")) finds it).
+// The write is atomic: a temporary file in the same folder is renamed
+// over path, so a reader, or a recorder killed mid-write, never leaves
+// half a file there.
 func (c *Cassette) Save(path string) error {
 	if !strings.HasSuffix(path, ".yaml") {
 		path += ".yaml"
@@ -172,7 +211,22 @@ func (c *Cassette) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save cassette: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return fmt.Errorf("save cassette: %w", err)
 	}
 	return nil

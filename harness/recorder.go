@@ -57,6 +57,11 @@ type Recorder struct {
 	closed   bool
 	// idle is closed when no request is in flight; replaced on the next.
 	idle chan struct{}
+
+	// saveMu serializes the rewrites of RecorderOptions.Out; saveErr is
+	// the first that failed.
+	saveMu  sync.Mutex
+	saveErr error
 }
 
 // RecorderOptions configures NewRecorder. Nil means defaults.
@@ -87,6 +92,11 @@ type RecorderOptions struct {
 	// request's Forwarded or X-Forwarded-Proto/-Host headers, else from the
 	// connection (req.TLS, req.Host). See clientOrigin.
 	PublicURL string
+	// Out, when set, is the cassette file the recorder rewrites each time
+	// an interaction finishes (atomically, see Cassette.Save), so a
+	// recorder that is killed leaves a loadable file of every interaction
+	// that had finished. Close returns the first error writing it.
+	Out string
 	// UpstreamOrigin is the origin the upstream names itself by in its
 	// documents and expects in resource= (its OAuth issuer), when that is
 	// not the upstream URL's. Empty: when the client came through a tunnel
@@ -138,104 +148,152 @@ func NewRecorder(upstream string, opts *RecorderOptions) (*Recorder, error) {
 // hopHeaders are connection-scoped (RFC 9110 7.6.1) and never forwarded.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
-// ServeHTTP forwards one request upstream and records it.
+// ServeHTTP forwards one request upstream and records it, in steps:
+//
+//	begin > read the request body > send it upstream > copy the headers >
+//	relay the body (whole documents rewritten, streams chunk by chunk) > finish
+//
+// Each step that fails finishes the interaction with the end reason that
+// says whose fault it was.
 func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	opened := time.Now()
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
+	x, ok := r.begin(w, req)
+	if !ok {
 		http.Error(w, "recorder closed", http.StatusServiceUnavailable)
 		return
 	}
-	id := r.seq
+	defer r.end(x)
+	body, err := x.readBody(r.opts.MaxBody)
+	if err != nil {
+		http.Error(w, "recorder: reading request body: "+err.Error(), http.StatusBadRequest)
+		r.finish(x, EndClientCancel, err)
+		return
+	}
+	resp, reason, err := r.sendUpstream(x, body)
+	if err != nil {
+		r.finish(x, reason, err)
+		return
+	}
+	defer resp.Body.Close()
+	r.copyHeaders(x, resp)
+	reason, err = r.relayBody(x, resp)
+	r.finish(x, reason, err)
+}
+
+// exchange is one request in flight through the recorder.
+type exchange struct {
+	id     int
+	opened time.Time
+	ctx    context.Context // cancelled by Close (recorder_closed)
+	cancel context.CancelFunc
+	req    *http.Request
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	// origin is the client-facing origin, self the one the upstream names
+	// itself by (see RecorderOptions.UpstreamOrigin).
+	origin, self string
+	in           *Interaction
+	captured     bytes.Buffer // the response body as relayed
+	stream       bool         // an SSE response
+	parser       SSEParser
+}
+
+func (x *exchange) since() time.Duration { return time.Since(x.opened) }
+
+// begin registers the request as in flight and starts its interaction;
+// false when the recorder is closed.
+func (r *Recorder) begin(w http.ResponseWriter, req *http.Request) (*exchange, bool) {
+	opened := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, false
+	}
+	x := &exchange{id: r.seq, opened: opened, req: req, w: w, rc: http.NewResponseController(w), in: &Interaction{}}
 	r.seq++
 	r.inflight.Add(1)
 	if len(r.cancels) == 0 {
 		r.idle = make(chan struct{})
 	}
-	ctx, cancel := context.WithCancel(req.Context())
-	r.cancels[id] = cancel
-	origin, viaTunnel := clientOrigin(req, r.opts.PublicURL)
-	self := r.upstreamSelf(origin, viaTunnel)
+	x.ctx, x.cancel = context.WithCancel(req.Context())
+	r.cancels[x.id] = x.cancel
+	var viaTunnel bool
+	x.origin, viaTunnel = clientOrigin(req, r.opts.PublicURL)
+	x.self = r.upstreamSelf(x.origin, viaTunnel)
 	if r.origin == "" {
 		// The session starts with its first request, not when the
 		// recorder started listening.
-		r.origin, r.self, r.start = origin, self, opened
+		r.origin, r.self, r.start = x.origin, x.self, opened
 	}
 	recorded := req.Header.Clone()
 	for _, k := range dropTunnelHeaders(recorded) {
 		r.dropped[k] = true
 	}
-	start := r.start
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		delete(r.cancels, id)
-		if len(r.cancels) == 0 {
-			close(r.idle)
-		}
-		r.mu.Unlock()
-		cancel()
-		r.inflight.Done()
-	}()
-
-	in := &Interaction{}
-	in.Stream.Opened = opened.Sub(start)
-	in.Request = cassette.Request{
+	x.in.Stream.Opened = opened.Sub(r.start)
+	x.in.Request = cassette.Request{
 		Proto: req.Proto, ProtoMajor: req.ProtoMajor, ProtoMinor: req.ProtoMinor,
 		// The host the client addressed, not the one the tunnel forwarded to.
-		Host: origin[strings.Index(origin, "://")+3:], RequestURI: req.RequestURI, Method: req.Method,
-		URL: origin + req.URL.RequestURI(), Headers: recorded,
+		Host: x.origin[strings.Index(x.origin, "://")+3:], RequestURI: req.RequestURI, Method: req.Method,
+		URL: x.origin + req.URL.RequestURI(), Headers: recorded,
 		TransferEncoding: req.TransferEncoding,
 	}
-	since := func() time.Duration { return time.Since(opened) }
-	finish := func(reason EndReason, err error) {
-		in.Stream.Closed = since()
-		in.Stream.Reason = reason
-		if err != nil {
-			in.Stream.Err = err.Error()
-		}
-		in.Response.Duration = in.Stream.Closed
-		r.mu.Lock()
-		in.ID = id
-		r.interactions = append(r.interactions, in)
-		r.mu.Unlock()
-	}
+	return x, true
+}
 
-	body, err := io.ReadAll(io.LimitReader(req.Body, r.opts.MaxBody+1))
-	if err == nil && int64(len(body)) > r.opts.MaxBody {
-		err = fmt.Errorf("request body over %d bytes", r.opts.MaxBody)
+// end takes the request off the in-flight list.
+func (r *Recorder) end(x *exchange) {
+	r.mu.Lock()
+	delete(r.cancels, x.id)
+	if len(r.cancels) == 0 {
+		close(r.idle)
+	}
+	r.mu.Unlock()
+	x.cancel()
+	r.inflight.Done()
+}
+
+// readBody reads the whole request body (at most max bytes) into the
+// interaction.
+func (x *exchange) readBody(max int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(x.req.Body, max+1))
+	if err == nil && int64(len(body)) > max {
+		err = fmt.Errorf("request body over %d bytes", max)
 	}
 	if err != nil {
-		http.Error(w, "recorder: reading request body: "+err.Error(), http.StatusBadRequest)
-		finish(EndClientCancel, err)
-		return
+		return nil, err
 	}
-	in.Request.Body = string(body)
-	in.Request.ContentLength = int64(len(body))
+	x.in.Request.Body = string(body)
+	x.in.Request.ContentLength = int64(len(body))
+	return body, nil
+}
 
-	out, err := r.outgoing(ctx, req, body, origin, self)
+// sendUpstream sends the request on and returns the upstream's response,
+// or the end reason and error when there is none (a 502 has then been
+// answered unless the client or Close gave up first).
+func (r *Recorder) sendUpstream(x *exchange, body []byte) (*http.Response, EndReason, error) {
+	out, err := r.outgoing(x.ctx, x.req, body, x.origin, x.self)
 	if err != nil {
-		http.Error(w, "recorder: "+err.Error(), http.StatusBadGateway)
-		finish(EndUpstreamError, err)
-		return
+		http.Error(x.w, "recorder: "+err.Error(), http.StatusBadGateway)
+		return nil, EndUpstreamError, err
 	}
 	resp, err := r.transport.RoundTrip(out)
-	if err != nil {
-		reason := EndUpstreamError
-		if req.Context().Err() != nil {
-			reason = EndClientCancel
-		} else if ctx.Err() != nil {
-			reason = EndRecorderClosed
-		} else {
-			http.Error(w, "recorder: upstream: "+err.Error(), http.StatusBadGateway)
-		}
-		finish(reason, err)
-		return
+	if err == nil {
+		return resp, "", nil
 	}
-	defer resp.Body.Close()
+	switch {
+	case x.req.Context().Err() != nil:
+		return nil, EndClientCancel, err
+	case x.ctx.Err() != nil:
+		return nil, EndRecorderClosed, err
+	}
+	http.Error(x.w, "recorder: upstream: "+err.Error(), http.StatusBadGateway)
+	return nil, EndUpstreamError, err
+}
 
-	h := w.Header()
+// copyHeaders gives the client the upstream's headers, less the
+// hop-by-hop ones and with the upstream's URLs in Location, Link and
+// WWW-Authenticate pointed at the recorder.
+func (r *Recorder) copyHeaders(x *exchange, resp *http.Response) {
+	h := x.w.Header()
 	for k, vs := range resp.Header {
 		h[k] = append([]string(nil), vs...)
 	}
@@ -244,100 +302,116 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	for _, k := range []string{"Location", "Content-Location", "Link", "Www-Authenticate"} {
 		for i, v := range h[k] {
-			h[k][i] = r.toClient(v, origin, self)
+			h[k][i] = r.toClient(v, x.origin, x.self)
 		}
 	}
-	stream := isSSE(resp.Header.Get("Content-Type"))
-	var rewritten []byte
-	if req.Method != http.MethodHead && !stream && (resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type"))) {
-		// A bounded body: read it whole so the upstream's URLs in it
-		// (discovery documents) can be rewritten, then fix its length.
-		rewritten, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody))
-		if err != nil {
-			http.Error(w, "recorder: upstream body: "+err.Error(), http.StatusBadGateway)
-			finish(EndReset, err)
-			return
+	x.stream = isSSE(resp.Header.Get("Content-Type"))
+	x.in.Stream.Status = resp.StatusCode
+	x.in.Stream.ContentType = resp.Header.Get("Content-Type")
+}
+
+// relayBody sends the response on and returns how it ended. A bounded
+// body (a discovery document, a JSON answer) is read whole so the
+// upstream's URLs in it can be rewritten; anything else, an SSE stream
+// above all, is forwarded chunk by chunk as it arrives.
+func (r *Recorder) relayBody(x *exchange, resp *http.Response) (EndReason, error) {
+	h := x.w.Header()
+	var document []byte
+	whole := x.req.Method != http.MethodHead && !x.stream &&
+		(resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type")))
+	if whole {
+		var err error
+		if document, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody)); err != nil {
+			http.Error(x.w, "recorder: upstream body: "+err.Error(), http.StatusBadGateway)
+			return EndReset, err
 		}
-		rewritten = []byte(r.toClient(string(rewritten), origin, self))
-		h.Set("Content-Length", fmt.Sprint(len(rewritten)))
+		document = []byte(r.toClient(string(document), x.origin, x.self))
+		h.Set("Content-Length", fmt.Sprint(len(document)))
 	}
-	in.Response = cassette.Response{
+	x.in.Response = cassette.Response{
 		Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
 		Status: resp.Status, Code: resp.StatusCode, Headers: h.Clone(),
 		ContentLength: resp.ContentLength, TransferEncoding: resp.TransferEncoding,
 	}
-	in.Stream.Status = resp.StatusCode
-	in.Stream.ContentType = resp.Header.Get("Content-Type")
-	w.WriteHeader(resp.StatusCode)
-	rc := http.NewResponseController(w)
-	rc.Flush()
-	in.Stream.Headers = since()
-
-	var captured bytes.Buffer
-	var parser SSEParser
-	write := func(chunk []byte) error {
-		if !in.Stream.SeenFirstByte {
-			in.Stream.FirstByte, in.Stream.SeenFirstByte = since(), true
-		}
-		// The event's time is when it reached the recorder, taken before
-		// it is passed on: the client may act on it (send the next
-		// request) before Flush returns here, and the recording must not
-		// show that request starting before the event it answered.
-		at := since()
-		_, werr := w.Write(chunk)
-		if werr == nil {
-			werr = rc.Flush()
-		}
-		captured.Write(chunk)
-		in.Stream.Bytes += int64(len(chunk))
-		if stream {
-			for _, e := range parser.Feed(chunk) {
-				in.Stream.Events = append(in.Stream.Events, StreamEvent{At: at, ID: e.ID, Event: e.Event, Comment: e.IsComment})
+	x.w.WriteHeader(resp.StatusCode)
+	x.rc.Flush()
+	x.in.Stream.Headers = x.since()
+	defer func() { x.in.Response.Body = x.captured.String() }()
+	if whole {
+		x.in.Response.ContentLength = int64(len(document))
+		if len(document) > 0 {
+			if err := x.write(document); err != nil {
+				return EndClientCancel, err
 			}
 		}
-		return werr
-	}
-	if rewritten != nil {
-		if len(rewritten) > 0 {
-			if err := write(rewritten); err != nil {
-				in.Response.Body = captured.String()
-				finish(EndClientCancel, err)
-				return
-			}
-		}
-		in.Response.Body = captured.String()
-		in.Response.ContentLength = int64(len(rewritten))
-		finish(EndServerEOF, nil)
-		return
+		return EndServerEOF, nil
 	}
 	buf := make([]byte, 32<<10)
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
-			if werr := write(buf[:n]); werr != nil {
-				in.Response.Body = captured.String()
-				finish(EndClientCancel, werr)
-				return
+			if werr := x.write(buf[:n]); werr != nil {
+				return EndClientCancel, werr
 			}
 		}
-		if rerr != nil {
-			in.Response.Body = captured.String()
-			switch {
-			// The client's cancel comes first: the upstream sees the
-			// cancelled request and may end its stream cleanly, so
-			// the EOF is only its consequence.
-			case req.Context().Err() != nil:
-				finish(EndClientCancel, nil)
-			case errors.Is(rerr, io.EOF):
-				finish(EndServerEOF, nil)
-			case ctx.Err() != nil:
-				finish(EndRecorderClosed, nil)
-			default:
-				finish(EndReset, rerr)
-			}
-			return
+		switch {
+		case rerr == nil:
+			continue
+		// The client's cancel comes first: the upstream sees the
+		// cancelled request and may end its stream cleanly, so the EOF
+		// is only its consequence.
+		case x.req.Context().Err() != nil:
+			return EndClientCancel, nil
+		case errors.Is(rerr, io.EOF):
+			return EndServerEOF, nil
+		case x.ctx.Err() != nil:
+			return EndRecorderClosed, nil
+		default:
+			return EndReset, rerr
 		}
 	}
+}
+
+// write passes one chunk to the client, flushed, and notes its time and,
+// on a stream, the SSE events it completes.
+func (x *exchange) write(chunk []byte) error {
+	if !x.in.Stream.SeenFirstByte {
+		x.in.Stream.FirstByte, x.in.Stream.SeenFirstByte = x.since(), true
+	}
+	// The event's time is when it reached the recorder, taken before it
+	// is passed on: the client may act on it (send the next request)
+	// before Flush returns here, and the recording must not show that
+	// request starting before the event it answered.
+	at := x.since()
+	_, err := x.w.Write(chunk)
+	if err == nil {
+		err = x.rc.Flush()
+	}
+	x.captured.Write(chunk)
+	x.in.Stream.Bytes += int64(len(chunk))
+	if x.stream {
+		for _, e := range x.parser.Feed(chunk) {
+			x.in.Stream.Events = append(x.in.Stream.Events, StreamEvent{At: at, ID: e.ID, Event: e.Event, Comment: e.IsComment})
+		}
+	}
+	return err
+}
+
+// finish records how the exchange ended and adds it to the cassette; with
+// RecorderOptions.Out set, the file is rewritten with it.
+func (r *Recorder) finish(x *exchange, reason EndReason, err error) {
+	in := x.in
+	in.Stream.Closed = x.since()
+	in.Stream.Reason = reason
+	if err != nil {
+		in.Stream.Err = err.Error()
+	}
+	in.Response.Duration = in.Stream.Closed
+	r.mu.Lock()
+	in.ID = x.id
+	r.interactions = append(r.interactions, in)
+	r.mu.Unlock()
+	r.saveProgress()
 }
 
 // documentMedia reports whether a content type is a whole document (JSON,
@@ -427,8 +501,21 @@ func (r *Recorder) WaitIdle(ctx context.Context) error {
 	}
 }
 
+// saveProgress rewrites RecorderOptions.Out with what has finished.
+func (r *Recorder) saveProgress() {
+	if r.opts.Out == "" {
+		return
+	}
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
+	if err := r.Cassette().Save(r.opts.Out); err != nil && r.saveErr == nil {
+		r.saveErr = err
+	}
+}
+
 // Close stops accepting requests, ends the streams still open (their end
-// reason is recorder_closed) and waits until each is recorded.
+// reason is recorder_closed) and waits until each is recorded. Its error
+// is the first failure to write RecorderOptions.Out.
 func (r *Recorder) Close() error {
 	r.mu.Lock()
 	r.closed = true
@@ -440,7 +527,9 @@ func (r *Recorder) Close() error {
 	if t, ok := r.transport.(interface{ CloseIdleConnections() }); ok && r.opts.Transport == nil {
 		t.CloseIdleConnections()
 	}
-	return nil
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
+	return r.saveErr
 }
 
 // Cassette returns what was recorded so far, in request order, with every

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -37,14 +38,28 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *upstream == "" || *out == "" || fs.NArg() > 0 {
+	switch {
+	case *upstream == "":
+		return missingFlag(fs, stderr, "--upstream URL (the server to record)")
+	case *out == "":
+		return missingFlag(fs, stderr, "--out FILE (the cassette to write)")
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "mcpvcr record: unexpected arguments %q\n", fs.Args())
 		fs.Usage()
 		return errUsage
+	}
+	if !strings.HasSuffix(*out, ".yaml") {
+		*out += ".yaml"
+	}
+	// Before listening: a recording that cannot be written is found out
+	// now, not when the session is over.
+	if err := checkWritable(*out); err != nil {
+		return err
 	}
 	if *source != harness.SourceCaptured && !strings.HasPrefix(*source, harness.SourceAssembled+": ") {
 		return fmt.Errorf("--source %q: want %q or %q", *source, harness.SourceCaptured, harness.SourceAssembled+": what the script followed")
 	}
-	opts := &harness.RecorderOptions{Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version, Source: *source, PublicURL: *publicURL, UpstreamOrigin: *upstreamOrigin}
+	opts := &harness.RecorderOptions{Out: *out, Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version, Source: *source, PublicURL: *publicURL, UpstreamOrigin: *upstreamOrigin}
 	if *insecure {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
@@ -59,7 +74,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(stderr, "mcpvcr record: point the client at http://%s (recording %s); Ctrl-C or SIGTERM writes %s\n", ln.Addr(), *upstream, *out)
+	fmt.Fprintf(stderr, "mcpvcr record: point the client at http://%s (recording %s); each finished interaction is written to %s, Ctrl-C or SIGTERM ends the recording\n", ln.Addr(), *upstream, *out)
 	if *publicURL != "" {
 		fmt.Fprintf(stderr, "mcpvcr record: clients reach it as %s (--public-url)\n", *publicURL)
 	}
@@ -81,15 +96,36 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	drained, cancelDrain := context.WithTimeout(context.Background(), *drain)
 	rec.WaitIdle(drained)
 	cancelDrain()
-	rec.Close()
+	saveErr := rec.Close()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	hs.Shutdown(shutdown)
 	c := rec.Cassette()
+	if len(c.Interactions) == 0 {
+		return fmt.Errorf("no request reached the recorder: nothing written to %s (point the client at the --listen address)", *out)
+	}
 	if err := c.Save(*out); err != nil {
+		if saveErr != nil {
+			err = fmt.Errorf("%w (and while recording: %v)", err, saveErr)
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %d interactions (client %s, server %s) with %d placeholders to %s\n",
 		len(c.Interactions), c.Provenance.Client, c.Provenance.Server, len(c.Provenance.Placeholders), *out)
 	return nil
+}
+
+// checkWritable reports whether path can be written: its folder exists
+// and takes a new file, and path itself is not a folder. It leaves no file
+// behind.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("--out %s: is a directory", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".mcpvcr-record-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: cannot write there: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
