@@ -179,8 +179,8 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.finish(x, reason, err)
 }
 
-// exchange is one request in flight through the recorder.
-type exchange struct {
+// flight is one request in flight through the recorder.
+type flight struct {
 	id     int
 	opened time.Time
 	ctx    context.Context // cancelled by Close (recorder_closed)
@@ -197,18 +197,18 @@ type exchange struct {
 	parser       SSEParser
 }
 
-func (x *exchange) since() time.Duration { return time.Since(x.opened) }
+func (x *flight) since() time.Duration { return time.Since(x.opened) }
 
 // begin registers the request as in flight and starts its interaction;
 // false when the recorder is closed.
-func (r *Recorder) begin(w http.ResponseWriter, req *http.Request) (*exchange, bool) {
+func (r *Recorder) begin(w http.ResponseWriter, req *http.Request) (*flight, bool) {
 	opened := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return nil, false
 	}
-	x := &exchange{id: r.seq, opened: opened, req: req, w: w, rc: http.NewResponseController(w), in: &Interaction{}}
+	x := &flight{id: r.seq, opened: opened, req: req, w: w, rc: http.NewResponseController(w), in: &Interaction{}}
 	r.seq++
 	r.inflight.Add(1)
 	if len(r.cancels) == 0 {
@@ -240,7 +240,7 @@ func (r *Recorder) begin(w http.ResponseWriter, req *http.Request) (*exchange, b
 }
 
 // end takes the request off the in-flight list.
-func (r *Recorder) end(x *exchange) {
+func (r *Recorder) end(x *flight) {
 	r.mu.Lock()
 	delete(r.cancels, x.id)
 	if len(r.cancels) == 0 {
@@ -253,7 +253,7 @@ func (r *Recorder) end(x *exchange) {
 
 // readBody reads the whole request body (at most max bytes) into the
 // interaction.
-func (x *exchange) readBody(max int64) ([]byte, error) {
+func (x *flight) readBody(max int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(x.req.Body, max+1))
 	if err == nil && int64(len(body)) > max {
 		err = fmt.Errorf("request body over %d bytes", max)
@@ -269,7 +269,7 @@ func (x *exchange) readBody(max int64) ([]byte, error) {
 // sendUpstream sends the request on and returns the upstream's response,
 // or the end reason and error when there is none (a 502 has then been
 // answered unless the client or Close gave up first).
-func (r *Recorder) sendUpstream(x *exchange, body []byte) (*http.Response, EndReason, error) {
+func (r *Recorder) sendUpstream(x *flight, body []byte) (*http.Response, EndReason, error) {
 	out, err := r.outgoing(x.ctx, x.req, body, x.origin, x.self)
 	if err != nil {
 		http.Error(x.w, "recorder: "+err.Error(), http.StatusBadGateway)
@@ -292,7 +292,7 @@ func (r *Recorder) sendUpstream(x *exchange, body []byte) (*http.Response, EndRe
 // copyHeaders gives the client the upstream's headers, less the
 // hop-by-hop ones and with the upstream's URLs in Location, Link and
 // WWW-Authenticate pointed at the recorder.
-func (r *Recorder) copyHeaders(x *exchange, resp *http.Response) {
+func (r *Recorder) copyHeaders(x *flight, resp *http.Response) {
 	h := x.w.Header()
 	for k, vs := range resp.Header {
 		h[k] = append([]string(nil), vs...)
@@ -314,7 +314,7 @@ func (r *Recorder) copyHeaders(x *exchange, resp *http.Response) {
 // body (a discovery document, a JSON answer) is read whole so the
 // upstream's URLs in it can be rewritten; anything else, an SSE stream
 // above all, is forwarded chunk by chunk as it arrives.
-func (r *Recorder) relayBody(x *exchange, resp *http.Response) (EndReason, error) {
+func (r *Recorder) relayBody(x *flight, resp *http.Response) (EndReason, error) {
 	h := x.w.Header()
 	var document []byte
 	whole := x.req.Method != http.MethodHead && !x.stream &&
@@ -374,7 +374,7 @@ func (r *Recorder) relayBody(x *exchange, resp *http.Response) (EndReason, error
 
 // write passes one chunk to the client, flushed, and notes its time and,
 // on a stream, the SSE events it completes.
-func (x *exchange) write(chunk []byte) error {
+func (x *flight) write(chunk []byte) error {
 	if !x.in.Stream.SeenFirstByte {
 		x.in.Stream.FirstByte, x.in.Stream.SeenFirstByte = x.since(), true
 	}
@@ -397,9 +397,9 @@ func (x *exchange) write(chunk []byte) error {
 	return err
 }
 
-// finish records how the exchange ended and adds it to the cassette; with
+// finish records how the flight ended and adds it to the cassette; with
 // RecorderOptions.Out set, the file is rewritten with it.
-func (r *Recorder) finish(x *exchange, reason EndReason, err error) {
+func (r *Recorder) finish(x *flight, reason EndReason, err error) {
 	in := x.in
 	in.Stream.Closed = x.since()
 	in.Stream.Reason = reason
@@ -613,7 +613,7 @@ func (r *Recorder) provenance(ins []*Interaction, origin, self string) Provenanc
 	return p
 }
 
-// hello is what a session's opening exchange says about its two sides.
+// hello is what a session's opening flight says about its two sides.
 type hello struct {
 	client, server string
 	// offered is the client's protocol version, protocol the one the
@@ -621,7 +621,7 @@ type hello struct {
 	offered, protocol string
 }
 
-// parseHello reads the exchange that opens a session: initialize (up to
+// parseHello reads the flight that opens a session: initialize (up to
 // 2025-11-25), or server/discover (2026-07-28, stateless: the client
 // names itself in _meta and the server in its result's _meta). answered
 // is false when the server refused it (a stateful server answers a 2026
