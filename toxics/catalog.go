@@ -153,6 +153,12 @@ const (
 	ApacheDefault         Profile = "apache-default"
 	ApacheDebian          Profile = "apache-debian"
 	CaddyDefault          Profile = "caddy-default"
+	Vercel                Profile = "vercel"
+	AWSAPIGateway         Profile = "aws-api-gateway"
+	GCPLoadBalancer       Profile = "gcp-load-balancer"
+	Heroku                Profile = "heroku"
+	Railway               Profile = "railway"
+	CorporateWAF          Profile = "corporate-waf"
 )
 
 // profileInfo is one catalog entry.
@@ -163,12 +169,21 @@ type profileInfo struct {
 
 // Durations at scale 1, as measured or documented upstream.
 const (
-	cloudflareIdle = 100 * time.Second // field failure 11 (docs; 125 s measured)
+	// Cloudflare's cut: 100 s on its 524 page, 120 s in its connection
+	// limits table (2026), ~125 s measured (field failure 25: 120 s plus
+	// the read in flight); it times reads from the origin.
+	cloudflareIdle = 120 * time.Second
 	albIdle        = 60 * time.Second  // field failure 5
 	nginxRead      = 60 * time.Second  // field failure 12: proxy_read_timeout
 	haproxyServer  = 50 * time.Second  // Debian's haproxy.cfg: timeout server 50000
 	apacheTimeout  = 60 * time.Second  // Apache's compiled-in Timeout
 	apacheDebian   = 300 * time.Second // Debian's apache2.conf: Timeout 300
+	vercelMax      = 300 * time.Second // Vercel Functions' default max duration
+	apiGatewayMax  = 30 * time.Second  // API Gateway's integration timeout (HTTP APIs; REST 29 s)
+	gcpBackend     = 30 * time.Second  // GCP backend service timeout default
+	herokuFirst    = 30 * time.Second  // Heroku router H12: first byte within 30 s
+	herokuIdle     = 55 * time.Second  // Heroku router H15: 55 s without a byte
+	railwayIdle    = 300 * time.Second // Railway's idle HTTP/2 CANCEL
 )
 
 // nginxToxics is nginx's default proxying (proxy_buffering on, 4 KiB
@@ -195,7 +210,7 @@ func nginxToxics(passHead bool) []Spec {
 var profiles = map[Profile]profileInfo{
 	Clean: {summary: "a plain TCP relay, no toxics: the baseline"},
 	CloudflareQuickTunnel: {
-		summary: "trycloudflare.com: GET SSE streams held until they end, headers held to the first body byte, 100 s idle cut (524)",
+		summary: "trycloudflare.com: GET SSE streams held until they end, headers held to the first body byte, 120 s idle cut (524)",
 		// Chain order is the path: the edge holds headers, times out what
 		// it has not passed on, and the Quick Tunnel buffer sits behind it,
 		// so keepalive comments keep the stream alive yet never show.
@@ -203,20 +218,20 @@ var profiles = map[Profile]profileInfo{
 			{Type: HeaderHoldType, Stream: Downstream,
 				Why: "field failure 5: Cloudflare's HTTP/2 edge holds headers until the first body byte"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
-				Why: "field failure 11: Cloudflare cuts a quiet connection after 100 s with 524"},
+				Why: "field failure 11: Cloudflare cuts a quiet connection after 120 s with 524"},
 			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"methods": "GET", "content_type": "text/event-stream"},
 				Why: "field failure 2: Quick Tunnels buffer the GET SSE stream until it closes; POST streams flow"},
 		},
 	},
 	CloudflareNamedTunnel: {
-		summary: "cloudflared named tunnel (HTTP/2 to the edge): bodies re-framed chunked, headers held, 100 s idle cut",
+		summary: "cloudflared named tunnel (HTTP/2 to the edge): bodies re-framed chunked, headers held, 120 s idle cut",
 		toxics: []Spec{
 			{Type: BodyDropType, Stream: Upstream, Attrs: Attrs{"shape": string(ShapeChunked)},
 				Why: "field failure 8: cloudflared sends HTTP/2 requests chunked with no Content-Length"},
 			{Type: HeaderHoldType, Stream: Downstream,
 				Why: "field failure 5: HTTP/2 edge holds headers until the first body byte"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
-				Why: "field failure 11: 100 s idle cut with 524"},
+				Why: "field failure 11: 120 s idle cut with 524"},
 		},
 	},
 	CloudflaredQUIC: {
@@ -225,7 +240,7 @@ var profiles = map[Profile]profileInfo{
 			{Type: BodyDropType, Stream: Upstream, Attrs: Attrs{"shape": string(ShapeEmpty), "methods": "POST", "when": "chunked"},
 				Why: "field failure 7: cloudflared over QUIC dropped POST bodies without Content-Length"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": cloudflareIdle, "status": 524},
-				Why: "field failure 11: 100 s idle cut with 524"},
+				Why: "field failure 11: 120 s idle cut with 524"},
 		},
 	},
 	NginxDefault: {
@@ -267,6 +282,54 @@ var profiles = map[Profile]profileInfo{
 				Why: "field failure 5: ALB holds headers until the first DATA frame"},
 			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": albIdle, "status": 504},
 				Why: "field failure 5: the GET stream hangs for ALB's 60 s timeout"},
+		},
+	},
+	Vercel: {
+		summary: "Vercel Functions: a response ends at the 300 s max duration whatever it sends (504 FUNCTION_INVOCATION_TIMEOUT before headers)",
+		toxics: []Spec{
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": vercelMax, "deadline": true, "status": 504, "page": string(VercelPage)},
+				Why: "field failure 24: Vercel ends long streams at its max duration (vercel.com/docs/functions/limitations, 300 s)"},
+		},
+	},
+	AWSAPIGateway: {
+		summary: "AWS API Gateway: no streaming (every response held until it ends), 30 s integration timeout (504 JSON)",
+		toxics: []Spec{
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": apiGatewayMax, "deadline": true, "status": 504, "page": string(AWSPage)},
+				Why: "field failure 24: API Gateway cuts at 30 s (docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)"},
+			{Type: SSEBufferType, Stream: Downstream,
+				Why: "field failure 24: API Gateway does not stream: the client gets the response when it ends"},
+		},
+	},
+	GCPLoadBalancer: {
+		summary: "Google Cloud external Application Load Balancer: 30 s backend service timeout, a hard deadline keepalives do not reset (502 before headers)",
+		toxics: []Spec{
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": gcpBackend, "deadline": true, "status": 502, "page": string(GCPPage)},
+				Why: "field failure 26: the backend service timeout (default 30 s, cloud.google.com/load-balancing/docs/backend-service#timeout-setting) is not an idle timeout"},
+		},
+	},
+	Heroku: {
+		summary: "Heroku router: 503 (H12) without a first byte in 30 s, then the connection closed after 55 s without a byte (H15)",
+		toxics: []Spec{
+			{Type: IdleCutType, Name: "h12", Stream: Downstream, Attrs: Attrs{"timeout": herokuFirst, "first_byte": true, "status": 503, "page": string(HerokuPage)},
+				Why: "field failure 27: H12, 30 s to the first byte (devcenter.heroku.com/articles/request-timeout)"},
+			{Type: IdleCutType, Name: "h15", Stream: Downstream, Attrs: Attrs{"timeout": herokuIdle, "status": -1},
+				Why: "field failure 27: H15, 55 s without a byte closes the connection; a byte regularly keeps it"},
+		},
+	},
+	Railway: {
+		summary: "Railway's edge: a stream without a byte for 300 s is cancelled (the client sees a reset stream)",
+		toxics: []Spec{
+			{Type: IdleCutType, Stream: Downstream, Attrs: Attrs{"timeout": railwayIdle, "status": -1},
+				Why: "field failure 25: Railway sends an HTTP/2 CANCEL after 300 s idle; keepalive bytes fix it"},
+		},
+	},
+	CorporateWAF: {
+		summary: "a body-inspecting corporate proxy or WAF: request bodies read whole, every SSE response held until it ends",
+		toxics: []Spec{
+			{Type: RequestBufferType, Stream: Upstream,
+				Why: "field failure 30: request-body inspection reads the body whole before passing it on"},
+			{Type: SSEBufferType, Stream: Downstream, Attrs: Attrs{"content_type": "text/event-stream"},
+				Why: "field failure 30: inspecting proxies and WAFs (Gloo, Azure App Gateway WAF v2) hold text/event-stream until it ends"},
 		},
 	},
 	FlakyMobile: {

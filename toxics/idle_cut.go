@@ -10,28 +10,49 @@ import (
 )
 
 // IdleCut closes a connection after `timeout` ms with no bytes either way,
-// as Cloudflare does after 100 s (field failure 11; 125 s measured) and an
-// nginx ingress or an ALB after 60 s (field failures 5, 12). When a request is
+// as Cloudflare after 120 s and an nginx ingress or an ALB after 60 s (field
+// failures 5, 11, 12, 25). It counts the server's bytes as they reach it, so
+// a profile puts it before any buffer: these proxies time the reads from the
+// origin, not the writes to the client. With deadline nothing resets it
+// once the request is in (Vercel's max duration, GCP's backend timeout,
+// field failures 24, 26). When a request is
 // waiting and no byte of its response has reached this toxic, the client
 // gets the edge's error response first (`status`, 524 by default: "A
 // Timeout Occurred"); a response already under way is simply cut. It goes
 // downstream; it sees client bytes through request_log (upstream), and
 // without it counts downstream bytes only and never answers.
 type IdleCut struct {
-	Timeout int64  `json:"timeout" help:"ms without a byte either way before the cut (0 = never)"`
-	Status  int64  `json:"status" help:"status answered when no response has started (default 524; -1 = just close)"`
-	Page    string `json:"page" help:"whose error page answers: cloudflare (default, text), nginx, haproxy or apache (HTML, as each sends it)"`
+	Timeout   int64     `json:"timeout" help:"ms without a byte either way before the cut (0 = never)"`
+	Status    int64     `json:"status" help:"status answered when no response has started (default 524; -1 = just close)"`
+	Page      string    `json:"page" help:"whose error page answers: cloudflare (default), nginx, haproxy, apache, vercel, aws, gcp or heroku (each as that edge sends it)"`
+	Deadline  looseBool `json:"deadline" help:"a hard deadline from the request's last byte: no byte resets it"`
+	FirstByte looseBool `json:"first_byte" help:"cut only while a request waits for the first byte of its response (Heroku's H12)"`
 }
 
 type idleCutState struct {
 	resp *responseSide
 	// last is when this toxic last saw a downstream byte or was set up.
 	last time.Time
+	// opened is when the connection's state was set up.
+	opened time.Time
 }
 
 // NewState implements toxiproxy's StatefulToxic.
 func (t *IdleCut) NewState() interface{} {
-	return &idleCutState{resp: newResponseSide(), last: time.Now()}
+	now := time.Now()
+	return &idleCutState{resp: newResponseSide(), last: now, opened: now}
+}
+
+// since is when the timer started counting, as the attributes say.
+func (t *IdleCut) since(st *idleCutState) time.Time {
+	switch {
+	case bool(t.Deadline):
+		if up := st.resp.log.upstreamAt(); up.After(st.opened) {
+			return up
+		}
+		return st.opened
+	}
+	return st.lastActivity()
 }
 
 // lastActivity is the later of the last byte each way.
@@ -53,7 +74,7 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 	var expired <-chan time.Time
 	var timer *time.Timer
 	if timeout > 0 {
-		timer = time.NewTimer(timeout - time.Since(st.lastActivity()))
+		timer = time.NewTimer(timeout - time.Since(t.since(st)))
 		defer timer.Stop()
 		expired = timer.C
 	}
@@ -70,8 +91,12 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 			st.resp.parser.feed(c.Data, func(piece) {})
 			stub.Output <- c
 		case now := <-expired:
-			if idle := now.Sub(st.lastActivity()); idle < timeout {
+			if idle := now.Sub(t.since(st)); idle < timeout {
 				timer.Reset(timeout - idle)
+				continue
+			}
+			if bool(t.FirstByte) && !st.resp.awaitingResponse() {
+				timer.Reset(timeout)
 				continue
 			}
 			if st.resp.awaitingResponse() && t.Status >= 0 {
@@ -85,7 +110,7 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 
 // ErrorPage names whose error response an edge sends when the origin is
 // too slow: what the client sees differs (a 504 from nginx is HTML, from
-// Cloudflare plain text).
+// Cloudflare plain text, from API Gateway JSON).
 type ErrorPage string
 
 const (
@@ -93,47 +118,67 @@ const (
 	NginxPage      ErrorPage = "nginx"
 	HAProxyPage    ErrorPage = "haproxy"
 	ApachePage     ErrorPage = "apache"
+	VercelPage     ErrorPage = "vercel"
+	AWSPage        ErrorPage = "aws"
+	GCPPage        ErrorPage = "gcp"
+	HerokuPage     ErrorPage = "heroku"
 )
 
+// errorPage is one edge's timeout response. In body, {title} is the status
+// line's text ("504 Gateway Time-out") and {status} the code.
+type errorPage struct {
+	proto, contentType, body string
+	reason                   map[int]string // reason phrases unlike net/http's
+	noLength                 bool           // the body ends with the connection
+}
+
+// errorPages: nginx, HAProxy and Apache measured (internal/realproxy), the
+// others from their documentation.
+var errorPages = map[ErrorPage]errorPage{
+	CloudflarePage: {contentType: "text/plain; charset=UTF-8", body: "error code: {status}",
+		reason: map[int]string{524: "A Timeout Occurred"}},
+	NginxPage: {contentType: "text/html",
+		body:   "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+		reason: map[int]string{504: "Gateway Time-out"}},
+	HAProxyPage: {proto: "HTTP/1.0", contentType: "text/html", noLength: true,
+		body:   "<html><body><h1>{title}</h1>\nThe server didn't respond in time.\n</body></html>\n",
+		reason: map[int]string{504: "Gateway Time-out"}},
+	ApachePage: {contentType: "text/html; charset=iso-8859-1",
+		body:   "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>{title}</title>\n</head><body>\n<h1>Proxy Error</h1>\n<p>The proxy server received an invalid\r\nresponse from an upstream server.</p>\n</body></html>\n",
+		reason: map[int]string{502: "Proxy Error"}},
+	// vercel.com/docs/errors/FUNCTION_INVOCATION_TIMEOUT
+	VercelPage: {contentType: "text/plain; charset=utf-8", body: "An error occurred with your deployment\n\nFUNCTION_INVOCATION_TIMEOUT\n"},
+	// API Gateway's integration timeout answer.
+	AWSPage: {contentType: "application/json", body: `{"message": "Endpoint request timed out"}`},
+	// GCP's load balancer logs statusDetails backend_timeout.
+	GCPPage: {contentType: "text/html; charset=UTF-8", body: "<!DOCTYPE html>\n<html lang=en>\n<title>Error {status} (Server Error)!!1</title>\n<p>backend_timeout</p>\n"},
+	// devcenter.heroku.com/articles/request-timeout: H12, Application Error.
+	HerokuPage: {contentType: "text/html; charset=utf-8", body: "<!DOCTYPE html>\n<html><head><title>Application Error</title></head><body>Application Error</body></html>\n"},
+}
+
 // edgeError is the response an edge sends when the origin is too slow, in
-// the shape of the given page (measured from each real proxy: see
-// internal/realproxy).
+// the shape of the given page (Cloudflare's when unknown).
 func edgeError(status int, page ErrorPage) []byte {
 	if status == 0 {
 		status = 524
 	}
-	reason := http.StatusText(status)
-	switch {
-	case status == 524:
-		reason = "A Timeout Occurred" // Cloudflare's wording
-	case status == 504 && page != "" && page != CloudflarePage:
-		reason = "Gateway Time-out" // nginx's, HAProxy's and Apache's wording
-	case status == 502 && page == ApachePage:
-		reason = "Proxy Error"
+	pg, ok := errorPages[page]
+	if !ok {
+		pg = errorPages[CloudflarePage]
+	}
+	reason, ok := pg.reason[status]
+	if !ok {
+		reason = http.StatusText(status)
 	}
 	title := fmt.Sprintf("%d %s", status, reason)
-	switch page {
-	case NginxPage:
-		body := "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
-			"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-		return response("HTTP/1.1", title, "text/html", body, true)
-	case HAProxyPage:
-		// HTTP/1.0 without a length: the body ends with the connection.
-		body := "<html><body><h1>" + title + "</h1>\nThe server didn't respond in time.\n</body></html>\n"
-		return response("HTTP/1.0", title, "text/html", body, false)
-	case ApachePage:
-		body := "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>" + title +
-			"</title>\n</head><body>\n<h1>" + reason + "</h1>\n<p>The proxy server received an invalid\r\nresponse from an upstream server.</p>\n</body></html>\n"
-		return response("HTTP/1.1", title, "text/html; charset=iso-8859-1", body, true)
+	body := strings.NewReplacer("{title}", title, "{status}", fmt.Sprint(status)).Replace(pg.body)
+	proto := pg.proto
+	if proto == "" {
+		proto = "HTTP/1.1"
 	}
-	return response("HTTP/1.1", title, "text/plain; charset=UTF-8", fmt.Sprintf("error code: %d", status), true)
-}
-
-// response renders a whole response that closes the connection.
-func response(proto, statusLine, contentType, body string, withLength bool) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\r\nContent-Type: %s\r\n", proto, statusLine, contentType)
-	if withLength {
+	fmt.Fprintf(&b, "%s %s\r\nContent-Type: %s\r\n", proto, title, pg.contentType)
+	if !pg.noLength {
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
 	}
 	b.WriteString("Connection: close\r\n\r\n")

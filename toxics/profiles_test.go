@@ -281,6 +281,29 @@ func TestProfiles(t *testing.T) {
 			o.flows(t, c, base+"/flow")
 			answers(t, c, base+"/quiet", 504, 60*time.Millisecond)
 		}},
+		{Vercel, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			cutDespiteBytes(t, c, base, 300*time.Millisecond)
+			answers(t, c, base+"/quiet", 504, 300*time.Millisecond)
+		}},
+		{AWSAPIGateway, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.held(t, c, base+"/held")
+			answers(t, c, base+"/quiet", 504, 30*time.Millisecond)
+		}},
+		{GCPLoadBalancer, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			cutDespiteBytes(t, c, base, 30*time.Millisecond)
+			answers(t, c, base+"/quiet", 502, 30*time.Millisecond)
+		}},
+		{Heroku, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			answers(t, c, base+"/quiet", 503, 30*time.Millisecond)
+			keptAlive(t, o, c, base) // 15 ms keepalives beat H15's 55 ms; H12 is over
+		}},
+		{Railway, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			keptAlive(t, o, c, base)
+		}},
+		{CorporateWAF, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.held(t, c, base+"/held")
+			reframed(t, o, c, base)
+		}},
 		{FlakyMobile, 0.1, func(t *testing.T, o *origin, c *http.Client, base string) {
 			// At scale 0.1: 30±20 ms down, 10±5 ms up, so a fresh
 			// connection's exchange takes >= 15 ms; 256 KB/s makes 64 KiB
@@ -340,6 +363,38 @@ func reframed(t *testing.T, o *origin, c *http.Client, base string) {
 	const body = `{"jsonrpc":"2.0","id":1,"method":"initialize"}`
 	if s := o.post(t, c, base+"/echo", body, false); s.chunked || s.contentLength != fmt.Sprint(len(body)) || s.body != body {
 		t.Errorf("origin saw %+v, want the body with Content-Length: %d", s, len(body))
+	}
+}
+
+// cutDespiteBytes checks a stream that never stops sending is cut at a
+// deadline no earlier than min.
+func cutDespiteBytes(t *testing.T, c *http.Client, base string, min time.Duration) {
+	t.Helper()
+	start := time.Now()
+	resp, err := c.Get(base + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if elapsed := time.Since(start); err == nil || elapsed < min {
+		t.Errorf("endless stream: ended with %v after %v, want a cut after >= %v", err, elapsed, min)
+	}
+}
+
+// keptAlive checks a quiet stream with keepalive comments (15 s scaled by
+// 0.001) lives to its end.
+func keptAlive(t *testing.T, o *origin, c *http.Client, base string) {
+	t.Helper()
+	resp, err := c.Get(base + "/pinged?scale=0.001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	o.ended.wait(t, "pinged stream end")
+	if err != nil || !strings.HasSuffix(string(b), "data: done\n\n") {
+		t.Errorf("kept-alive stream: %v, %q; want it whole", err, b)
 	}
 }
 

@@ -32,7 +32,7 @@ func TestTunnelList(t *testing.T) {
 			t.Errorf("--list misses toxic %s", tt)
 		}
 	}
-	for _, want := range []string{"field failure 2", "timeout=100 ", "unless_header"} {
+	for _, want := range []string{"field failure 2", "timeout=120 ", "unless_header"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--list misses %q", want)
 		}
@@ -141,7 +141,7 @@ func TestToxiproxyCLIDrivesTunnel(t *testing.T) {
 		t.Errorf("toxiproxy-cli list:\n%s\nwant the mcpvcr proxy on %s", got, addr)
 	}
 	got := toxiproxyCLI("inspect", "mcpvcr")
-	for _, want := range []string{"sse_buffer_downstream", "idle_cut_downstream", "timeout=100", "request_log_upstream"} {
+	for _, want := range []string{"sse_buffer_downstream", "idle_cut_downstream", "timeout=120", "request_log_upstream"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("toxiproxy-cli inspect misses %q:\n%s", want, got)
 		}
