@@ -64,11 +64,13 @@ func (o *origin) waitAck(r *http.Request, limit time.Duration) bool {
 	return false
 }
 
+// flush writes s at once. The counters move first: a client may read the
+// bytes before this returns.
 func (o *origin) flush(w http.ResponseWriter, s string) {
-	n, _ := io.WriteString(w, s)
-	w.(http.Flusher).Flush()
-	o.written.Add(int64(n))
+	o.written.Add(int64(len(s)))
 	o.lastWrite.Store(time.Now().UnixNano())
+	io.WriteString(w, s)
+	w.(http.Flusher).Flush()
 }
 
 func sseHead(w http.ResponseWriter, r *http.Request) {
