@@ -70,6 +70,22 @@ type Options struct {
 	Parallel int
 	// Progress, if set, is called once per finished cell (serially).
 	Progress func(Cell)
+
+	// Target, if set, is a running server (http://host:port) every cell
+	// replays against, instead of a fresh mcpvcr server per cell: the
+	// user's own server (mcpvcr check). It logs no markers we know, so
+	// the verdicts rest on the findings alone.
+	Target string
+	// Prepare, if set, adapts each loaded cassette before any cell
+	// replays it (check: the user's path and credentials).
+	Prepare func(*harness.Cassette) error
+	// Baseline, if set, is the profile whose findings a fixture has
+	// anyway: they are the server's differences from the recording, not
+	// the tunnel's doing, so they are moved from every other cell's
+	// Findings to its Baseline before the outcome is decided.
+	Baseline toxics.Profile
+	// AllowFindings are reported as allowed (harness.ReplayOptions).
+	AllowFindings []harness.FindingName
 }
 
 // FixtureFiles returns the *.yaml files of dir, sorted.
@@ -118,6 +134,9 @@ func Run(ctx context.Context, opts Options) ([]Cell, error) {
 	loadErrs := make([]error, len(files))
 	for i, f := range files {
 		cassettes[i], loadErrs[i] = harness.LoadCassette(f)
+		if loadErrs[i] == nil && opts.Prepare != nil {
+			loadErrs[i] = opts.Prepare(cassettes[i])
+		}
 	}
 
 	cells := make([]Cell, 0, len(files)*len(opts.Profiles))
@@ -161,7 +180,48 @@ func Run(ctx context.Context, opts Options) ([]Cell, error) {
 		}(&cells[i])
 	}
 	wg.Wait()
+	if opts.Baseline != "" {
+		subtractBaseline(cells, cassettes, len(opts.Profiles), opts.Baseline)
+	}
 	return cells, nil
+}
+
+// subtractBaseline moves the findings each fixture's baseline cell also
+// has (same name, same exchange) out of the other cells' Findings and
+// decides their outcomes again.
+func subtractBaseline(cells []Cell, cassettes []*harness.Cassette, perFixture int, baseline toxics.Profile) {
+	for start := 0; start+perFixture <= len(cells); start += perFixture {
+		row := cells[start : start+perFixture]
+		var base *Cell
+		for i := range row {
+			if row[i].Profile == baseline && row[i].Err == "" {
+				base = &row[i]
+			}
+		}
+		if base == nil {
+			continue
+		}
+		has := map[string]bool{}
+		for _, f := range base.Findings {
+			has[fmt.Sprintf("%s#%d", f.Name, f.Interaction)] = true
+		}
+		for i := range row {
+			cell := &row[i]
+			if cell == base || cell.Err != "" {
+				continue
+			}
+			var kept []harness.Finding
+			for _, f := range cell.Findings {
+				if has[fmt.Sprintf("%s#%d", f.Name, f.Interaction)] {
+					cell.Baseline = append(cell.Baseline, f)
+				} else {
+					kept = append(kept, f)
+				}
+			}
+			cell.Findings = kept
+			rejudge(cell, cassettes[start/perFixture])
+		}
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -188,6 +248,16 @@ func (o Options) withDefaults() Options {
 func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options) {
 	start := time.Now()
 	defer func() { cell.Took = time.Since(start) }()
+	if opts.Target != "" {
+		rep, applied, err := replayCell(ctx, cell, c, opts, opts.Target)
+		if err != nil {
+			cell.Err = err.Error()
+			return
+		}
+		cell.Toxics = applied
+		observe(cell, c, rep, nil, applied)
+		return
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -207,6 +277,25 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 
+	rep, applied, err := replayCell(ctx, cell, c, opts, "http://"+ln.Addr().String())
+
+	// Close the server's connections so every stream logs its end, then
+	// wait (briefly) for the last STREAM CLOSING markers.
+	hs.Close()
+	waitCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	log.Wait(waitCtx, streamsClosed)
+	cancel()
+	srv.Close()
+	if err != nil {
+		cell.Err = err.Error()
+		return
+	}
+	cell.Toxics, cell.ServerMarkers = applied, log.Markers()
+	observe(cell, c, rep, cell.ServerMarkers, applied)
+}
+
+// replayCell replays c against target through the cell's profile.
+func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options, target string) (*harness.Report, []toxics.AppliedToxic, error) {
 	var applied []toxics.AppliedToxic
 	tunnel := func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
 		t, err := toxics.OpenTunnel(toxics.TunnelOptions{Profile: cell.Profile, Upstream: target.Host, Scale: toxics.TimeScale(opts.TimeScale)})
@@ -225,23 +314,10 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.IdleConnTimeout = time.Duration(float64(clientIdleTimeout) * opts.TimeScale)
 	defer transport.CloseIdleConnections()
-	rep, err := harness.Replay(ctx, c, "http://"+ln.Addr().String(), &harness.ReplayOptions{
-		TimeScale: opts.TimeScale, Pace: opts.Pace, Tunnel: tunnel, Grace: opts.Grace, Transport: transport,
+	rep, err := harness.Replay(ctx, c, target, &harness.ReplayOptions{
+		TimeScale: opts.TimeScale, Pace: opts.Pace, Tunnel: tunnel, Grace: opts.Grace, Transport: transport, AllowFindings: opts.AllowFindings,
 	})
-
-	// Close the server's connections so every stream logs its end, then
-	// wait (briefly) for the last STREAM CLOSING markers.
-	hs.Close()
-	waitCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	log.Wait(waitCtx, streamsClosed)
-	cancel()
-	srv.Close()
-	if err != nil {
-		cell.Err = err.Error()
-		return
-	}
-	cell.Toxics, cell.ServerMarkers = applied, log.Markers()
-	observe(cell, c, rep, cell.ServerMarkers, applied)
+	return rep, applied, err
 }
 
 // streamsClosed holds once every server stream has logged its end.

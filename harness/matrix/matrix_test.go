@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,50 @@ func TestRunNoFixtures(t *testing.T) {
 	_, err := Run(context.Background(), Options{FixturesDir: t.TempDir()})
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("err = %v, want os.ErrNotExist", err)
+	}
+}
+
+// TestMatrixSameAtTwoScales runs the whole matrix with the world at time
+// scale 0.01 and at 0.1 (tunnel timeouts, server keepalive, the replayer's
+// waits and tolerances, the recorded gaps: one clock) and requires the
+// same outcome and the same breaking findings in every cell, except the
+// random profile's.
+func TestMatrixSameAtTwoScales(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the matrix at 0.1: about half a minute")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	verdicts := func(scale float64) (map[string]string, []Cell) {
+		cells, err := Run(ctx, Options{FixturesDir: fixturesDir, TimeScale: scale})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, c := range cells {
+			if c.Profile == toxics.FlakyMobile {
+				continue
+			}
+			out[c.Fixture+" through "+string(c.Profile)] = fmt.Sprintf("%s %s %s", c.Outcome, c.BreakingFindings(), c.Err)
+		}
+		return out, cells
+	}
+	fine, fineCells := verdicts(0.01)
+	coarse, coarseCells := verdicts(0.1)
+	differ := 0
+	for k, v := range fine {
+		if coarse[k] != v {
+			differ++
+			t.Errorf("%s: at 0.01 %q, at 0.1 %q", k, v, coarse[k])
+		}
+	}
+	if differ > 0 {
+		var a, b strings.Builder
+		WriteTable(&a, fineCells, nil)
+		WriteTable(&b, coarseCells, nil)
+		t.Logf("at 0.01:\n%s\nat 0.1:\n%s", a.String(), b.String())
+	}
+	if len(fine) == 0 || len(fine) != len(coarse) {
+		t.Fatalf("cells: %d at 0.01, %d at 0.1", len(fine), len(coarse))
 	}
 }

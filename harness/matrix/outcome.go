@@ -69,7 +69,10 @@ type Cell struct {
 	Differences int `json:"differences"`
 	// Findings are the replay's findings (what the client saw); Outcome
 	// and Diagnosis are decided from them.
-	Findings  []harness.Finding `json:"findings,omitempty"`
+	Findings []harness.Finding `json:"findings,omitempty"`
+	// Baseline are the findings the fixture has without this tunnel too
+	// (Options.Baseline): the server differs from the recording there.
+	Baseline  []harness.Finding `json:"baseline_findings,omitempty"`
 	Diagnosis string            `json:"diagnosis"`
 	// Took is the cell's wall time; Err is set when it could not run.
 	Took time.Duration `json:"took_ns"`
@@ -138,21 +141,6 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 	cell.Report = rep
 	cell.Differences = len(rep.Differences())
 	cell.Findings = rep.Findings()
-	cell.Handshake = true
-	for _, f := range cell.Findings {
-		if f.Breaks() && cell.Handshake {
-			if step := handshakeStep(c.Interactions[f.Interaction]); step != "" {
-				cell.Handshake, cell.HandshakeDetail = false, f.Diagnosis
-			}
-		}
-		if f.Name == harness.EventsHeld || f.Name == harness.EventsLate {
-			for _, e := range f.Evidence {
-				if strings.HasPrefix(e, "event[") {
-					cell.EventsLate++
-				}
-			}
-		}
-	}
 	for _, res := range rep.Results {
 		rec := c.Interactions[res.Interaction]
 		live := res.Timeline
@@ -168,7 +156,7 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 		if harness.IsListenStream(rec) && cell.Listen == nil {
 			cell.Listen = &StreamSummary{
 				Status: live.Status, Lived: live.Lived(), End: live.Reason, Error: live.Err,
-				Events: len(liveEvents), Recorded: len(recEvents), Late: lateOn(cell.Findings, res.Interaction),
+				Events: len(liveEvents), Recorded: len(recEvents),
 				Comments: live.Comments(), LatestLag: lag,
 			}
 		}
@@ -181,7 +169,31 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 			cell.Markers = append(cell.Markers, MarkerCount{Pattern: sm.pattern, Label: sm.label, Count: n})
 		}
 	}
-	decide(cell, c, ms, applied)
+	cell.Toxics, cell.ServerMarkers = applied, ms
+	rejudge(cell, c)
+}
+
+// rejudge decides the handshake, the late events and the outcome from the
+// cell's findings (again, after Options.Baseline took some away).
+func rejudge(cell *Cell, c *harness.Cassette) {
+	cell.Handshake, cell.HandshakeDetail, cell.EventsLate = true, "", 0
+	for _, f := range cell.Findings {
+		if f.Breaks() && cell.Handshake {
+			if step := handshakeStep(c.Interactions[f.Interaction]); step != "" {
+				cell.Handshake, cell.HandshakeDetail = false, f.Diagnosis
+			}
+		}
+	}
+	cell.EventsLate = lateOn(cell.Findings, -1)
+	if cell.Listen != nil {
+		for i, in := range c.Interactions {
+			if harness.IsListenStream(in) {
+				cell.Listen.Late = lateOn(cell.Findings, i)
+				break
+			}
+		}
+	}
+	decide(cell, c, cell.ServerMarkers, cell.Toxics)
 }
 
 // decide names the cell's outcome from its findings, in Outcomes order,
@@ -267,11 +279,12 @@ func decide(cell *Cell, c *harness.Cassette, ms harness.Markers, applied []toxic
 // headers: the buffer held both).
 var listenHolds = []harness.FindingName{harness.EventsHeld, harness.NoHeaders, harness.EventsMissing, harness.HeadersHeld, harness.EventsLate}
 
-// lateOn counts the late events the findings name on interaction i.
+// lateOn counts the late events the findings name on interaction i (-1:
+// on every interaction).
 func lateOn(fs []harness.Finding, i int) int {
 	n := 0
 	for _, f := range fs {
-		if f.Interaction == i && (f.Name == harness.EventsHeld || f.Name == harness.EventsLate) {
+		if (i < 0 || f.Interaction == i) && (f.Name == harness.EventsHeld || f.Name == harness.EventsLate) {
 			for _, e := range f.Evidence {
 				if strings.HasPrefix(e, "event[") {
 					n++

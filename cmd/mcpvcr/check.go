@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/harness/matrix"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+func init() {
+	register(command{name: "check", summary: "replay sessions against YOUR server through every tunnel profile and say what each tunnel breaks", run: runCheck})
+}
+
+const checkHelp = `Replays recorded MCP sessions against your running server, through every
+tunnel profile (Cloudflare quick and named tunnels, cloudflared over QUIC,
+nginx, ALB, haproxy, apache, caddy, a flaky mobile link), and prints one
+row per profile with the findings (docs/findings.md) and a diagnosis.
+Verdicts come from what the client saw only, so any server in any language
+works; the tunnel's timeouts run at --timescale (0.01: Cloudflare's 100 s
+idle cut takes 1 s).
+
+The sessions are the bundled third-party recordings (fixtures/thirdparty:
+a listen stream with a server notification, tool calls with progress) or
+your own (--fixture FILE, e.g. a recording of Claude made with mcpvcr
+record). Each is first replayed through the clean profile: what differs
+there is your server, not a tunnel, and is shown once as the baseline
+instead of in every row.
+
+Authentication: none, --bearer TOKEN, or --header 'K: V' (repeatable); a
+recording whose own OAuth flow your server's authorization server approves
+without a person (as mcpvcr serve --auto-approve does) replays as recorded.
+
+Exit status: 0 when no tunnel breaks the session (or, with --expect, every
+named profile has the named outcome), 1 when one does, 2 for bad usage.
+
+Examples:
+  mcpvcr check http://127.0.0.1:8080/mcp
+  mcpvcr check https://mcp.example.test/mcp --bearer "$TOKEN" --profile cloudflare-quick-tunnel,aws-alb
+  mcpvcr check http://127.0.0.1:8080/mcp --fixture my_claude_session.yaml --expect cloudflare-named-tunnel=ok --json check.json
+
+`
+
+// checkFailed makes the process exit 1: a tunnel breaks the session, or
+// an --expect did not hold.
+type checkFailed struct{ msg string }
+
+func (e checkFailed) Error() string { return e.msg }
+func (e checkFailed) ExitCode() int { return exitFindings }
+
+func runCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("check", "check URL [--fixture FILE,...] [--profile P,...] [--bearer TOKEN | --header 'K: V'] [--expect PROFILE=OUTCOME] [--json FILE]", stderr)
+	usage := fs.Usage
+	fs.Usage = func() { fmt.Fprint(stderr, checkHelp); usage() }
+	dir := fs.String("fixtures", filepath.Join("fixtures", "thirdparty"), "directory of the sessions to replay (*.yaml), when --fixture is not given")
+	var fixtures, profiles, headers, expects, allow stringList
+	fs.Var(&fixtures, "fixture", "replay this recorded session (a cassette file; comma-separated or repeated)")
+	fs.Var(&profiles, "profile", "only these tunnel profiles (comma-separated or repeated; see mcpvcr tunnel --list)")
+	bearer := fs.String("bearer", "", "send Authorization: Bearer TOKEN on every MCP request")
+	fs.Var(&headers, "header", "send this header ('K: V') on every MCP request (repeatable)")
+	fs.Var(&expects, "expect", "PROFILE=OUTCOME (e.g. cloudflare-named-tunnel=ok): exit 1 unless that profile has that outcome for every session (repeatable; for CI)")
+	fs.Var(&allow, "allow", "accept this finding (docs/findings.md) without failing (repeatable)")
+	jsonOut := fs.String("json", "", "also write every cell (outcome, findings, timelines) as JSON to this file")
+	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "world time scale: every tunnel timeout, replayer wait and recorded gap")
+	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale")
+	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
+	var target string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		target, args = args[0], args[1:]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if target == "" && fs.NArg() == 1 {
+		target = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if target == "" {
+		return missingFlag(fs, stderr, "the server's URL (e.g. http://127.0.0.1:8080/mcp)")
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("URL %q: want http://host:port/path", target)
+	}
+	if *scale <= 0 {
+		return fmt.Errorf("--timescale %v: must be > 0", *scale)
+	}
+	if *pace <= 0 {
+		return fmt.Errorf("--pace %v: must be > 0", *pace)
+	}
+	for _, f := range splitList(fixtures) {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("--fixture: %w", err)
+		}
+	}
+	set := http.Header{}
+	if *bearer != "" {
+		set.Set("Authorization", "Bearer "+*bearer)
+	}
+	for _, h := range headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("--header %q: want 'Name: value'", h)
+		}
+		set.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	want := map[toxics.Profile]matrix.Outcome{}
+	for _, e := range splitList(expects) {
+		p, o, ok := strings.Cut(e, "=")
+		if !ok {
+			return fmt.Errorf("--expect %q: want PROFILE=OUTCOME", e)
+		}
+		if _, err := toxics.Profile(p).Toxics(); err != nil {
+			return fmt.Errorf("--expect: %w", err)
+		}
+		if !matrix.Want(matrix.Outcomes).Allows(matrix.Outcome(o)) {
+			return fmt.Errorf("--expect %s: unknown outcome %q (known: %s)", e, o, matrix.Want(matrix.Outcomes))
+		}
+		want[toxics.Profile(p)] = matrix.Outcome(o)
+	}
+	opts := matrix.Options{
+		Target: u.Scheme + "://" + u.Host, TimeScale: *scale, Pace: *pace, Parallel: *parallel, Baseline: toxics.Clean,
+		Prepare: func(c *harness.Cassette) error { return aimAt(c, u.EscapedPath(), set) },
+	}
+	for _, a := range allow {
+		n, err := harness.ParseFindingName(a)
+		if err != nil {
+			return fmt.Errorf("--allow: %w", err)
+		}
+		opts.AllowFindings = append(opts.AllowFindings, n)
+	}
+	for _, p := range splitList(profiles) {
+		if _, err := toxics.Profile(p).Toxics(); err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
+		opts.Profiles = append(opts.Profiles, toxics.Profile(p))
+	}
+	if len(opts.Profiles) == 0 {
+		opts.Profiles = toxics.Profiles()
+	}
+	if !contains(opts.Profiles, toxics.Clean) {
+		opts.Profiles = append([]toxics.Profile{toxics.Clean}, opts.Profiles...)
+	}
+	if files := splitList(fixtures); len(files) > 0 {
+		opts.Fixtures = files
+	} else if opts.Fixtures, err = matrix.FixtureFiles(*dir); err != nil {
+		return fmt.Errorf("%w (give --fixture FILE, or run from the repository)", err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := checkTarget(ctx, target); err != nil {
+		return err
+	}
+	total, done := len(opts.Fixtures)*len(opts.Profiles), 0
+	fmt.Fprintf(stderr, "mcpvcr check %s: %d session(s) × %d profile(s), time scale %g (100 s idle cut = %s)\n",
+		target, len(opts.Fixtures), len(opts.Profiles), *scale, time.Duration(float64(100*time.Second)**scale))
+	opts.Progress = func(c matrix.Cell) {
+		done++
+		what := string(c.Outcome)
+		if c.Err != "" {
+			what = "error: " + c.Err
+		}
+		fmt.Fprintf(stderr, "[%2d/%d] %-40s %-24s %-16s %6.0fms\n", done, total, c.Fixture, c.Profile, what, float64(c.Took)/float64(time.Millisecond))
+	}
+	start := time.Now()
+	cells, err := matrix.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	matrix.WriteTable(stdout, cells, nil)
+	writeBaselines(stdout, cells)
+	fmt.Fprintf(stdout, "\n%d cells in %.1fs against %s. What each finding means: docs/findings.md.\n", len(cells), time.Since(start).Seconds(), target)
+	if *jsonOut != "" {
+		if err := writeJSONFile(*jsonOut, cells); err != nil {
+			return err
+		}
+	}
+	return checkVerdict(cells, want)
+}
+
+// aimAt points a recorded session at the user's server: requests to the
+// recorded MCP endpoint go to path, with the given headers set (a bearer
+// token replaces the recorded one).
+func aimAt(c *harness.Cassette, path string, set http.Header) error {
+	mcpPath := ""
+	for _, in := range c.Interactions {
+		switch harness.JSONRPCMethod(in.Request.Body) {
+		case "initialize", "server/discover":
+			if u, err := url.Parse(in.Request.URL); err == nil && mcpPath == "" {
+				mcpPath = u.EscapedPath()
+			}
+		}
+	}
+	if mcpPath == "" {
+		return fmt.Errorf("no initialize or server/discover request: not an MCP session")
+	}
+	for _, in := range c.Interactions {
+		u, err := url.Parse(in.Request.URL)
+		if err != nil || u.EscapedPath() != mcpPath {
+			continue
+		}
+		if path != "" && path != "/" {
+			u.Path, u.RawPath = "", ""
+			if u, err = u.Parse(path); err != nil {
+				return err
+			}
+		}
+		in.Request.URL = u.String()
+		for k, vs := range set {
+			in.Request.Headers[k] = vs
+		}
+	}
+	return nil
+}
+
+// writeBaselines says, once per session, what differed from the recording
+// without any tunnel: the server, not a tunnel.
+func writeBaselines(w io.Writer, cells []matrix.Cell) {
+	for _, c := range cells {
+		if c.Profile != toxics.Clean || c.Err != "" || len(c.Findings) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nbaseline %s (clean profile, no tunnel effects): your server differs from the recording here; these are left out of the other rows\n", c.Fixture)
+		harness.WriteFindings(w, c.Findings)
+	}
+}
+
+// checkVerdict is check's exit status: with --expect, each named profile
+// must have its outcome in every session; without, no profile but the
+// baseline may break the session.
+func checkVerdict(cells []matrix.Cell, want map[toxics.Profile]matrix.Outcome) error {
+	var bad []string
+	for _, c := range cells {
+		got := string(c.Outcome)
+		if c.Err != "" {
+			got = "error: " + c.Err
+		}
+		if len(want) > 0 {
+			if o, ok := want[c.Profile]; ok && (c.Err != "" || c.Outcome != o) {
+				bad = append(bad, fmt.Sprintf("%s through %s: %s, expected %s", c.Fixture, c.Profile, got, o))
+			}
+			continue
+		}
+		if c.Profile != toxics.Clean && (c.Err != "" || c.BreakingFindings() != "-") {
+			bad = append(bad, fmt.Sprintf("%s through %s: %s (%s)", c.Fixture, c.Profile, got, c.BreakingFindings()))
+		}
+	}
+	if len(bad) > 0 {
+		return checkFailed{fmt.Sprintf("%d cell(s) break the session:\n  %s", len(bad), strings.Join(bad, "\n  "))}
+	}
+	return nil
+}
+
+func contains(ps []toxics.Profile, p toxics.Profile) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
