@@ -221,7 +221,20 @@ func decide(cell *Cell, c *harness.Cassette, ms harness.Markers, applied []toxic
 		cell.Diagnosis = fmt.Sprintf("%s%s%s (%s)", f.Diagnosis, serverZero, thenHandshake(cell, f), cite(applied, toxics.BodyDropType, "field failure 7"))
 		return
 	}
-	if f := first(named(harness.StreamReset)); f != nil {
+	// A listen stream the tunnel held is the story even when the tunnel
+	// then cut it (a held, quiet stream meets the idle timeout).
+	var held *harness.Finding
+	for _, n := range listenHolds {
+		if f := first(func(f harness.Finding) bool {
+			return f.Name == n && harness.IsListenStream(c.Interactions[f.Interaction])
+		}); f != nil && held == nil {
+			held = f
+		}
+	}
+	resetElsewhere := func(f harness.Finding) bool {
+		return f.Name == harness.StreamReset && (held == nil || f.Interaction != held.Interaction)
+	}
+	if f := first(resetElsewhere); f != nil {
 		cell.Outcome = Reset
 		cell.Diagnosis = fmt.Sprintf("%s%s (%s)", f.Diagnosis, thenHandshake(cell, f), cite(applied, toxics.ResetPeerType, "field failure 15"))
 		return
@@ -231,14 +244,6 @@ func decide(cell *Cell, c *harness.Cassette, ms harness.Markers, applied []toxic
 		cell.Diagnosis = fmt.Sprintf("handshake failed: %s%s%s", cell.HandshakeDetail, serverZero, serverSays(ms))
 		return
 	}
-	var held *harness.Finding
-	for _, n := range listenHolds {
-		if f := first(func(f harness.Finding) bool {
-			return f.Name == n && harness.IsListenStream(c.Interactions[f.Interaction])
-		}); f != nil && held == nil {
-			held = f
-		}
-	}
 	if f := held; f != nil {
 		cell.Outcome = ListenHeld
 		toxic, fallback := toxics.SSEBufferType, "field failure 2"
@@ -246,6 +251,9 @@ func decide(cell *Cell, c *harness.Cassette, ms harness.Markers, applied []toxic
 			toxic, fallback = toxics.HeaderHoldType, "field failure 5"
 		}
 		cell.Diagnosis = fmt.Sprintf("%s (%s)", f.Diagnosis, cite(applied, toxic, fallback))
+		if cut := first(func(r harness.Finding) bool { return r.Name == harness.StreamReset && r.Interaction == f.Interaction }); cut != nil {
+			cell.Diagnosis += fmt.Sprintf("; then the tunnel cut the quiet stream, %s after it opened (%s)", ms1(cell.Listen.Lived), cite(applied, toxics.IdleCutType, "field failure 11"))
+		}
 		return
 	}
 	if f := first(named(harness.GatewayTimeout)); f != nil {
