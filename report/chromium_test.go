@@ -37,7 +37,7 @@ func TestQuickTunnelHeldListenInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := report.FromCell(cell, c, matrix.DefaultTimeScale)
-	if s.Findings[0].Name != string(matrix.ListenHeld) || !strings.Contains(s.Findings[0].Diagnosis, "listen stream") {
+	if s.Findings[0].Name != "outcome: "+string(matrix.ListenHeld) || !strings.Contains(s.Findings[0].Diagnosis, "listen stream") {
 		t.Fatalf("first finding = %+v, want the cell's listen-held diagnosis", s.Findings[0])
 	}
 	reporttest.WriteAndCheck(t, reporttest.Dir(t, "quick_tunnel_held_listen"), s)

@@ -23,15 +23,16 @@ func FromCell(cell matrix.Cell, c *harness.Cassette, scale float64) *Session {
 		Markers:   cell.ServerMarkers,
 		TimeScale: scale,
 	})
-	// The cell's outcome first, in the matrix's words, then what the
-	// client saw exchange by exchange.
-	derived := s.Findings
-	s.Findings = []Finding{{Name: string(cell.Outcome), Severity: outcomeSeverity(cell.Outcome), Diagnosis: cell.Diagnosis, Exchange: -1}}
-	for _, f := range derived {
+	// The cell's outcome first, in the matrix's words (markers and the
+	// field failure added), then each finding the client saw.
+	cellFinding := Finding{Name: "outcome: " + string(cell.Outcome), Severity: outcomeSeverity(cell.Outcome), Diagnosis: cell.Diagnosis, Exchange: -1}
+	fs := []Finding{cellFinding}
+	for _, f := range s.Findings {
 		if f.Severity != Fine {
-			s.Findings = append(s.Findings, f)
+			fs = append(fs, f)
 		}
 	}
+	s.Findings = fs
 	return s
 }
 

@@ -16,18 +16,17 @@ import (
 type FromReplayOptions struct {
 	// Title; empty means "replay of N interactions against TARGET".
 	Title string
-	// TimeScale is the world time scale the tunnel and server ran at (0:
-	// unknown); the replay's own pace is in the harness.Report.
+	// TimeScale is the world time scale the tunnel and server ran at; 0
+	// means the replay's (harness.Report.TimeScale).
 	TimeScale float64
 	// Profile and Toxics are the tunnel the replay went through.
 	Profile string
 	Toxics  []toxics.AppliedToxic
 	// Markers the server logged during the replay (wall-clock times).
 	Markers harness.Markers
-	// Findings to show; nil means Derive's, from the timelines alone.
+	// Findings to show; nil means the replay's own (harness findings,
+	// the one rule book replay, check and the matrix decide by).
 	Findings []Finding
-	// LateAfter is passed to Derive; 0 means DefaultLateAfter.
-	LateAfter time.Duration
 }
 
 // FromReplay builds the session of one replay of c: every live timeline
@@ -43,6 +42,14 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		Start:     rep.Start,
 		Profile:   opts.Profile,
 		TimeScale: opts.TimeScale,
+	}
+	if s.TimeScale == 0 {
+		s.TimeScale = rep.TimeScale
+	}
+	// Recorded offsets ran at the world scale times the pace.
+	pace := rep.Pace
+	if pace <= 0 {
+		pace = 1
 	}
 	if s.Title == "" {
 		s.Title = fmt.Sprintf("replay of %d interactions against %s", len(rep.Results), rep.Target)
@@ -63,7 +70,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 			continue
 		}
 		in := c.Interactions[res.Interaction]
-		rec := scaleTimeline(in.Stream, rep.TimeScale)
+		rec := scaleTimeline(in.Stream, rep.TimeScale*pace)
 		e := Exchange{
 			Index:         res.Interaction,
 			Name:          exchangeName(in),
@@ -87,11 +94,29 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 	s.Markers = alignMarkers(opts.Markers, rep.Start)
 	s.Findings = opts.Findings
 	if s.Findings == nil {
-		s.Findings = Derive(s, opts.LateAfter)
+		s.Findings = FromFindings(rep.Findings())
 	}
 	n, bad := len(rep.Differences()), len(rep.Failures())
-	s.Notes = append(s.Notes, fmt.Sprintf("replayed at %g× the recorded pace; %d differences from the recording (%d not allowed)", 1/max(rep.TimeScale, 1e-9), n, bad))
+	s.Notes = append(s.Notes, fmt.Sprintf("replay time scale %g, pace %g; %d differences from the recording (%d not allowed)", rep.TimeScale, pace, n, bad))
 	return s
+}
+
+// FromFindings turns the replayer's findings into the report's; none
+// reads as one Fine finding, so a page always says how it went.
+func FromFindings(fs []harness.Finding) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		name := string(f.Name)
+		if f.Allowed {
+			name += " (allowed)"
+		}
+		out = append(out, Finding{Name: name, Severity: Severity(f.Severity), Diagnosis: f.Diagnosis,
+			Evidence: f.Evidence, Exchange: f.Interaction})
+	}
+	if len(out) == 0 {
+		out = append(out, Finding{Name: "as-recorded", Severity: Fine, Exchange: -1, Diagnosis: "every exchange and every event as recorded"})
+	}
+	return out
 }
 
 // alignMarkers puts markers on the clock that starts at start; markers

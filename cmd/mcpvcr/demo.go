@@ -56,6 +56,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&profiles, "profile", "only these tunnel profiles (comma-separated or repeated; see mcpvcr tunnel --list)")
 	fs.Var(&fixtures, "fixture", "only these fixtures, by file name without .yaml (comma-separated or repeated)")
 	jsonOut := fs.String("json", "", "also write every cell (outcome, timelines, markers, replay report) as JSON to this file")
+	reports := addReportFlags(fs)
 	check := fs.Bool("check", false, "exit 1 when an outcome differs from DIR/expectations.txt or is not written down")
 	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "multiply every tunnel and server duration by this factor")
 	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for an event before calling it missing (0 = 300 s of world time, at least 3 s)")
@@ -73,6 +74,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	if *pace <= 0 {
 		return fmt.Errorf("--pace %v: must be > 0", *pace)
+	}
+	if err := reports.checkWritable(); err != nil {
+		return err
 	}
 	opts := matrix.Options{FixturesDir: *dir, TimeScale: *scale, Pace: *pace, Grace: *grace, Parallel: *parallel}
 	for _, p := range splitList(profiles) {
@@ -136,6 +140,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	matrix.WriteTable(stdout, cells, exp)
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs. Outcomes written down in %s; the field failure numbers are in docs/demo.md.\n",
 		len(cells), time.Since(start).Seconds(), expPath)
+	if err := reports.writeCells("mcpvcr demo: every fixture through every profile", cells, opts.Fixtures, exp, *scale, stderr); err != nil {
+		return err
+	}
 	if *jsonOut != "" {
 		if err := writeJSONFile(*jsonOut, cells); err != nil {
 			return err

@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/report"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -22,8 +24,9 @@ func init() {
 // tunnelForProfile resolves --profile to the tunnel the replay goes
 // through: an embedded toxiproxy with the profile's toxics, durations
 // multiplied by scale. "" means nothing in between; "clean" is a tunnel
-// that changes nothing, to show the tunnel itself is transparent.
-func tunnelForProfile(name string, scale float64) (harness.Tunnel, error) {
+// that changes nothing, to show the tunnel itself is transparent. When
+// applied is not nil, the opened tunnel's toxics are stored there.
+func tunnelForProfile(name string, scale float64, applied *[]toxics.AppliedToxic) (harness.Tunnel, error) {
 	if name == "" {
 		return nil, nil
 	}
@@ -38,6 +41,9 @@ func tunnelForProfile(name string, scale float64) (harness.Tunnel, error) {
 		})
 		if err != nil {
 			return nil, nil, err
+		}
+		if applied != nil {
+			*applied = t.Applied
 		}
 		through := *target
 		through.Host = t.Addr
@@ -63,6 +69,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for a value, an event or a stream end (0 = 5s direct; with --profile, 300 s of world time, at least 3 s)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	timelines := fs.String("timelines", "", "write every live stream timeline as JSON to this file")
+	reports := addReportFlags(fs)
 	var allow stringList
 	fs.Var(&allow, "allow", "report this finding (e.g. \"events-late\", see docs/findings.md) or the differences under this part (e.g. \"body.result.serverInfo\") without failing (repeatable)")
 	// FILE may come before or after the flags.
@@ -103,7 +110,11 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if opts.Grace == 0 && *profile != "" {
 		opts.Grace = harness.WorldGrace(*timescale)
 	}
-	tunnel, err := tunnelForProfile(*profile, *timescale)
+	if err := reports.checkWritable(); err != nil {
+		return err
+	}
+	var applied []toxics.AppliedToxic
+	tunnel, err := tunnelForProfile(*profile, *timescale, &applied)
 	if err != nil {
 		return err
 	}
@@ -142,6 +153,11 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
+	}
+	if werr := reports.writeSession(report.FromReplay(c, rep, &report.FromReplayOptions{
+		Title: fmt.Sprintf("%s against %s", filepath.Base(file), rep.Target), Profile: *profile, Toxics: applied,
+	}), stderr); werr != nil {
+		return werr
 	}
 	if err != nil {
 		return err

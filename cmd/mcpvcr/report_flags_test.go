@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+)
+
+// replay --report and --har write both files, name them on stderr, and
+// the HAR has an entry per interaction with the stream's events.
+func TestReplayWritesReportAndHAR(t *testing.T) {
+	dir := t.TempDir()
+	html, har := filepath.Join(dir, "s.html"), filepath.Join(dir, "s.har")
+	var out, errb bytes.Buffer
+	code := run([]string{"replay", fixture, "--target", harnesstest.Start(t, nil).URL, "--profile", "clean", "--report", html, "--har", har}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit = %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"report: " + html, "HAR: " + har} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "connection 1</text>", "as-recorded", "tunnel <b>clean</b>"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	data, err := os.ReadFile(har)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		Log struct {
+			Version string `json:"version"`
+			Entries []struct {
+				SSEEvents []json.RawMessage `json:"_sseEvents"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	events := 0
+	for _, e := range h.Log.Entries {
+		events += len(e.SSEEvents)
+	}
+	if h.Log.Version != "1.2" || len(h.Log.Entries) == 0 || events == 0 {
+		t.Fatalf("HAR version %q, %d entries, %d events: want 1.2 with entries and events", h.Log.Version, len(h.Log.Entries), events)
+	}
+}
+
+func TestReportFlagUnwritable(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"replay", fixture, "--target", harnesstest.Start(t, nil).URL, "--report", filepath.Join(t.TempDir(), "no", "such", "dir.html")}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "--report") || strings.Contains(out.String(), "replay of") {
+		t.Fatalf("exit = %d, stdout %q, stderr %q: want exit 2 naming --report, before replaying", code, out.String(), errb.String())
+	}
+}
