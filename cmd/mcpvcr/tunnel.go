@@ -22,7 +22,7 @@ var tunnelContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runTunnel(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tunnel", "tunnel --upstream HOST:PORT [--profile NAME] [--listen ADDR] [--api ADDR] [--timescale F] [--toxic TYPE:k=v,...]...\n       mcpvcr tunnel --list", stderr)
+	fs := newFlagSet("tunnel", "tunnel --upstream HOST:PORT [--profile NAME] [--listen ADDR] [--api ADDR] [--timescale F] [--toxic TYPE:k=v,...]...\n       mcpvcr tunnel --real PROFILE --upstream HOST:PORT [--listen ADDR] [--timescale F]\n       mcpvcr tunnel --list", stderr)
 	var opts toxics.TunnelOptions
 	var profile string
 	var extra stringList
@@ -34,6 +34,7 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 	scale := fs.Float64("timescale", 1, "multiply every duration of the profile and of --toxic by this factor (0.001: 100 s becomes 100 ms)")
 	fs.Var(&extra, "toxic", "add a toxic TYPE[:key=value,...] after the profile's (repeatable); keys name, stream, toxicity set the toxic, durations like 100s are scaled")
 	list := fs.Bool("list", false, "list the profiles and the toxics with their attributes, then exit")
+	real := fs.String("real", "", "run the real proxy PROFILE simulates instead of toxiproxy, if installed (nginx-default, nginx-http2, haproxy-default, apache-default, apache-debian, caddy-default)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,6 +50,12 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "mcpvcr tunnel: --upstream HOST:PORT is required")
 		fs.Usage()
 		return errUsage
+	}
+	if *real != "" {
+		if len(extra) > 0 || opts.APIAddr != "" || opts.ToxiproxyURL != "" || (profile != string(toxics.Clean) && profile != *real) {
+			return fmt.Errorf("--real %s runs a real proxy: --profile, --toxic, --api and --toxiproxy do not apply", *real)
+		}
+		return runRealTunnel(toxics.Profile(*real), opts.Upstream, opts.Listen, opts.Scale, stdout)
 	}
 	if opts.APIAddr != "" && opts.ToxiproxyURL != "" {
 		return fmt.Errorf("--api serves the embedded toxiproxy's API; with --toxiproxy %s the external server has its own", opts.ToxiproxyURL)

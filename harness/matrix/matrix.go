@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	Fixtures []string
 	// Profiles to replay through; empty means toxics.Profiles().
 	Profiles []toxics.Profile
+	// Real lists profiles also replayed through their real proxy, as extra
+	// columns named RealColumn(p) (realproxy.Profiles() have one).
+	Real []toxics.Profile
 	// TimeScale is the world time scale: the tunnel's, the server's and
 	// the replayer's durations, and the recorded offsets (0 means
 	// DefaultTimeScale). Pace multiplies the recorded offsets on top (0
@@ -125,10 +129,17 @@ func Run(ctx context.Context, opts Options) ([]Cell, error) {
 	if len(files) == 0 {
 		return nil, ErrNoFixtures
 	}
+	columns := append([]toxics.Profile(nil), opts.Profiles...)
 	for _, p := range opts.Profiles {
 		if _, err := p.Toxics(); err != nil {
 			return nil, err
 		}
+	}
+	for _, p := range opts.Real {
+		if _, err := realproxy.Binary(p); errors.Is(err, realproxy.ErrNoCounterpart) {
+			return nil, err
+		}
+		columns = append(columns, RealColumn(p))
 	}
 	cassettes := make([]*harness.Cassette, len(files))
 	loadErrs := make([]error, len(files))
@@ -139,9 +150,9 @@ func Run(ctx context.Context, opts Options) ([]Cell, error) {
 		}
 	}
 
-	cells := make([]Cell, 0, len(files)*len(opts.Profiles))
+	cells := make([]Cell, 0, len(files)*len(columns))
 	for i, f := range files {
-		for _, p := range opts.Profiles {
+		for _, p := range columns {
 			cells = append(cells, Cell{Fixture: FixtureName(f), Profile: p})
 			if loadErrs[i] != nil {
 				cells[len(cells)-1].Err = loadErrs[i].Error()
@@ -160,7 +171,7 @@ func Run(ctx context.Context, opts Options) ([]Cell, error) {
 			}
 			continue
 		}
-		c := cassettes[i/len(opts.Profiles)]
+		c := cassettes[i/len(columns)]
 		wg.Add(1)
 		go func(cell *Cell) {
 			defer wg.Done()
@@ -297,15 +308,18 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 // replayCell replays c against target through the cell's profile.
 func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options, target string) (*harness.Report, []toxics.AppliedToxic, error) {
 	var applied []toxics.AppliedToxic
-	tunnel := func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
-		t, err := toxics.OpenTunnel(toxics.TunnelOptions{Profile: cell.Profile, Upstream: target.Host, Scale: toxics.TimeScale(opts.TimeScale)})
-		if err != nil {
-			return nil, nil, err
+	tunnel, real := realTunnel(cell.Profile, opts.TimeScale)
+	if !real {
+		tunnel = func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
+			t, err := toxics.OpenTunnel(toxics.TunnelOptions{Profile: cell.Profile, Upstream: target.Host, Scale: toxics.TimeScale(opts.TimeScale)})
+			if err != nil {
+				return nil, nil, err
+			}
+			applied = t.Applied
+			through := *target
+			through.Host = t.Addr
+			return &through, t.Close, nil
 		}
-		applied = t.Applied
-		through := *target
-		through.Host = t.Addr
-		return &through, t.Close, nil
 	}
 	// The replayer's connections idle out (30 s, scaled) before any
 	// profile's idle cut (60 s), as a client's should: otherwise a request

@@ -146,8 +146,8 @@ func Version(p toxics.Profile) (string, error) {
 type Options struct {
 	// Upstream is the origin's HOST:PORT.
 	Upstream string
-	// Listen is where clients connect; empty means a free loopback port.
-	// Only a 127.0.0.1 address is accepted.
+	// Listen is where clients connect; empty (or port 0) means a free
+	// loopback port. Only a 127.0.0.1 address is accepted.
 	Listen string
 	// Scale multiplies every timeout of the config, as a profile's.
 	Scale toxics.TimeScale
@@ -188,7 +188,7 @@ func Start(p toxics.Profile, opts Options) (*Proxy, error) {
 		return nil, err
 	}
 	listen := opts.Listen
-	if listen == "" {
+	if _, port, _ := net.SplitHostPort(listen); listen == "" || port == "0" {
 		if listen, err = freePort(); err != nil {
 			return nil, err
 		}
@@ -253,6 +253,9 @@ func (px *Proxy) waitReady(limit time.Duration) error {
 		}
 	}
 }
+
+// Done is closed when the proxy process exits.
+func (px *Proxy) Done() <-chan struct{} { return px.exited }
 
 // Output returns what the proxy printed so far.
 func (px *Proxy) Output() string {

@@ -1,0 +1,40 @@
+package matrix
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/mcpvcr/mcpvcr/internal/realproxy"
+	"github.com/mcpvcr/mcpvcr/toxics"
+)
+
+// realSuffix marks a real column: the profile's real proxy instead of its
+// simulation.
+const realSuffix = " (real)"
+
+// RealColumn names the column that replays through p's real proxy (Debian's
+// nginx, haproxy, apache2 or caddy, internal/realproxy), as Options.Real
+// asks: "nginx-default (real)". No expectation is written down for it: set
+// it beside the simulated column and compare.
+func RealColumn(p toxics.Profile) toxics.Profile { return p + realSuffix }
+
+// realTunnel returns, for a real column, the replayer's tunnel through the
+// real proxy; ok is false for a simulated column. A proxy that is not
+// installed (or cannot take the time scale, as Apache's whole seconds) fails
+// the cell with that error.
+func realTunnel(column toxics.Profile, scale float64) (tunnel func(context.Context, *url.URL) (*url.URL, func() error, error), ok bool) {
+	base, ok := strings.CutSuffix(string(column), realSuffix)
+	if !ok {
+		return nil, false
+	}
+	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
+		px, err := realproxy.Start(toxics.Profile(base), realproxy.Options{Upstream: target.Host, Scale: toxics.TimeScale(scale)})
+		if err != nil {
+			return nil, nil, err
+		}
+		through := *target
+		through.Host = px.Addr
+		return &through, px.Close, nil
+	}, true
+}
