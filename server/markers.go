@@ -26,6 +26,9 @@ const (
 	RefreshTokenGenerated Marker = "REFRESH TOKEN GENERATED"
 	RefreshTokenRotated   Marker = "REFRESH TOKEN ROTATED"
 	TokenRevoked          Marker = "TOKEN REVOKED"
+	// OAuthClientMetadata: a client ID metadata document was fetched and
+	// accepted (its client_id is the document's URL; oauth_cimd.go).
+	OAuthClientMetadata Marker = "OAUTH CLIENT METADATA"
 )
 
 // OAuth failure markers: one per endpoint, each detail starting with the

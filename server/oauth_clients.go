@@ -165,10 +165,15 @@ func checkRedirectURI(raw string) error {
 	}
 }
 
-// lookupClient returns the static or registered client id, or errNotFound.
+// lookupClient returns the static or registered client id, or the client
+// its metadata document describes (an https client_id, oauth_cimd.go), or
+// errNotFound.
 func (s *Server) lookupClient(ctx context.Context, id string) (*client, error) {
 	if c, ok := s.oauth.static[id]; ok {
 		return c, nil
+	}
+	if isCIMDClientID(id) {
+		return s.lookupCIMDClient(ctx, id)
 	}
 	var c client
 	if err := s.oauth.store.getJSON(ctx, s.oauth.store.key(keyClient, id), &c); err != nil {

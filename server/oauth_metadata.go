@@ -33,6 +33,8 @@ type authServerMetadata struct {
 	// RFC 9207: the authorization response carries iss, so a client talking
 	// to several servers can tell which one answered (mix-up attacks).
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	// An https client_id names the client's metadata document (oauth_cimd.go).
+	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported"`
 }
 
 // handleASMetadata serves RFC 8414 metadata. The issuer is exactly
@@ -61,6 +63,7 @@ func (s *Server) handleASMetadata(w http.ResponseWriter, r *http.Request) {
 		RevocationEndpointAuthMethodsSupported:     supportedAuthMethods,
 		CodeChallengeMethodsSupported:              []string{"S256"},
 		AuthorizationResponseIssParameterSupported: true,
+		ClientIDMetadataDocumentSupported:          true,
 	})
 }
 

@@ -41,6 +41,7 @@ type authServer struct {
 	store      *store
 	static     map[string]*client
 	unanswered *unansweredRotations // refresh rotations answered 503 (oauth_unanswered.go)
+	cimd       *cimdClients         // client ID metadata documents (oauth_cimd.go)
 }
 
 // routeOAuth mounts the authorization server's endpoints and the protected
@@ -70,7 +71,7 @@ func (s *Server) routeOAuth(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	s.oauth = &authServer{store: st, static: static, unanswered: newUnansweredRotations()}
+	s.oauth = &authServer{store: st, static: static, unanswered: newUnansweredRotations(), cimd: newCIMDClients()}
 
 	mux.HandleFunc(pathASMetadata, s.handleASMetadata)
 	mux.HandleFunc(pathPRM, s.handlePRM)
