@@ -26,7 +26,8 @@ import (
 // for another issuer is refused with invalid_token (field failure 20).
 //
 // Downstream, auth.TokenInfoFromContext returns the token's info: UserID
-// is the subject, Extra holds "client_id" and "resource". go-sdk keeps its
+// is the subject, Extra holds "client_id", "resource" and "grant" (the
+// family id: sessions are bound to it, mcp_session_owner.go). go-sdk keeps its
 // context key private, so the info is handed over through
 // auth.RequireBearerToken with a verifier that returns what this check
 // already verified.
@@ -85,7 +86,7 @@ func (s *Server) verifyBearer(r *http.Request) (string, *auth.TokenInfo, error) 
 		UserID:     g.Subject,
 		Scopes:     strings.Fields(g.Scope),
 		Expiration: exp,
-		Extra:      map[string]any{"client_id": g.ClientID, "resource": g.Resource},
+		Extra:      map[string]any{"client_id": g.ClientID, "resource": g.Resource, "grant": g.Family},
 	}, nil
 }
 

@@ -28,6 +28,11 @@ type Config struct {
 	// an exposed server, instead of a one-time approval code (at least 16
 	// characters).
 	ConsentSecret string
+	// TrustedRedirectHosts are redirect URI hosts (host[:port]) a
+	// dynamically registered client may be auto-approved to and sent
+	// errors to without a page; static clients' callbacks, Claude's and
+	// loopback ones always are (see trustedRedirect).
+	TrustedRedirectHosts []string
 	// ApprovalOutput receives the one-time approval codes of an exposed
 	// server's consent pages: the operator's terminal, never a log that is
 	// shared. nil with no ConsentSecret means an exposed consent cannot be
@@ -58,6 +63,21 @@ type Config struct {
 	Tools string
 	// Faults are misbehaviours to inject, by name (see faults.go).
 	Faults []string
+	// SessionIdleTimeout closes an MCP session that has had no request
+	// open for this long (scaled by TimeScale); 0 means 30 minutes, a
+	// negative value never. A held listen stream keeps a session busy.
+	SessionIdleTimeout time.Duration
+}
+
+// sessionIdleTimeout is SessionIdleTimeout with its default, scaled.
+func (c Config) sessionIdleTimeout() time.Duration {
+	switch {
+	case c.SessionIdleTimeout < 0:
+		return 0 // go-sdk: never
+	case c.SessionIdleTimeout == 0:
+		return c.scaled(30 * time.Minute)
+	}
+	return c.scaled(c.SessionIdleTimeout)
 }
 
 // scaled returns d multiplied by the time scale.

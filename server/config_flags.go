@@ -18,6 +18,12 @@ type ConfigFlags struct {
 	faults      faultList
 }
 
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (l *stringsFlag) String() string     { return strings.Join(*l, ",") }
+func (l *stringsFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 // faultList is the repeatable --fault flag.
 type faultList []string
 
@@ -48,6 +54,7 @@ func RegisterConfigFlags(fs *flag.FlagSet, cfg *Config) *ConfigFlags {
 	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "Redis URL, e.g. redis://127.0.0.1:6379/0 (empty = in-process miniredis)")
 	fs.BoolVar(&cfg.AutoApprove, "auto-approve", cfg.AutoApprove, "grant consent without showing the consent page (loopback only, see --auto-approve-public)")
 	fs.BoolVar(&cfg.AutoApprovePublic, "auto-approve-public", cfg.AutoApprovePublic, "DANGEROUS: with --auto-approve, also grant tokens to anyone who reaches a public issuer or tunnel")
+	fs.Var((*stringsFlag)(&cfg.TrustedRedirectHosts), "trusted-redirect-host", "a registered client's redirect host (host[:port]) that --auto-approve and error redirects may use (repeatable; Claude's and loopback callbacks always may)")
 	fs.StringVar(&cfg.ConsentSecret, "consent-secret", cfg.ConsentSecret, "on an exposed server, the consent page asks for this secret instead of a one-time code printed on stderr (default $MCPVCR_CONSENT_SECRET)")
 	fs.StringVar(&f.clientsFile, "clients", "", "JSON file of static OAuth clients, besides the built-in public client claude-desktop (see docs/oauth.md)")
 	fs.StringVar(&f.logFormat, "log-format", f.logFormat, "marker log format: text or json")

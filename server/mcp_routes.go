@@ -79,6 +79,7 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 		// checkOrigin does this, allowing the issuer's host and logging why.
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
+		SessionTimeout:             cfg.sessionIdleTimeout(), // idle sessions end (issue 12 Medium 6)
 	})
 	e.stateless = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		Stateless:                  true,

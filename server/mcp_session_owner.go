@@ -23,8 +23,21 @@ import (
 // session id are committed (observedWriter.commitLocked), so the binding
 // exists before any client can learn the id.
 type sessionOwners struct {
-	mu sync.Mutex
-	m  map[string]string // session id -> client_id
+	mu    sync.Mutex
+	m     map[string]string // session id -> owner (tokenClientID)
+	count map[string]int    // owner -> live sessions
+}
+
+// maxSessionsPerGrant bounds the live MCP sessions one grant may hold:
+// 3,000 initializes with one token kept 3,004 goroutines (issue 12
+// Medium 6). Claude holds one or two.
+const maxSessionsPerGrant = 64
+
+// owned returns how many live sessions owner holds.
+func (o *sessionOwners) owned(owner string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.count[owner]
 }
 
 // bind records clientID as the owner of sessionID unless it has one.
@@ -35,10 +48,11 @@ func (o *sessionOwners) bind(sessionID, clientID string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.m == nil {
-		o.m = map[string]string{}
+		o.m, o.count = map[string]string{}, map[string]int{}
 	}
 	if _, ok := o.m[sessionID]; !ok {
 		o.m[sessionID] = clientID
+		o.count[clientID]++
 	}
 }
 
@@ -54,17 +68,27 @@ func (o *sessionOwners) owner(sessionID string) (string, bool) {
 func (o *sessionOwners) forget(sessionID string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	delete(o.m, sessionID)
+	if owner, ok := o.m[sessionID]; ok {
+		delete(o.m, sessionID)
+		if o.count[owner]--; o.count[owner] <= 0 {
+			delete(o.count, owner)
+		}
+	}
 }
 
-// tokenClientID returns the client_id the bearer check put in the request's
-// token info, or "" (auth off).
+// tokenClientID returns the session owner the bearer check put in the
+// request's token info: the client_id and, after "#", the grant (so a
+// second grant of the same public client, claude-desktop, cannot drive
+// another's session), or "" (auth off).
 func tokenClientID(r *http.Request) string {
 	ti := auth.TokenInfoFromContext(r.Context())
 	if ti == nil {
 		return ""
 	}
 	id, _ := ti.Extra["client_id"].(string)
+	if g, _ := ti.Extra["grant"].(string); g != "" {
+		id += "#" + g
+	}
 	return id
 }
 
@@ -92,6 +116,11 @@ func (e *mcpEndpoints) bindSession(next http.Handler) http.Handler {
 				ow.mu.Lock()
 				ow.clientID = clientID
 				ow.mu.Unlock()
+			}
+			if sid == "" && r.Method == http.MethodPost && e.owners.owned(clientID) >= maxSessionsPerGrant {
+				e.log.Mark(r.Context(), Warning, "Session limit: client_id=%s holds %d sessions, the most one grant may; refusing a new one", logValue(clientID), maxSessionsPerGrant)
+				http.Error(w, fmt.Sprintf("Too Many Requests: this grant holds %d MCP sessions, the most allowed; DELETE one or let it idle out", maxSessionsPerGrant), http.StatusTooManyRequests)
+				return
 			}
 			if owner, ok := e.owners.owner(sid); sid != "" && ok && owner != clientID {
 				e.log.Mark(r.Context(), Warning, "Session hijack refused: session %s belongs to client_id=%s; the token is client_id=%s", logValue(sid), owner, logValue(clientID))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -36,6 +37,15 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, ar *authori
 	}
 	csrf := randomToken(32)
 	st := s.oauth.store
+	switch err := st.admit(r.Context(), keyConsents, hashSecret(csrf), consentTTL, maxPendingConsents); {
+	case errors.Is(err, errFull):
+		s.authorizeErrorPage(w, r, &oauthError{Code: ErrTemporarilyUnavailable, Status: http.StatusTooManyRequests,
+			Description: fmt.Sprintf("%d consent pages are awaiting an answer, the most this server keeps; each expires %s after it was shown", maxPendingConsents, consentTTL)})
+		return
+	case err != nil:
+		s.authorizeErrorPage(w, r, err)
+		return
+	}
 	if err := st.putJSON(r.Context(), st.secretKey(keyConsent, csrf), ar, consentTTL); err != nil {
 		s.authorizeErrorPage(w, r, err)
 		return
@@ -90,6 +100,12 @@ func (s *Server) authorizeConsent(w http.ResponseWriter, r *http.Request) {
 	default:
 		oe := refuse(ErrAccessDenied, "the user denied the request")
 		s.markFailure(r, OAuthConsentDenied, oe, oe)
+		if c, err := s.lookupClient(r.Context(), ar.ClientID); err != nil || !s.trustedRedirect(c, ar.RedirectURI) {
+			// A denial of a client registered with someone's phishing page
+			// must not send the browser there (RFC 9700 §4.11.1).
+			s.authorizeErrorPage(w, r, refuse(ErrAccessDenied, "denied; not redirecting to %s, a host this server does not vouch for", redirectHost(ar.RedirectURI)))
+			return
+		}
 		s.redirect(w, r, ar.RedirectURI, url.Values{"error": {string(oe.Code)}, "error_description": {oe.Description}, "state": optional(ar.State)})
 	}
 }

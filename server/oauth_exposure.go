@@ -92,9 +92,51 @@ func (s *Server) exposed(r *http.Request) bool {
 	return err != nil || !isLoopbackHost(host)
 }
 
-// autoApproves reports whether r is granted without the consent page.
-func (s *Server) autoApproves(r *http.Request) bool {
-	return s.cfg.AutoApprove && (s.cfg.AutoApprovePublic || !s.exposed(r))
+// autoApproves reports whether r is granted without the consent page:
+// only to a redirect URI the browser may be sent to unasked.
+func (s *Server) autoApproves(r *http.Request, c *client, redirectURI string) bool {
+	return s.cfg.AutoApprove && (s.cfg.AutoApprovePublic || !s.exposed(r)) && s.trustedRedirect(c, redirectURI)
+}
+
+// trustedRedirect reports whether the server may send a browser to
+// redirectURI without a person having looked at it first (an auto-approved
+// code, a denial, an error after the client is known). Anyone can register
+// a client with https://evil.example/phish; sending a browser there
+// straight from /authorize makes the server an open redirector
+// (RFC 9700 §4.11). Trusted are a static client's own callbacks (Claude's
+// among them), loopback callbacks (native apps, RFC 8252 §7.3) and the
+// hosts in Config.TrustedRedirectHosts.
+func (s *Server) trustedRedirect(c *client, redirectURI string) bool {
+	if c.Static {
+		return true
+	}
+	u, err := url.Parse(redirectURI)
+	if err != nil {
+		return false
+	}
+	if isLoopbackHost(u.Host) {
+		return true
+	}
+	for _, sc := range append([]StaticClient{ClaudeDesktop}, s.cfg.Clients...) {
+		if slicesContains(sc.RedirectURIs, redirectURI) {
+			return true
+		}
+	}
+	for _, h := range s.cfg.TrustedRedirectHosts {
+		if strings.EqualFold(u.Host, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesContains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 // newApprovalCode returns a one-time approval code ("1234-5678") and the

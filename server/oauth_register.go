@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -35,12 +36,27 @@ type registrationResponse struct {
 	Scope                   string   `json:"scope,omitempty"`
 }
 
-// maxRegistrationBytes bounds a registration request body.
-const maxRegistrationBytes = 64 << 10
+// Limits on what an anonymous caller can make the server keep (issue 12
+// Medium 6: 2,000 registrations of 60 KB grew the server 27 > 256 MB and
+// never expired). Claude's registration is about 300 bytes.
+const (
+	// maxRegistrationBytes bounds a registration request body.
+	maxRegistrationBytes = 8 << 10
+	// maxRegisteredClients bounds the live dynamic registrations.
+	maxRegisteredClients = 1000
+	// unusedClientTTL is how long a registered client lives until it
+	// gets its first token; then refreshTokenTTL from its last token.
+	unusedClientTTL = 24 * time.Hour
+	// maxRedirectURIs and maxClientNameBytes bound the stored metadata.
+	maxRedirectURIs     = 10
+	maxRedirectURIBytes = 2048
+	maxClientNameBytes  = 256
+)
 
 // handleRegister is dynamic client registration (RFC 7591). Claude registers
 // on every fresh connection, sometimes twice (field failure 19), so
-// registrations are cheap: one Redis SET, no TTL.
+// registrations are cheap: one Redis SET, and a client never used expires
+// (unusedClientTTL).
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if allowCORS(w, r) {
 		return
@@ -78,7 +94,16 @@ func (s *Server) register(r *http.Request) (*registrationResponse, error) {
 	if len(req.RedirectURIs) == 0 {
 		return nil, refuse(ErrInvalidRedirectURI, "redirect_uris is required for the authorization code flow")
 	}
+	if len(req.RedirectURIs) > maxRedirectURIs {
+		return nil, refuse(ErrInvalidRedirectURI, "%d redirect_uris; at most %d", len(req.RedirectURIs), maxRedirectURIs)
+	}
+	if len(req.ClientName) > maxClientNameBytes {
+		return nil, refuse(ErrInvalidClientMetadata, "client_name of %d bytes; at most %d", len(req.ClientName), maxClientNameBytes)
+	}
 	for _, u := range req.RedirectURIs {
+		if len(u) > maxRedirectURIBytes {
+			return nil, refuse(ErrInvalidRedirectURI, "a redirect URI of %d bytes; at most %d", len(u), maxRedirectURIBytes)
+		}
 		if err := checkRedirectURI(u); err != nil {
 			return nil, refuse(ErrInvalidRedirectURI, "%v", err)
 		}
@@ -127,7 +152,15 @@ func (s *Server) register(r *http.Request) (*registrationResponse, error) {
 		never := int64(0) // RFC 7591 §3.2.1: required with a secret, 0 = never expires
 		resp.ClientSecretExpiresAt = &never
 	}
-	if err := s.oauth.store.putJSON(r.Context(), s.oauth.store.key(keyClient, c.ID), c, 0); err != nil {
+	st := s.oauth.store
+	switch err := st.admit(r.Context(), keyClients, c.ID, unusedClientTTL, maxRegisteredClients); {
+	case errors.Is(err, errFull):
+		return nil, &oauthError{Code: ErrTemporarilyUnavailable, Status: http.StatusTooManyRequests,
+			Description: fmt.Sprintf("%d registered clients not yet expired, the most this server keeps; an unused one expires %s after registering", maxRegisteredClients, unusedClientTTL)}
+	case err != nil:
+		return nil, err
+	}
+	if err := st.putJSON(r.Context(), st.key(keyClient, c.ID), c, unusedClientTTL); err != nil {
 		return nil, err
 	}
 	return resp, nil

@@ -76,11 +76,29 @@ func (s *Server) routeOAuth(mux *http.ServeMux) error {
 	mux.HandleFunc(pathASMetadata, s.handleASMetadata)
 	mux.HandleFunc(pathPRM, s.handlePRM)
 	mux.HandleFunc(pathPRM+"/", s.handlePRM)
-	mux.HandleFunc(pathRegister, s.handleRegister)
-	mux.HandleFunc(pathAuthorize, s.handleAuthorize)
-	mux.HandleFunc(pathToken, s.handleToken)
-	mux.HandleFunc(pathRevoke, s.handleRevoke)
+	mux.Handle(pathRegister, s.boundBodyRead(http.HandlerFunc(s.handleRegister)))
+	mux.Handle(pathAuthorize, s.boundBodyRead(http.HandlerFunc(s.handleAuthorize)))
+	mux.Handle(pathToken, s.boundBodyRead(http.HandlerFunc(s.handleToken)))
+	mux.Handle(pathRevoke, s.boundBodyRead(http.HandlerFunc(s.handleRevoke)))
 	return nil
+}
+
+// bodyReadTimeout bounds how long an OAuth endpoint waits for its small
+// request body (scaled by the time scale). Without it a client sending
+// one byte every 3 s held /register, /token and /revoke for 45 s and
+// more. The MCP endpoints are not wrapped: their SSE responses must
+// outlive any read deadline.
+const bodyReadTimeout = 10 * time.Second
+
+// boundBodyRead sets a read deadline on the connection for the request
+// body (net/http resets it for the next request on the connection).
+func (s *Server) boundBodyRead(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.scaled(bodyReadTimeout)))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // closeOAuth closes the Redis client (and the in-process miniredis).

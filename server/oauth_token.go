@@ -330,6 +330,11 @@ func (s *Server) issueTokensKeys(r *http.Request, c *client, g grant, rotated st
 	case err != nil:
 		return nil, keys, err
 	}
+	if !c.Static {
+		if err := st.touchClient(r.Context(), c.ID); err != nil {
+			return nil, keys, err
+		}
+	}
 	s.log.Mark(r.Context(), AccessTokenStored, "Stored in Redis with %ds TTL", int64(accessTokenTTL/time.Second))
 	return resp, keys, nil
 }

@@ -257,7 +257,9 @@ func TestSecuritySessionHijack(t *testing.T) {
 				resp, got := doMCP(t, mcpRequest(t, ts, method, other.AccessToken, sid, body))
 				assert.Equal(t, http.StatusForbidden, resp.StatusCode, "body %q", got)
 				assert.NotContains(t, got, `"result"`)
-				assertMarker(t, ts, server.Warning, "Session hijack refused: session "+sid+" belongs to client_id=claude-desktop; the token is client_id="+otherID)
+				// The owner is the client and, after "#", its grant.
+				assertMarker(t, ts, server.Warning, "Session hijack refused: session "+sid+" belongs to client_id=claude-desktop#")
+				assertMarker(t, ts, server.Warning, "the token is client_id="+otherID+"#")
 				assertMarker(t, ts, server.RequestRefused, "Status 403: Forbidden: session belongs to another client")
 			})
 		}

@@ -20,7 +20,7 @@ import (
 // value, never raw, so a Redis dump (or `redis-cli monitor`) gives nothing to
 // replay.
 //
-//	prefix + "client:"    + client_id              registered client (JSON), no TTL
+//	prefix + "client:"    + client_id              registered client (JSON), unusedClientTTL, refreshTokenTTL once used
 //	prefix + "code:"      + sha256(code)           pending code grant, codeTTL
 //	prefix + "code-used:" + sha256(code)           the grant a redeemed code started
 //	prefix + "at:"        + sha256(access token)   access token grant, accessTokenTTL
@@ -29,6 +29,7 @@ import (
 //	prefix + "grant:"     + family id              SET of the token keys of one grant
 //	prefix + "grant-revoked:" + family id          a revoked grant, refreshTokenTTL
 //	prefix + "consent:"   + sha256(csrf token)     a pending consent page
+//	prefix + "clients:index", "consents:index"     capped indexes (ZSET by expiry) of the two above
 //
 // Every call runs under redisOpTimeout so that a Redis that is down or hung
 // turns into ErrRedisUnavailable within a second, never a hung request.
@@ -67,6 +68,10 @@ const (
 	// keyRevokedGrant marks a revoked family, so a token issue racing
 	// the revocation cannot bring it back (issueScript).
 	keyRevokedGrant keyKind = "grant-revoked"
+	// keyClients and keyConsents + ":index" are the capped indexes of
+	// registered clients and pending consents (admitScript).
+	keyClients  keyKind = "clients"
+	keyConsents keyKind = "consents"
 )
 
 // redisOpTimeout bounds every Redis round trip. Redis answers in well under a
@@ -401,4 +406,57 @@ func (st *store) revokeGrant(ctx context.Context, family string) (int, error) {
 		return 0, unavailable("revoke grant", err)
 	}
 	return n, nil
+}
+
+// admitScript admits member into a capped index of live entries (a
+// sorted set scored by expiry, in ms), so anonymous callers cannot grow
+// Redis without end: expired entries are dropped first, then member is
+// refused when max are live.
+//
+//	KEYS[1] index; ARGV[1] now ms, ARGV[2] max, ARGV[3] member, ARGV[4] expiry ms
+//	-> 1 admitted, 0 full
+var admitScript = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return 1
+`)
+
+// errFull is returned by admit when the index holds its maximum.
+var errFull = errors.New("limit reached")
+
+// admit records member in the capped index kind until now+ttl, or
+// returns errFull.
+func (st *store) admit(ctx context.Context, kind keyKind, member string, ttl time.Duration, max int) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	now := time.Now()
+	n, err := admitScript.Run(ctx, st.rdb, []string{st.key(kind, "index")}, now.UnixMilli(), max, member, now.Add(ttl).UnixMilli()).Int()
+	if err != nil {
+		return unavailable("admit", err)
+	}
+	if n == 0 {
+		return errFull
+	}
+	return nil
+}
+
+// touchClient extends a registered client's life once it is used (it got
+// a token): a client nobody uses expires after unusedClientTTL.
+func (st *store) touchClient(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	exp := time.Now().Add(refreshTokenTTL)
+	_, err := st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ExpireAt(ctx, st.key(keyClient, id), exp)
+		p.ZAddXX(ctx, st.key(keyClients, "index"), redis.Z{Score: float64(exp.UnixMilli()), Member: id})
+		return nil
+	})
+	if err != nil {
+		return unavailable("touch client", err)
+	}
+	return nil
 }
