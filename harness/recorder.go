@@ -397,7 +397,7 @@ func (x *flight) write(chunk []byte) error {
 	return err
 }
 
-// finish records how the flight ended and adds it to the cassette; with
+// finish records how the request ended and adds it to the cassette; with
 // RecorderOptions.Out set, the file is rewritten with it.
 func (r *Recorder) finish(x *flight, reason EndReason, err error) {
 	in := x.in
@@ -613,7 +613,7 @@ func (r *Recorder) provenance(ins []*Interaction, origin, self string) Provenanc
 	return p
 }
 
-// hello is what a session's opening flight says about its two sides.
+// hello is what a session's opening exchange says about its two sides.
 type hello struct {
 	client, server string
 	// offered is the client's protocol version, protocol the one the
@@ -621,7 +621,7 @@ type hello struct {
 	offered, protocol string
 }
 
-// parseHello reads the flight that opens a session: initialize (up to
+// parseHello reads the exchange that opens a session: initialize (up to
 // 2025-11-25), or server/discover (2026-07-28, stateless: the client
 // names itself in _meta and the server in its result's _meta). answered
 // is false when the server refused it (a stateful server answers a 2026

@@ -80,6 +80,9 @@ func (t *BodyDrop) Pipe(stub *tptoxics.ToxicStub) {
 				}
 				if p.kind == pieceHead {
 					st.mode, st.kept = t.modeFor(p.msg), 0
+					if st.mode != bodyPass {
+						logAction(BodyDropType, "%s the body of %s %s", map[bodyDropMode]string{bodyRechunk: "re-framed (chunked)", bodyDrop: "dropped", bodyCut: "cut"}[st.mode], p.msg.method, p.msg.target)
+					}
 				}
 				cutNow = st.piece(t, p, &o)
 			})

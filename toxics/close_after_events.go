@@ -73,6 +73,7 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 			})
 			o.flush(stub, c)
 			if cutNow {
+				logAction(CloseAfterEventsType, "closed the stream after %d events", st.seen)
 				cut(stub)
 				return
 			}

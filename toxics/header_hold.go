@@ -43,4 +43,6 @@ func (t *HeaderHold) dropOnCut() bool { return false }
 
 func (t *HeaderHold) holdHead() bool { return true }
 
+func (t *HeaderHold) toxicType() ToxicType { return HeaderHoldType }
+
 func init() { register(HeaderHoldType, new(HeaderHold)) }

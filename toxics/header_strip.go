@@ -44,6 +44,7 @@ func (t *HeaderStrip) Pipe(stub *tptoxics.ToxicStub) {
 			o := chunkOut{in: c.Data}
 			resp.parser.feed(c.Data, func(p piece) {
 				if p.kind == pieceHead && !p.msg.request && methodSet(t.Methods).match(p.msg.requestMethod) && hasAny(p.msg, names) {
+					logAction(HeaderStripType, "stripped %s from %s", strings.Join(names, ", "), describeResponse(p.msg))
 					o.write(rewriteHead(p.raw, names))
 					return
 				}

@@ -27,12 +27,15 @@ type holdPolicy interface {
 	// it passes at once and only the body is held (nginx behind an HTTP/2
 	// front sends HEADERS at once and buffers DATA).
 	holdHead() bool
+	// toxicType names the toxic in action lines.
+	toxicType() ToxicType
 }
 
 // holdState is a holder's per-connection state.
 type holdState struct {
 	resp    *responseSide
 	holding bool      // the current response is held
+	what    string    // the held response, for action lines
 	held    []byte    // bytes held back, in order after everything released
 	headLen int       // held[:headLen] is the held response's head, if held
 	since   time.Time // when the oldest held byte arrived
@@ -73,17 +76,20 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 			send(stub, o.out)
 			return
 		case <-expired:
+			st.logRelease(pol, "after max_hold")
 			send(stub, st.take(nil))
 			rearm()
 		case c := <-stub.Input:
 			if c == nil {
 				if pol.dropOnCut() && st.cutMidResponse() {
+					logAction(pol.toxicType(), "the connection ended mid-response: passed the head of %s, dropped %d held body bytes", st.what, len(st.held)-st.headLen)
 					send(stub, st.held[:st.headLen])
 					stub.Close()
 					return
 				}
 				o := chunkOut{}
 				st.resp.parser.eof(func(p piece) { st.piece(p, pol, &o, time.Now()) })
+				st.logRelease(pol, "when the connection closed")
 				o.write(st.take(nil))
 				send(stub, o.out)
 				stub.Close()
@@ -103,7 +109,8 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 // piece routes one piece to the output or to the held bytes.
 func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) {
 	if p.kind == pieceHead && !p.msg.interim && !st.holding && pol.start(p.msg) {
-		st.holding = true
+		st.holding, st.what = true, describeResponse(p.msg)
+		logAction(pol.toxicType(), "holding %s", st.what)
 	}
 	if !st.holding || (p.kind == pieceHead && !pol.holdHead()) {
 		o.pass(p.raw)
@@ -117,11 +124,24 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 		st.headLen = len(st.held)
 	}
 	if pol.releaseAfter(p, len(st.held)) {
+		st.logRelease(pol, "at the size limit")
 		o.write(st.take(nil))
 	}
 	if p.kind == pieceEnd || pol.stopAfter(p) {
+		why := "at the end of the response"
+		if p.kind != pieceEnd {
+			why = "at the first body byte"
+		}
+		st.logRelease(pol, why)
 		o.write(st.take(nil))
 		st.holding = false
+	}
+}
+
+// logRelease reports the release of what is held, if anything is.
+func (st *holdState) logRelease(pol holdPolicy, why string) {
+	if len(st.held) > 0 {
+		logAction(pol.toxicType(), "released %d bytes of %s, held %s, %s", len(st.held), st.what, time.Since(st.since).Round(time.Millisecond), why)
 	}
 }
 

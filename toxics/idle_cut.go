@@ -91,7 +91,8 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 			st.resp.parser.feed(c.Data, func(piece) {})
 			stub.Output <- c
 		case now := <-expired:
-			if idle := now.Sub(t.since(st)); idle < timeout {
+			idle := now.Sub(t.since(st))
+			if idle < timeout {
 				timer.Reset(timeout - idle)
 				continue
 			}
@@ -100,7 +101,10 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 				continue
 			}
 			if st.resp.awaitingResponse() && t.Status >= 0 {
+				logAction(IdleCutType, "no byte either way for %s: answered %d and cut the connection", idle.Round(time.Millisecond), t.Status)
 				send(stub, edgeError(int(t.Status), ErrorPage(t.Page)))
+			} else {
+				logAction(IdleCutType, "no byte either way for %s: cut the connection", idle.Round(time.Millisecond))
 			}
 			cut(stub)
 			return

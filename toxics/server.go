@@ -32,7 +32,10 @@ var silenceGlobalLogger sync.Once
 
 // StartServer starts an embedded toxiproxy whose API listens on addr
 // ("127.0.0.1:0" picks a port; 8474 is toxiproxy's default).
-func StartServer(addr string) (*Server, error) {
+func StartServer(addr string) (*Server, error) { return startServer(addr, zerolog.Nop()) }
+
+// startServer is StartServer with toxiproxy's log going to logger.
+func startServer(addr string, logger zerolog.Logger) (*Server, error) {
 	// The bandwidth toxic logs through zerolog's global logger, not the
 	// server's; silence it too, or a tunnel prints JSON on every throttle.
 	// Once: running toxics read it without a lock.
@@ -44,7 +47,7 @@ func StartServer(addr string) (*Server, error) {
 	}
 	// A nil metrics container panics on the first proxied byte; a private
 	// registry keeps toxiproxy's collectors out of the global one.
-	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), logger)
 	s := &Server{
 		api: api,
 		ln:  ln,

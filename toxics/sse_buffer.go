@@ -63,4 +63,6 @@ func (t *SSEBuffer) dropOnCut() bool { return bool(t.DropOnCut) }
 
 func (t *SSEBuffer) maxHold() time.Duration { return time.Duration(t.MaxHold) * time.Millisecond }
 
+func (t *SSEBuffer) toxicType() ToxicType { return SSEBufferType }
+
 func init() { register(SSEBufferType, new(SSEBuffer)) }

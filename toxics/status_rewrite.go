@@ -63,6 +63,7 @@ func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
 			o := chunkOut{in: c.Data}
 			resp.parser.feed(c.Data, func(p piece) {
 				if p.kind == pieceHead && t.targets(p.msg) {
+					logAction(StatusRewriteType, "rewrote %s to %d", describeResponse(p.msg), to)
 					o.write(replaceStatus(p.raw, p.msg.proto, to, http.StatusText(to)))
 					return
 				}

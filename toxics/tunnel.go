@@ -3,6 +3,7 @@ package toxics
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,10 @@ type TunnelOptions struct {
 	APIAddr string
 	// Name is the proxy's name; empty means "mcpvcr".
 	Name string
+	// ConnLog, if set, gets one line per connection the embedded
+	// toxiproxy accepts, and one per connection it cannot forward, with
+	// the reason. Toxic actions go to SetActionLog.
+	ConnLog func(string)
 }
 
 // Tunnel is a running toxiproxy proxy with a profile's toxics applied:
@@ -109,7 +114,7 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 		if addr == "" {
 			addr = "127.0.0.1:0"
 		}
-		if t.server, err = StartServer(addr); err != nil {
+		if t.server, err = startServer(addr, connLogger(opts.ConnLog)); err != nil {
 			return nil, err
 		}
 		apiURL = t.server.URL()
@@ -202,6 +207,13 @@ func ParseSpec(v string) (Spec, error) {
 	s.Stream = s.Type.DefaultStream()
 	if s.Type == "" {
 		return Spec{}, fmt.Errorf("toxic %q: want TYPE[:key=value,...]", v)
+	}
+	if known := ToxicTypes(); !slices.Contains(known, s.Type) {
+		names := make([]string, len(known))
+		for i, k := range known {
+			names[i] = string(k)
+		}
+		return Spec{}, fmt.Errorf("toxic %q: unknown type %q (known: %s)", v, s.Type, strings.Join(names, ", "))
 	}
 	if rest == "" {
 		return s, nil

@@ -32,7 +32,8 @@ func runExpect(args []string, stdout, stderr io.Writer) error {
 	cmdLine := fs.String("cmd", "", "command whose output is the log, e.g. 'docker logs -f NAME' (split on spaces)")
 	session := fs.String("session", "", "only markers of this session id")
 	request := fs.String("request", "", "only markers of this request id")
-	timeout := fs.Duration("timeout", 30*time.Second, "give up waiting after this long")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up waiting after this long (> 0)")
+	allowNoMarkers := fs.Bool("allow-no-markers", false, "accept a source that yielded no marker at all (by default that is an error: the wrong file, or a server that writes no markers)")
 	var inOrder, absent, count, within stringList
 	fs.Var(&inOrder, "in-order", `markers in this order, others may interleave: "A > B ~ detail > C*" (repeatable)`)
 	fs.Var(&absent, "absent", "no marker matches this pattern (repeatable)")
@@ -72,9 +73,31 @@ func runExpect(args []string, stdout, stderr io.Writer) error {
 		pa, pb := harness.Pattern(strings.TrimSpace(first)), harness.Pattern(strings.TrimSpace(then))
 		checks = append(checks, markerCheck{"within", a, true, func(ms harness.Markers) error { return ms.Within(pa, pb, d) }})
 	}
-	if len(checks) == 0 || fs.NArg() > 0 {
+	if len(checks) == 0 {
+		return missingFlag(fs, stderr, "a check (--in-order, --absent, --count or --within)")
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mcpvcr expect: unexpected arguments %q (patterns go after a check flag)\n", fs.Args())
 		fs.Usage()
 		return errUsage
+	}
+	if *timeout <= 0 {
+		return fmt.Errorf("--timeout %v: must be > 0", *timeout)
+	}
+	source := "stdin"
+	switch {
+	case *follow != "" && *cmdLine != "":
+		return fmt.Errorf("--follow and --cmd: choose one source")
+	case *follow != "":
+		if _, err := os.Stat(*follow); err != nil {
+			return fmt.Errorf("--follow: %w", err)
+		}
+		source = *follow
+	case *cmdLine != "":
+		if len(strings.Fields(*cmdLine)) == 0 {
+			return fmt.Errorf("--cmd %q: no command", *cmdLine)
+		}
+		source = "the output of " + *cmdLine
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -83,11 +106,10 @@ func runExpect(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	log := harness.NewMarkerLog()
 	ended := make(chan struct{}) // the source ended (EOF, command exit)
+	followErr := make(chan error, 1)
 	switch {
-	case *follow != "" && *cmdLine != "":
-		return fmt.Errorf("--follow and --cmd: choose one source")
 	case *follow != "":
-		go log.Follow(ctx, *follow, 0)
+		go func() { followErr <- log.Follow(ctx, *follow, 0) }()
 	case *cmdLine != "":
 		f := strings.Fields(*cmdLine)
 		done, err := log.FollowCommand(ctx, f[0], f[1:]...)
@@ -134,6 +156,16 @@ func runExpect(args []string, stdout, stderr io.Writer) error {
 		<-waitCtx.Done() // absent / count: judged once the log has ended
 	}
 	stopWaiting()
+	select {
+	case err := <-followErr:
+		if err != nil && ctx.Err() == nil {
+			return err
+		}
+	default:
+	}
+	if len(log.Markers()) == 0 && !*allowNoMarkers {
+		return fmt.Errorf("%s yielded no marker at all, so no check can be trusted: is it the server's log, and does the server write markers (docs/markers.md)? --allow-no-markers accepts an empty log", source)
+	}
 	ms := view(log.Markers())
 	failed := 0
 	for _, c := range checks {

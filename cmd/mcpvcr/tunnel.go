@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
@@ -22,12 +26,14 @@ var tunnelContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runTunnel(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tunnel", "tunnel --upstream HOST:PORT [--profile NAME] [--listen ADDR] [--api ADDR] [--timescale F] [--toxic TYPE:k=v,...]...\n       mcpvcr tunnel --real PROFILE --upstream HOST:PORT [--listen ADDR] [--timescale F]\n       mcpvcr tunnel --list", stderr)
+	fs := newFlagSet("tunnel", "tunnel --upstream URL|HOST:PORT [--profile NAME] [--listen ADDR] [--api ADDR] [--timescale F] [--toxic TYPE:k=v,...]...\n       mcpvcr tunnel --real PROFILE --upstream URL|HOST:PORT [--listen ADDR] [--timescale F]\n       mcpvcr tunnel --list", stderr)
 	var opts toxics.TunnelOptions
 	var profile string
 	var extra stringList
 	fs.StringVar(&profile, "profile", string(toxics.Clean), "tunnel profile (see --list)")
-	fs.StringVar(&opts.Upstream, "upstream", "", "the server's HOST:PORT")
+	var upstream string
+	fs.StringVar(&upstream, "upstream", "", "the server: HOST:PORT or its URL (http://127.0.0.1:8080/mcp; the tunnel is TCP, so only host and port count)")
+	quiet := fs.Bool("quiet", false, "do not log each connection and each toxic action")
 	fs.StringVar(&opts.Listen, "listen", "127.0.0.1:8081", "where clients connect (port 0 picks one)")
 	fs.StringVar(&opts.APIAddr, "api", "", "serve toxiproxy's REST API here for toxiproxy-cli, e.g. 127.0.0.1:8474 (default: a free loopback port)")
 	fs.StringVar(&opts.ToxiproxyURL, "toxiproxy", os.Getenv("TOXIPROXY_URL"), "use this external toxiproxy-server instead of the embedded one (default $TOXIPROXY_URL); it knows toxiproxy's own toxics only")
@@ -46,10 +52,12 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 		toxics.WriteCatalog(stdout, opts.Scale)
 		return nil
 	}
-	if opts.Upstream == "" {
-		fmt.Fprintln(stderr, "mcpvcr tunnel: --upstream HOST:PORT is required")
-		fs.Usage()
-		return errUsage
+	if upstream == "" {
+		return missingFlag(fs, stderr, "--upstream URL|HOST:PORT (the server behind the tunnel)")
+	}
+	var err error
+	if opts.Upstream, err = upstreamHostPort(upstream); err != nil {
+		return err
 	}
 	if *real != "" {
 		if len(extra) > 0 || opts.APIAddr != "" || opts.ToxiproxyURL != "" || (profile != string(toxics.Clean) && profile != *real) {
@@ -72,6 +80,12 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 		opts.Extra = append(opts.Extra, spec)
 	}
 
+	if !*quiet {
+		logLine := func(s string) { fmt.Fprintf(stderr, "%s tunnel: %s\n", time.Now().Format("15:04:05.000"), s) }
+		opts.ConnLog = logLine
+		toxics.SetActionLog(func(a toxics.Action) { logLine(a.String()) })
+		defer toxics.SetActionLog(nil)
+	}
 	tun, err := toxics.OpenTunnel(opts)
 	if err != nil {
 		return err
@@ -94,9 +108,34 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if !*quiet {
+		fmt.Fprintf(stdout, "  logging each connection and toxic action to stderr (--quiet: off)\n")
+	}
 	ctx, stop := tunnelContext()
 	defer stop()
 	<-ctx.Done()
 	fmt.Fprintf(stdout, "mcpvcr tunnel: stopping\n")
 	return nil
+}
+
+// upstreamHostPort reads --upstream: HOST:PORT, or a URL whose host and
+// port (80 or 443 by default) the TCP tunnel forwards to.
+func upstreamHostPort(v string) (string, error) {
+	if !strings.Contains(v, "://") {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return "", fmt.Errorf("--upstream %q: want HOST:PORT or a URL (http://127.0.0.1:8080)", v)
+		}
+		return v, nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("--upstream %q: want HOST:PORT or an http(s) URL", v)
+	}
+	if u.Port() != "" {
+		return u.Host, nil
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443"), nil
+	}
+	return net.JoinHostPort(u.Hostname(), "80"), nil
 }

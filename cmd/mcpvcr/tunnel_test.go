@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -45,10 +46,13 @@ func TestTunnelBadFlags(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"tunnel"}, 2, "--upstream HOST:PORT is required"},
+		{[]string{"tunnel"}, 2, "missing --upstream URL|HOST:PORT"},
 		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--profile", "nope"}, 2, `unknown profile "nope"`},
 		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, "must be > 0"},
 		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "latency:oops"}, 2, "is not key=value"},
+		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "nosuch"}, 2, `unknown type "nosuch" (known: bandwidth, body_drop,`},
+		{[]string{"tunnel", "--upstream", "ftp://127.0.0.1:21"}, 2, "want HOST:PORT or an http(s) URL"},
+		{[]string{"tunnel", "--upstream", "localhost"}, 2, `--upstream "localhost": want HOST:PORT or a URL`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -176,4 +180,79 @@ func TestToxiproxyCLIDrivesTunnel(t *testing.T) {
 	if got := toxiproxyCLI("inspect", "mcpvcr"); strings.Contains(got, "cut1") {
 		t.Errorf("after delete, inspect still shows cut1:\n%s", got)
 	}
+}
+
+// waitOutput waits until out contains every want, or fails after 10 s.
+func waitOutput(t *testing.T, out *lockedBuffer, want ...string) {
+	t.Helper()
+	end := time.Now().Add(10 * time.Second)
+	for {
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(out.String(), w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("tunnel output lacks %q after 10s:\n%s", missing, out)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the output of a running command
+	}
+}
+
+// TestTunnelLogsConnectionsAndToxicActions: the tunnel takes its upstream
+// as a URL, logs each connection and each thing a toxic does (here the
+// Quick Tunnel's sse_buffer holding a GET stream and releasing it when it
+// ends), logs a connection it cannot forward with the reason, and with
+// --quiet logs neither.
+func TestTunnelLogsConnectionsAndToxicActions(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: event\n\n")
+	}))
+	defer origin.Close()
+	get := func(addr string) {
+		t.Helper()
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/mcp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	t.Run("connections and toxic actions", func(t *testing.T) {
+		addr, _, out := startTunnel(t, "--upstream", origin.URL+"/mcp", "--listen", "127.0.0.1:0", "--profile", "cloudflare-quick-tunnel", "--timescale", "0.01")
+		get(addr)
+		waitOutput(t, out, "tunnel: connection from 127.0.0.1:",
+			"tunnel: sse_buffer: holding the 200 text/event-stream to GET /mcp",
+			"tunnel: sse_buffer: released ", "at the end of the response")
+	})
+	t.Run("a connection it cannot forward", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := l.Addr().String()
+		l.Close()
+		addr, _, out := startTunnel(t, "--upstream", closed, "--listen", "127.0.0.1:0")
+		if c, err := net.Dial("tcp", addr); err == nil {
+			io.Copy(io.Discard, c) // the tunnel closes it
+			c.Close()
+		}
+		waitOutput(t, out, "not forwarded: the upstream refused it: dial tcp "+closed)
+	})
+	t.Run("quiet", func(t *testing.T) {
+		addr, _, out := startTunnel(t, "--upstream", strings.TrimPrefix(origin.URL, "http://"), "--listen", "127.0.0.1:0", "--profile", "cloudflare-quick-tunnel", "--quiet")
+		get(addr)
+		// The connection line is written before the upstream is dialled,
+		// so it would be there by now.
+		if strings.Contains(out.String(), "connection from") || strings.Contains(out.String(), "sse_buffer:") {
+			t.Errorf("--quiet tunnel logged:\n%s", out)
+		}
+	})
 }
