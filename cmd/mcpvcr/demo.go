@@ -57,6 +57,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&fixtures, "fixture", "only these fixtures, by file name without .yaml (comma-separated or repeated)")
 	jsonOut := fs.String("json", "", "also write every cell (outcome, timelines, markers, replay report) as JSON to this file")
 	reports := addReportFlags(fs)
+	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
 	check := fs.Bool("check", false, "exit 1 when an outcome differs from DIR/expectations.txt or is not written down")
 	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "multiply every tunnel and server duration by this factor")
 	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for an event before calling it missing (0 = 300 s of world time, at least 3 s)")
@@ -137,7 +138,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	matrix.WriteTable(stdout, cells, exp)
+	matrix.WriteTableWith(stdout, cells, exp, tableOptions(stdout, *wide))
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs. Outcomes written down in %s; the field failure numbers are in docs/demo.md.\n",
 		len(cells), time.Since(start).Seconds(), expPath)
 	if err := reports.writeCells("mcpvcr demo: every fixture through every profile", cells, opts.Fixtures, exp, *scale, stderr); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
@@ -87,4 +88,16 @@ func (rf reportFlags) write(stderr io.Writer, html, har func(io.Writer) error) e
 		fmt.Fprintf(stderr, "%s: %s\n", out.what, *out.path)
 	}
 	return nil
+}
+
+// tableOptions is how demo and check print their table: 100 columns (the
+// terminal's, when $COLUMNS says more), colours only on a terminal and
+// never under NO_COLOR or TERM=dumb, every column with --wide.
+func tableOptions(stdout io.Writer, wide bool) *matrix.TableOptions {
+	o := &matrix.TableOptions{Wide: wide}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 100 {
+		o.Width = n
+	}
+	o.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	return o
 }
