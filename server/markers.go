@@ -100,3 +100,27 @@ const (
 	// changes), so a log never hides that the server misbehaved on purpose.
 	FaultActive Marker = "FAULT ACTIVE"
 )
+
+// MCP 2026-07-28 markers: the stateless lifecycle (no session, no
+// initialize, a POST listen stream, nothing resumes), read from the same
+// wire observer (mcp_era_markers.go).
+const (
+	// ServerDiscover: a server/discover response went out (the 2026-07-28
+	// client's first request, in place of initialize).
+	ServerDiscover Marker = "SERVER DISCOVER"
+	// ListenSubscriptionOpened: a subscriptions/listen stream was
+	// acknowledged; the detail names the notifications it carries.
+	ListenSubscriptionOpened Marker = "LISTEN SUBSCRIPTION OPENED"
+	// ListenSubscriptionClosed: that stream ended; the detail says why
+	// (the connection closed, idle-close, the server) and after how long.
+	ListenSubscriptionClosed Marker = "LISTEN SUBSCRIPTION CLOSED"
+	// HeaderMismatch: a request was refused 400 -32020 because its
+	// Mcp-Method/Mcp-Name/Mcp-Protocol-Version headers do not match its
+	// body; the detail shows what arrived.
+	HeaderMismatch Marker = "HEADER MISMATCH"
+	// RequestLost: a call's stream ended before its response; nothing
+	// resumes in 2026-07-28, so the client must re-issue it.
+	RequestLost Marker = "REQUEST LOST"
+	// RequestReissued: a call repeats one a broken stream lost, with a new id.
+	RequestReissued Marker = "REQUEST REISSUED"
+)

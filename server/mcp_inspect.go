@@ -65,7 +65,8 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 		ow := observedWriterFrom(r.Context())
 		ctx := r.Context()
 		seed := e.faults.Has(FaultSeed) && r.URL.Path == "/mcp"
-		var msgs []wireMessage // a POST's messages: they may announce the era
+		var msgs []wireMessage  // a POST's messages: they may announce the era
+		var calls []wireMessage // the requests among them (id and method)
 		if ow != nil {
 			ow.seedMode = seed
 		}
@@ -126,7 +127,6 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 			if seed {
 				r = r.WithContext(withSeedMessages(ctx, msgs))
 			} else {
-				var calls []wireMessage
 				for _, m := range msgs {
 					if m.Method != "" && len(m.ID) > 0 {
 						calls = append(calls, m)
@@ -142,6 +142,10 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 		era := requestEra(r, msgs)
 		if ow != nil {
 			ow.era = era
+			if era == EraStateless && r.Method == http.MethodPost && !seed {
+				ow.mcpHeaders = describeMCPHeaders(r.Header)
+				ow.trackStatelessCalls(r, calls)
+			}
 		}
 		r = r.WithContext(withEra(r.Context(), era))
 		next.ServeHTTP(w, r)

@@ -168,20 +168,30 @@ type observedWriter struct {
 	sessionLogged bool
 	closingLogged bool        // STREAM CLOSING already logged (by the seed handler)
 	graceTimer    *time.Timer // commitAfterGrace's pending commit
+	lastWrite     time.Time   // when bytes last went out (or the request started)
+
+	// 2026-07-28 requests (mcp_era_markers.go)
+	pending         map[string]pendingCall // raw JSON id -> call not yet answered
+	listenID        string                 // raw JSON id of a subscriptions/listen call
+	listenOpened    time.Time              // when its acknowledgement went out
+	listenDelivered int                    // notifications after the acknowledgement
+	lostClient      string                 // the token's client, for REQUEST REISSUED
+	mcpHeaders      string                 // the routing headers as they arrived
 }
 
 func (e *mcpEndpoints) newObservedWriter(w http.ResponseWriter, r *http.Request, ctx context.Context, cancel context.CancelCauseFunc) *observedWriter {
 	return &observedWriter{
-		e:        e,
-		w:        w,
-		rc:       http.NewResponseController(w),
-		ctx:      ctx,
-		method:   r.Method,
-		path:     r.URL.Path,
-		start:    time.Now(),
-		cancel:   cancel,
-		activity: make(chan struct{}, 1),
-		stop:     make(chan struct{}),
+		e:         e,
+		w:         w,
+		rc:        http.NewResponseController(w),
+		ctx:       ctx,
+		method:    r.Method,
+		path:      r.URL.Path,
+		start:     time.Now(),
+		lastWrite: time.Now(),
+		cancel:    cancel,
+		activity:  make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 }
 
@@ -281,6 +291,9 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 		if b.name == "endpoint" {
 			ow.learnLegacySession(b.data)
 		}
+		if ow.era == EraStateless {
+			ow.observeStatelessEvent(b)
+		}
 		idx := ow.events
 		ow.events++
 		ow.e.log.Mark(ow.ctx, SSEEvent.Nth(fmt.Sprint(idx)), "%s", b.describe(!ow.seedMode))
@@ -309,6 +322,7 @@ func (ow *observedWriter) learnLegacySession(endpoint string) {
 
 // touch tells the keepalive loop the stream just carried bytes.
 func (ow *observedWriter) touch() {
+	ow.lastWrite = time.Now()
 	select {
 	case ow.activity <- struct{}{}:
 	default:
@@ -342,6 +356,7 @@ func (ow *observedWriter) writeComment(text string) error {
 	}
 	ow.comments++
 	ow.writes++
+	ow.lastWrite = time.Now()
 	if err := ow.rc.Flush(); err != nil {
 		return err
 	}
@@ -407,6 +422,9 @@ func (ow *observedWriter) finish(clientCtx context.Context) {
 	clientGone := clientCtx.Err() != nil
 	if clientGone {
 		e.log.Mark(ow.ctx, ClientDisconnected, "Client closed the connection after %s (%d events sent)", elapsed, ow.events)
+	}
+	if ow.era == EraStateless && ow.method == http.MethodPost {
+		ow.finishStateless(status, clientGone, elapsed)
 	}
 	if ow.path == "/sse" && ow.method == http.MethodGet {
 		if sc := ScopeFrom(ow.ctx); sc != nil {

@@ -28,6 +28,7 @@ type mcpEndpoints struct {
 	observers      sync.Map      // observerHeader value -> *observedWriter
 	owners         sessionOwners // session id -> OAuth client (mcp_session_owner.go)
 	calls          sessionCalls  // session id -> in-flight calls (mcp_session_calls.go)
+	lost           lostRequests  // 2026-07-28 calls broken streams lost (mcp_era_markers.go)
 }
 
 // routeMCP mounts /mcp (Streamable HTTP: POST, GET listen stream, DELETE)
