@@ -8,6 +8,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/server"
 )
 
@@ -18,7 +19,11 @@ import (
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	upstream := startServer()
+	upstream, err := mcpvcrtest.NewServer(server.Config{AutoApprove: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer upstream.Close()
 	rec, _ := harness.NewRecorder(upstream.URL, nil)
 	front := httptest.NewServer(rec)
@@ -31,7 +36,11 @@ func Example() {
 	rec.Close()
 	c := rec.Cassette()
 
-	fresh := startServer()
+	fresh, err := mcpvcrtest.NewServer(server.Config{AutoApprove: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer fresh.Close()
 	rep, err := harness.Replay(ctx, c, fresh.URL, nil)
 	if err != nil {
@@ -43,30 +52,6 @@ func Example() {
 	// Output:
 	// client: mcpvcr-fixture-gosdk/1.8.0
 	// interactions: 15 differences: 0
-}
-
-// liveServer is `mcpvcr serve --auto-approve` on a loopback port.
-type liveServer struct {
-	*httptest.Server
-	srv *server.Server
-}
-
-// Close stops the HTTP server, then the server's Redis.
-func (l liveServer) Close() {
-	l.Server.Close()
-	l.srv.Close()
-}
-
-// startServer starts a fresh server on its own miniredis.
-func startServer() liveServer {
-	hs := httptest.NewUnstartedServer(nil)
-	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true})
-	if err != nil {
-		panic(err)
-	}
-	hs.Config.Handler = srv
-	hs.Start()
-	return liveServer{hs, srv}
 }
 
 // Assert the seed's "Failed Flow" from log lines: the stream closed after

@@ -177,3 +177,29 @@ func TestWaitMarkersShowsEvidence(t *testing.T) {
 		t.Fatalf("err = %v, want a timeout listing the markers seen", err)
 	}
 }
+
+// Held tells the Quick Tunnel's buffer from a tunnel that passes events
+// through: the same fixture, two profiles, opposite answers.
+func TestReplayListenHeld(t *testing.T) {
+	for _, tc := range []struct {
+		profile toxics.Profile
+		held    bool
+	}{
+		{toxics.CloudflareQuickTunnel, true},
+		{toxics.CloudflareNamedTunnel, false},
+	} {
+		t.Run(string(tc.profile), func(t *testing.T) {
+			t.Parallel()
+			scale := toxics.TimeScale(0.01)
+			s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: float64(scale)})
+			c, rep := mcpvcrtest.Replay(t, "../fixtures/gosdk_oauth_session.yaml", s.URL, tc.profile, scale)
+			listen := mcpvcrtest.ListenStream(c, rep)
+			if listen.Interaction < 0 {
+				t.Fatal("the fixture has no listen stream")
+			}
+			if got := listen.Held(1500 * time.Millisecond); got != tc.held {
+				t.Errorf("Held = %v, want %v\nlive %s\nrecorded %s", got, tc.held, listen.Live, listen.Recorded)
+			}
+		})
+	}
+}

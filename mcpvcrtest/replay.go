@@ -59,3 +59,20 @@ func ListenStream(c *harness.Cassette, rep *harness.Report) ReplayedStream {
 func isEventStream(contentType string) bool {
 	return len(contentType) >= 17 && contentType[:17] == "text/event-stream"
 }
+
+// Held reports whether the live stream failed to deliver a recorded data
+// event on time: later than late past its recorded offset, or not at all
+// (headers held until the replayer gave up count too). Events are paired
+// in order, since a replay's SSE ids differ from the recording's.
+func (r ReplayedStream) Held(late time.Duration) bool {
+	rec, live := r.Recorded.DataEvents(), r.Live.DataEvents()
+	if len(live) < len(rec) {
+		return true
+	}
+	for i, ev := range rec {
+		if live[i].At-ev.At > late {
+			return true
+		}
+	}
+	return false
+}

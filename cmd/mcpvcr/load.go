@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -115,27 +111,9 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 // startLoadServer runs an auto-approving server on a free loopback port,
 // its marker log discarded (500 sessions log tens of thousands of lines).
 func startLoadServer(redisURL string) (addr string, closeServer func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	lb, err := server.StartLoopback(server.Config{AutoApprove: true, RedisURL: redisURL})
 	if err != nil {
-		return "", nil, fmt.Errorf("listen: %w", err)
-	}
-	addr = ln.Addr().String()
-	srv, err := server.New(server.Config{Addr: addr, Issuer: (&url.URL{Scheme: "http", Host: addr}).String(), AutoApprove: true, RedisURL: redisURL})
-	if err != nil {
-		ln.Close()
 		return "", nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(os.Stderr, "mcpvcr load: server: %v\n", err)
-		}
-	}()
-	return addr, func() {
-		hs.Close()
-		<-done
-		srv.Close()
-	}, nil
+	return lb.Listener.Addr().String(), func() { lb.Close() }, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -33,22 +32,11 @@ func tunnelForProfile(name string, scale float64, applied *[]toxics.AppliedToxic
 	if _, err := toxics.Profile(name).Toxics(); err != nil {
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
-	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
-		t, err := toxics.OpenTunnel(toxics.TunnelOptions{
-			Profile:  toxics.Profile(name),
-			Upstream: target.Host,
-			Scale:    toxics.TimeScale(scale),
-		})
-		if err != nil {
-			return nil, nil, err
-		}
+	return toxics.TunnelOptions{Profile: toxics.Profile(name), Scale: toxics.TimeScale(scale)}.Front(func(t *toxics.Tunnel) {
 		if applied != nil {
 			*applied = t.Applied
 		}
-		through := *target
-		through.Host = t.Addr
-		return &through, t.Close, nil
-	}, nil
+	}), nil
 }
 
 // replayFailed makes the process exit 1 when a replay has differences or

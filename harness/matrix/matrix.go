@@ -18,9 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -270,33 +268,33 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 		return
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cell.Err = fmt.Sprintf("listen: %v", err)
-		return
-	}
 	// The same scale for the server as for the tunnel: its keepalive must
 	// race the tunnel's idle cut at production ratios (toxics.TimeScale).
-	srv, err := server.New(server.Config{Addr: ln.Addr().String(), AutoApprove: true, LogOutput: discard{}, TimeScale: opts.TimeScale})
+	lb, err := server.ListenLoopback()
 	if err != nil {
-		ln.Close()
+		cell.Err = err.Error()
+		return
+	}
+	defer lb.Close()
+	log := harness.NewMarkerLog()
+	err = lb.Start(server.Config{AutoApprove: true, LogOutput: discard{}, TimeScale: opts.TimeScale}, func(srv *server.Server) http.Handler {
+		log.Capture(srv.Logger())
+		return srv
+	})
+	if err != nil {
 		cell.Err = fmt.Sprintf("server: %v", err)
 		return
 	}
-	log := harness.NewMarkerLog()
-	log.Capture(srv.Logger())
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
 
-	rep, applied, err := replayCell(ctx, cell, c, opts, "http://"+ln.Addr().String())
+	rep, applied, err := replayCell(ctx, cell, c, opts, lb.URL)
 
 	// Close the server's connections so every stream logs its end, then
 	// wait (briefly) for the last STREAM CLOSING markers.
-	hs.Close()
+	lb.StopServing()
 	waitCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	log.Wait(waitCtx, streamsClosed)
 	cancel()
-	srv.Close()
+	lb.Close()
 	if err != nil {
 		cell.Err = err.Error()
 		return
@@ -310,16 +308,7 @@ func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Optio
 	var applied []toxics.AppliedToxic
 	tunnel, real := realTunnel(cell.Profile, opts.TimeScale)
 	if !real {
-		tunnel = func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
-			t, err := toxics.OpenTunnel(toxics.TunnelOptions{Profile: cell.Profile, Upstream: target.Host, Scale: toxics.TimeScale(opts.TimeScale)})
-			if err != nil {
-				return nil, nil, err
-			}
-			applied = t.Applied
-			through := *target
-			through.Host = t.Addr
-			return &through, t.Close, nil
-		}
+		tunnel = toxics.TunnelOptions{Profile: cell.Profile, Scale: toxics.TimeScale(opts.TimeScale)}.Front(func(t *toxics.Tunnel) { applied = t.Applied })
 	}
 	// The replayer's connections idle out (30 s, scaled) before any
 	// profile's idle cut (60 s), as a client's should: otherwise a request
