@@ -12,13 +12,9 @@
 //		scale := toxics.TimeScale(0.01)
 //		s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: float64(scale)})
 //		c, rep := mcpvcrtest.Replay(t, "fixtures/gosdk_oauth_session.yaml", s.URL, toxics.CloudflareQuickTunnel, scale)
-//		if n := len(rep.Failures()); n > 0 {
-//			t.Fatalf("differences = %d, want 0", n)
-//		}
 //		s.WaitMarkers(t, 5*time.Second, mcpvcrtest.InOrder("SESSION CREATED", "SSE STREAM START"))
-//		listen := mcpvcrtest.ListenStream(c, rep)
-//		if late := listen.Live.Headers - listen.Recorded.Headers; late < time.Second {
-//			t.Errorf("listen stream headers %v late, want held by the tunnel", late)
+//		if listen := mcpvcrtest.ListenStream(c, rep); !listen.Has(harness.EventsHeld) {
+//			t.Errorf("listen stream findings %v, want %s", listen.Findings, harness.EventsHeld)
 //		}
 //	}
 //
@@ -27,7 +23,7 @@
 //	Start, NewServer, NewUnstartedServer   the server (miniredis or REDIS_URL, a key prefix, markers captured)
 //	OpenTunnel, StartTunnel                a tunnel profile in front of an address, at a time scale
 //	toxics.TunnelOptions.Front             the same, as the tunnel a replay goes through
-//	Replay, ListenStream                   replay a fixture; pick its listen stream, recorded and live
+//	Replay, ListenStream                   replay a fixture; its listen stream, recorded, live and its findings
 //	OpenStream, Stream                     one HTTP exchange read into a harness.Timeline as it arrives
 //	OAuthClient                            discovery, registration, PKCE, token and refresh, against any issuer
 //	WaitMarkers, InOrder                   wait for markers, with a deadline and the evidence on failure

@@ -13,9 +13,9 @@ import (
 
 // Replay go-sdk's recorded session through a Cloudflare Quick Tunnel, at a
 // hundredth of production time, against a fresh server: every answer is
-// as recorded, but the tunnel holds the GET listen stream (field failure
-// 2), which the replayer sees from the client's side and the markers
-// explain.
+// as recorded, but the tunnel holds the GET listen stream's events until
+// it ends (field failure 2), which the replayer reports from the client's
+// side as the finding events-held.
 func Example() {
 	scale := toxics.TimeScale(0.01)
 	s, err := mcpvcrtest.NewServer(server.Config{AutoApprove: true, TimeScale: float64(scale)})
@@ -32,7 +32,9 @@ func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	quick := toxics.TunnelOptions{Profile: toxics.CloudflareQuickTunnel, Scale: scale}
-	rep, err := harness.Replay(ctx, c, s.URL, &harness.ReplayOptions{Tunnel: quick.Front(nil), Grace: 2 * time.Second})
+	rep, err := harness.Replay(ctx, c, s.URL, &harness.ReplayOptions{
+		TimeScale: float64(scale), Tunnel: quick.Front(nil), Grace: harness.WorldGrace(float64(scale)),
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -46,9 +48,9 @@ func Example() {
 	}
 	fmt.Println("differences besides the listen stream:", others)
 	fmt.Println("session created:", s.Markers.Markers().Count("SESSION CREATED", 1) == nil)
-	fmt.Println("listen stream held:", listen.Held(1500*time.Millisecond))
+	fmt.Println("listen stream:", harness.EventsHeld, listen.Has(harness.EventsHeld))
 	// Output:
 	// differences besides the listen stream: 0
 	// session created: true
-	// listen stream held: true
+	// listen stream: events-held true
 }

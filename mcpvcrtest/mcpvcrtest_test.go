@@ -178,8 +178,8 @@ func TestWaitMarkersShowsEvidence(t *testing.T) {
 	}
 }
 
-// Held tells the Quick Tunnel's buffer from a tunnel that passes events
-// through: the same fixture, two profiles, opposite answers.
+// events-held tells the Quick Tunnel's buffer from a tunnel that passes
+// events through: the same fixture, two profiles, opposite answers.
 func TestReplayListenHeld(t *testing.T) {
 	for _, tc := range []struct {
 		profile toxics.Profile
@@ -197,8 +197,8 @@ func TestReplayListenHeld(t *testing.T) {
 			if listen.Interaction < 0 {
 				t.Fatal("the fixture has no listen stream")
 			}
-			if got := listen.Held(1500 * time.Millisecond); got != tc.held {
-				t.Errorf("Held = %v, want %v\nlive %s\nrecorded %s", got, tc.held, listen.Live, listen.Recorded)
+			if got := listen.Has(harness.EventsHeld); got != tc.held {
+				t.Errorf("events-held on the listen stream = %v, want %v\nfindings %v\nlive %s\nrecorded %s", got, tc.held, listen.Findings, listen.Live, listen.Recorded)
 			}
 		})
 	}

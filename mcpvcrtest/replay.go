@@ -2,6 +2,7 @@ package mcpvcrtest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,11 +22,11 @@ func Replay(t testing.TB, path, target string, profile toxics.Profile, scale tox
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &harness.ReplayOptions{Grace: 2 * time.Second}
+	if scale == 0 {
+		scale = 1
+	}
+	opts := &harness.ReplayOptions{TimeScale: float64(scale), Grace: harness.WorldGrace(float64(scale))}
 	if profile != "" {
-		if scale == 0 {
-			scale = 1
-		}
 		opts.Tunnel = toxics.TunnelOptions{Profile: profile, Scale: scale}.Front(nil)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -38,39 +39,30 @@ func Replay(t testing.TB, path, target string, profile toxics.Profile, scale tox
 }
 
 // ReplayedStream is one interaction's stream as recorded and as the
-// replayer saw it live.
+// replayer saw it live, with the findings on it.
 type ReplayedStream struct {
 	Interaction    int
 	Recorded, Live harness.Timeline
+	Findings       []harness.Finding
 }
 
 // ListenStream returns the GET listen stream of a replay of c: the first
-// GET that was recorded answering text/event-stream. Interaction -1 means
-// the cassette has none.
+// interaction harness.IsListenStream says is one. Interaction -1 means the
+// cassette has none.
 func ListenStream(c *harness.Cassette, rep *harness.Report) ReplayedStream {
 	for i, in := range c.Interactions {
-		if in.Request.Method == "GET" && isEventStream(in.Response.Headers.Get("Content-Type")) && i < len(rep.Results) {
-			return ReplayedStream{Interaction: i, Recorded: in.Stream, Live: rep.Results[i].Timeline}
+		if harness.IsListenStream(in) && i < len(rep.Results) {
+			res := rep.Results[i]
+			return ReplayedStream{Interaction: i, Recorded: in.Stream, Live: res.Timeline, Findings: res.Findings}
 		}
 	}
 	return ReplayedStream{Interaction: -1}
 }
 
-func isEventStream(contentType string) bool {
-	return len(contentType) >= 17 && contentType[:17] == "text/event-stream"
-}
-
-// Held reports whether the live stream failed to deliver a recorded data
-// event on time: later than late past its recorded offset, or not at all
-// (headers held until the replayer gave up count too). Events are paired
-// in order, since a replay's SSE ids differ from the recording's.
-func (r ReplayedStream) Held(late time.Duration) bool {
-	rec, live := r.Recorded.DataEvents(), r.Live.DataEvents()
-	if len(live) < len(rec) {
-		return true
-	}
-	for i, ev := range rec {
-		if live[i].At-ev.At > late {
+// Has reports whether a finding with one of names is on the stream.
+func (r ReplayedStream) Has(names ...harness.FindingName) bool {
+	for _, f := range r.Findings {
+		if slices.Contains(names, f.Name) {
 			return true
 		}
 	}
