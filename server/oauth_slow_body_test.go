@@ -23,10 +23,10 @@ func TestSecurityMedium7SlowBodyCut(t *testing.T) {
 	ts := servertest.Start(t, server.Config{TimeScale: 0.01})
 	for _, path := range []string{"/register", "/token", "/revoke"} {
 		t.Run(path, func(t *testing.T) {
-			c, err := net.Dial("tcp", ts.HTTP.Listener.Addr().String())
+			c, err := net.Dial("tcp", ts.Listener.Addr().String())
 			require.NoError(t, err)
 			defer c.Close()
-			fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ng", path, ts.HTTP.Listener.Addr())
+			fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ng", path, ts.Listener.Addr())
 			// The client sends nothing more. The server must answer (or
 			// close) on its own, well before the client's deadline.
 			c.SetReadDeadline(time.Now().Add(20 * time.Second))

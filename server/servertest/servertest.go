@@ -24,6 +24,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -64,6 +65,8 @@ type Server struct {
 	Events *Events
 	// KeyPrefix is the prefix of every Redis key the server writes.
 	KeyPrefix string
+	// Listener is the server's bound port.
+	Listener net.Listener
 
 	lb       *server.Loopback
 	mu       sync.Mutex
@@ -86,7 +89,7 @@ func NewUnstartedServer(cfg server.Config) *Server {
 	if err != nil {
 		panic("servertest: " + err.Error())
 	}
-	ts := &Server{URL: lb.URL, Config: cfg, Events: &Events{}, lb: lb}
+	ts := &Server{URL: lb.URL, Config: cfg, Events: &Events{}, Listener: lb.Listener, lb: lb}
 	ts.hooks = []func(server.Event){ts.Events.add}
 	return ts
 }
