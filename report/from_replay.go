@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -82,6 +83,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		if e.Live.URL == "" {
 			e.Live.URL = in.Request.URL
 		}
+		e.Live.Events = placeholderIDs(e.Live.Events, in.Stream.Events)
 		for _, d := range res.Differences {
 			line := fmt.Sprintf("%s: %s", d.Where, d.Detail)
 			if d.Allowed {
@@ -115,6 +117,40 @@ func FromFindings(fs []harness.Finding) []Finding {
 	}
 	if len(out) == 0 {
 		out = append(out, Finding{Name: "as-recorded", Severity: Fine, Exchange: -1, Diagnosis: "every exchange and every event as recorded"})
+	}
+	return out
+}
+
+// placeholderRE is a cassette's placeholder (harness.Redactor).
+var placeholderRE = regexp.MustCompile(`^__[A-Z_]+_[0-9]+__$`)
+
+// placeholderIDs shows live event ids as the recording does where the
+// recording has a placeholder (__EVENT_ID_3__ for a resumable stream's
+// id: it names the stream), as the replayer's own report shows live
+// secrets: the n-th live data event is the n-th recorded one. An id
+// beyond the recording is cut to its first characters.
+func placeholderIDs(live, recorded []harness.StreamEvent) []harness.StreamEvent {
+	var rec []string
+	for _, e := range recorded {
+		if !e.Comment {
+			rec = append(rec, e.ID)
+		}
+	}
+	out := make([]harness.StreamEvent, len(live))
+	n := 0
+	for i, e := range live {
+		out[i] = e
+		if e.Comment {
+			continue
+		}
+		switch {
+		case e.ID == "":
+		case n < len(rec) && placeholderRE.MatchString(rec[n]):
+			out[i].ID = rec[n]
+		case n >= len(rec) && len(e.ID) > 8:
+			out[i].ID = e.ID[:4] + "…"
+		}
+		n++
 	}
 	return out
 }

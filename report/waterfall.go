@@ -311,6 +311,11 @@ func markerClass(name string) string {
 
 // eventLabel is the text beside an event's tick: its id, else its number.
 func eventLabel(ev harness.StreamEvent, n int) string {
+	if placeholderRE.MatchString(ev.ID) {
+		// __EVENT_ID_3__ reads as ID_3.
+		parts := strings.Split(strings.Trim(ev.ID, "_"), "_")
+		return "ID_" + parts[len(parts)-1]
+	}
 	if r := []rune(ev.ID); len(r) > 10 {
 		// Ids share a stream prefix; the tail tells them apart.
 		return "…" + string(r[len(r)-7:])

@@ -74,6 +74,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "world time scale: every tunnel timeout, replayer wait and recorded gap")
 	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale")
 	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
+	reports := addReportFlags(fs)
+	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
 	var target string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		target, args = args[0], args[1:]
@@ -93,6 +95,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("URL %q: want http://host:port/path", target)
+	}
+	if err := reports.checkWritable(); err != nil {
+		return err
 	}
 	if *scale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", *scale)
@@ -181,9 +186,12 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	matrix.WriteTable(stdout, cells, nil)
+	matrix.WriteTableWith(stdout, cells, nil, tableOptions(stdout, *wide))
 	writeBaselines(stdout, cells)
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs against %s. What each finding means: docs/findings.md.\n", len(cells), time.Since(start).Seconds(), target)
+	if err := reports.writeCells("mcpvcr check "+target, cells, opts.Fixtures, nil, *scale, stderr); err != nil {
+		return err
+	}
 	if *jsonOut != "" {
 		if err := writeJSONFile(*jsonOut, cells); err != nil {
 			return err

@@ -34,8 +34,10 @@ func TestCheckThirdPartyServer(t *testing.T) {
 	defer srv.Stop()
 	fixture := filepath.Join("..", "..", "fixtures", "thirdparty", "gosdk_everything_server_stateful_session.yaml")
 	jsonOut := filepath.Join(t.TempDir(), "check.json")
+	htmlOut, harOut := filepath.Join(t.TempDir(), "check.html"), filepath.Join(t.TempDir(), "check.har")
 	var out, errOut bytes.Buffer
-	code := run([]string{"check", srv.URL + "/mcp", "--fixture", fixture, "--profile", "cloudflare-quick-tunnel,nginx-default", "--json", jsonOut}, &out, &errOut)
+	code := run([]string{"check", srv.URL + "/mcp", "--fixture", fixture, "--profile", "cloudflare-quick-tunnel,nginx-default", "--json", jsonOut,
+		"--report", htmlOut, "--har", harOut}, &out, &errOut)
 	if code != exitFindings {
 		t.Fatalf("exit = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitFindings, out.String(), errOut.String())
 	}
@@ -79,6 +81,26 @@ func TestCheckThirdPartyServer(t *testing.T) {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, out.String())
 		}
+	}
+	// The report links each cell of the matrix to its session; the HAR
+	// has a page per cell.
+	page, err := os.ReadFile(htmlOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range want {
+		id := "s-gosdk-everything-server-stateful-session-" + string(p)
+		if !bytes.Contains(page, []byte(`href="#`+id+`"`)) || !bytes.Contains(page, []byte(`id="`+id+`"`)) {
+			t.Errorf("report: no link to or no section for %s", id)
+		}
+	}
+	var har struct {
+		Log struct {
+			Pages []struct{ ID string } `json:"pages"`
+		} `json:"log"`
+	}
+	if data, err := os.ReadFile(harOut); err != nil || json.Unmarshal(data, &har) != nil || len(har.Log.Pages) != len(want) {
+		t.Errorf("HAR: %v, %d pages, want %d", err, len(har.Log.Pages), len(want))
 	}
 	// --expect decides the exit status for CI: the profile that works.
 	code = run([]string{"check", srv.URL + "/mcp", "--fixture", fixture, "--profile", "cloudflare-named-tunnel", "--expect", "cloudflare-named-tunnel=ok"}, &out, &errOut)
