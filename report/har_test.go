@@ -2,15 +2,22 @@ package report
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/harness/matrix"
+	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
 // checkHAR checks a HAR file against the HAR 1.2 structure
@@ -306,5 +313,84 @@ func TestPlaceholderIDs(t *testing.T) {
 		if got[i].ID != want[i] {
 			t.Errorf("event %d id = %q, want %q", i, got[i].ID, want[i])
 		}
+	}
+}
+
+// A real streaming session (go-sdk's recording replayed through the Quick
+// Tunnel profile against a fresh server) gives a HAR 1.2 file that keeps
+// every live event and comment with its time, and no live secret.
+func TestHARFromReplayedSession(t *testing.T) {
+	fixture := filepath.Join("..", "fixtures", "gosdk_oauth_session.yaml")
+	cells, err := matrix.Run(context.Background(), matrix.Options{
+		Fixtures: []string{fixture}, Profiles: []toxics.Profile{toxics.CloudflareQuickTunnel}, Parallel: 1,
+	})
+	if err != nil || cells[0].Err != "" {
+		t.Fatalf("run: %v %s", err, cells[0].Err)
+	}
+	c, err := harness.LoadCassette(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := FromCell(cells[0], c, matrix.DefaultTimeScale)
+	var b bytes.Buffer
+	if err := WriteHAR(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if errs := checkHAR(b.Bytes()); len(errs) > 0 {
+		t.Fatalf("HAR 1.2 violations:\n%s", strings.Join(errs, "\n"))
+	}
+	var har struct {
+		Log struct {
+			Entries []struct {
+				Request struct {
+					Headers []struct{ Name, Value string } `json:"headers"`
+				} `json:"request"`
+				SSEEvents []struct {
+					Time    float64 `json:"time"`
+					ID      string  `json:"id"`
+					Comment bool    `json:"comment"`
+				} `json:"_sseEvents"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &har); err != nil {
+		t.Fatal(err)
+	}
+	exs := append([]Exchange(nil), s.Exchanges...)
+	sort.SliceStable(exs, func(i, j int) bool { return exs[i].Live.Opened < exs[j].Live.Opened })
+	if len(har.Log.Entries) != len(exs) {
+		t.Fatalf("entries = %d, want %d", len(har.Log.Entries), len(exs))
+	}
+	events := 0
+	for i, e := range exs {
+		got := har.Log.Entries[i].SSEEvents
+		if len(got) != len(e.Live.Events) {
+			t.Fatalf("%s: %d events in the HAR, %d live", e.Name, len(got), len(e.Live.Events))
+		}
+		for j, ev := range e.Live.Events {
+			if got[j].Time != msf(ev.At) || got[j].Comment != ev.Comment {
+				t.Errorf("%s event %d: HAR %+v, live at %v", e.Name, j, got[j], msf(ev.At))
+			}
+			if !ev.Comment && got[j].ID != "" && !placeholderRE.MatchString(got[j].ID) {
+				t.Errorf("%s event %d: id %q is not the recording's placeholder", e.Name, j, got[j].ID)
+			}
+			events++
+		}
+		for _, h := range har.Log.Entries[i].Request.Headers {
+			if h.Name != "Authorization" {
+				continue
+			}
+			v := h.Value
+			if basic, ok := strings.CutPrefix(v, "Basic "); ok {
+				raw, _ := base64.StdEncoding.DecodeString(basic)
+				v = string(raw)
+			}
+			if !regexp.MustCompile(`^(Bearer )?__[A-Z_]+_[0-9]+__(:__[A-Z_]+_[0-9]+__)?$`).MatchString(v) {
+				t.Errorf("%s: Authorization %q is not made of placeholders", e.Name, v)
+			}
+		}
+	}
+	if events == 0 {
+		t.Fatal("no events in a streaming session")
 	}
 }

@@ -74,7 +74,7 @@ func view(s *Session, anchor string, lateAfter time.Duration) sessionView {
 	cut := s.idleCut()
 	for _, e := range s.Exchanges {
 		ev := exchangeView{Exchange: e, Cause: Cause(e.Live, e.Recorded, cut), Events: len(e.Live.DataEvents()), Pings: e.Live.Comments()}
-		ev.Bad = ev.Cause.bad() || len(e.Differences) > 0
+		ev.Bad = ev.Cause.bad()
 		if e.Recorded != nil {
 			rec := e.Recorded.DataEvents()
 			ev.RecordedEvents = len(rec)
