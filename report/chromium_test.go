@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
@@ -57,13 +58,53 @@ func TestHostileReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	page := chromiumtest.Render(t, path, 1000, 800)
-	// In a serialized DOM every "<" of text is "&lt;": each "<" opens an
-	// element the browser made.
+	checkNothingRan(t, chromiumtest.Render(t, path, 1000, 800))
+}
+
+// A hostile cassette (testdata/hostile.yaml), its replay's differences and
+// findings and the server's markers all carrying markup, renders with
+// nothing executed and no element made from it.
+func TestHostileCassetteInChromium(t *testing.T) {
+	chromiumtest.Path(t)
+	c, err := harness.LoadCassette(filepath.Join("testdata", "hostile.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const evil = `<script>document.title="pwned"</script><img src=x onerror="document.title='pwned'">`
+	in := c.Interactions[0]
+	live := in.Stream
+	live.URL = in.Request.URL
+	live.Err = evil
+	start := time.Now()
+	rep := &harness.Report{Start: start, Target: "http://127.0.0.1:1", TimeScale: 1, Results: []harness.Result{{
+		Interaction: 0, Request: "POST " + evil, Timeline: live,
+		Differences: []harness.Difference{{Where: "body " + evil, Detail: evil}},
+		Findings:    []harness.Finding{{Name: harness.FindingName(evil), Severity: harness.Severity(evil), Diagnosis: evil, Evidence: []string{evil}}},
+	}}}
+	markers := harness.Markers{{Time: start.Add(time.Millisecond), Name: evil, Detail: evil}}
+	s := report.FromReplay(c, rep, &report.FromReplayOptions{Title: evil, Profile: evil, Markers: markers})
+	path := filepath.Join(t.TempDir(), "hostile.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteHTML(f, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	checkNothingRan(t, chromiumtest.Render(t, path, 1000, 800))
+}
+
+// checkNothingRan: no element the browser made from input (every "<" of
+// text is "&lt;" in a serialized DOM, so each "<" opens a real element),
+// no handler attribute, and the title is not what a script would set.
+func checkNothingRan(t *testing.T, page chromiumtest.Page) {
+	t.Helper()
 	quoted := regexp.MustCompile(`"[^"]*"`)
+	handler := regexp.MustCompile(`\son[a-z]+=`)
 	for _, tag := range regexp.MustCompile(`<[^>]*>`).FindAllString(strings.ToLower(page.DOM), -1) {
 		tag = quoted.ReplaceAllString(tag, `""`) // an attribute's value is text
-		if strings.HasPrefix(tag, "<script") || strings.HasPrefix(tag, "<img") || regexp.MustCompile(`\son[a-z]+=`).MatchString(tag) {
+		if strings.HasPrefix(tag, "<script") || strings.HasPrefix(tag, "<img") || strings.HasPrefix(tag, "<b ") || handler.MatchString(tag) {
 			t.Errorf("the browser made an element from input: %s", tag)
 		}
 	}
