@@ -58,10 +58,9 @@ type Recorder struct {
 	// idle is closed when no request is in flight; replaced on the next.
 	idle chan struct{}
 
-	// saveMu serializes the rewrites of RecorderOptions.Out; saveErr is
-	// the first that failed.
-	saveMu  sync.Mutex
-	saveErr error
+	// saver rewrites RecorderOptions.Out as interactions finish; nil
+	// without Out.
+	saver *progressSaver
 }
 
 // RecorderOptions configures NewRecorder. Nil means defaults.
@@ -92,10 +91,12 @@ type RecorderOptions struct {
 	// request's Forwarded or X-Forwarded-Proto/-Host headers, else from the
 	// connection (req.TLS, req.Host). See clientOrigin.
 	PublicURL string
-	// Out, when set, is the cassette file the recorder rewrites each time
-	// an interaction finishes (atomically, see Cassette.Save), so a
-	// recorder that is killed leaves a loadable file of every interaction
-	// that had finished. Close returns the first error writing it.
+	// Out, when set, is the cassette file the recorder rewrites, in the
+	// background, as interactions finish (atomically, see Cassette.Save;
+	// paced so that it costs about a tenth of a core, see progressSaver),
+	// so a recorder that is killed leaves a loadable file of the
+	// interactions that had finished. Close writes it a last time and
+	// returns the first error writing it.
 	Out string
 	// UpstreamOrigin is the origin the upstream names itself by in its
 	// documents and expects in resource= (its OAuth issuer), when that is
@@ -135,6 +136,9 @@ func NewRecorder(upstream string, opts *RecorderOptions) (*Recorder, error) {
 	}
 	if r.opts.MaxBody == 0 {
 		r.opts.MaxBody = 16 << 20
+	}
+	if r.opts.Out != "" {
+		r.saver = newProgressSaver(func() error { return r.Cassette().Save(r.opts.Out) })
 	}
 	r.transport = r.opts.Transport
 	if r.transport == nil {
@@ -411,7 +415,9 @@ func (r *Recorder) finish(x *flight, reason EndReason, err error) {
 	in.ID = x.id
 	r.interactions = append(r.interactions, in)
 	r.mu.Unlock()
-	r.saveProgress()
+	if r.saver != nil {
+		r.saver.due()
+	}
 }
 
 // documentMedia reports whether a content type is a whole document (JSON,
@@ -501,18 +507,6 @@ func (r *Recorder) WaitIdle(ctx context.Context) error {
 	}
 }
 
-// saveProgress rewrites RecorderOptions.Out with what has finished.
-func (r *Recorder) saveProgress() {
-	if r.opts.Out == "" {
-		return
-	}
-	r.saveMu.Lock()
-	defer r.saveMu.Unlock()
-	if err := r.Cassette().Save(r.opts.Out); err != nil && r.saveErr == nil {
-		r.saveErr = err
-	}
-}
-
 // Close stops accepting requests, ends the streams still open (their end
 // reason is recorder_closed) and waits until each is recorded. Its error
 // is the first failure to write RecorderOptions.Out.
@@ -527,9 +521,10 @@ func (r *Recorder) Close() error {
 	if t, ok := r.transport.(interface{ CloseIdleConnections() }); ok && r.opts.Transport == nil {
 		t.CloseIdleConnections()
 	}
-	r.saveMu.Lock()
-	defer r.saveMu.Unlock()
-	return r.saveErr
+	if r.saver == nil {
+		return nil
+	}
+	return r.saver.close()
 }
 
 // Cassette returns what was recorded so far, in request order, with every
