@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -74,7 +76,15 @@ func TestScenarioReportsInChromium(t *testing.T) {
 			if !found {
 				t.Errorf("findings %+v lack %s", s.Findings, finding)
 			}
-			reporttest.WriteAndCheck(t, reporttest.Dir(t, name), s)
+			dir := reporttest.Dir(t, name)
+			reporttest.WriteAndCheck(t, dir, s)
+			var har bytes.Buffer
+			if err := report.WriteHAR(&har, s); err != nil {
+				t.Fatal(err)
+			}
+			if errs := reporttest.HARViolations(har.Bytes()); len(errs) > 0 {
+				t.Errorf("HAR 1.2 violations:\n%s", strings.Join(errs, "\n"))
+			}
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/internal/referenceservers"
+	"github.com/mcpvcr/mcpvcr/report/reporttest"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -99,8 +100,12 @@ func TestCheckThirdPartyServer(t *testing.T) {
 			Pages []struct{ ID string } `json:"pages"`
 		} `json:"log"`
 	}
-	if data, err := os.ReadFile(harOut); err != nil || json.Unmarshal(data, &har) != nil || len(har.Log.Pages) != len(want) {
+	data, err = os.ReadFile(harOut)
+	if err != nil || json.Unmarshal(data, &har) != nil || len(har.Log.Pages) != len(want) {
 		t.Errorf("HAR: %v, %d pages, want %d", err, len(har.Log.Pages), len(want))
+	}
+	if errs := reporttest.HARViolations(data); len(errs) > 0 {
+		t.Errorf("HAR 1.2 violations:\n%s", strings.Join(errs, "\n"))
 	}
 	// --expect decides the exit status for CI: the profile that works.
 	code = run([]string{"check", srv.URL + "/mcp", "--fixture", fixture, "--profile", "cloudflare-named-tunnel", "--expect", "cloudflare-named-tunnel=ok"}, &out, &errOut)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/report/reporttest"
 )
 
 // replay --report and --har write both files, name them on stderr, and
@@ -38,6 +39,9 @@ func TestReplayWritesReportAndHAR(t *testing.T) {
 	data, err := os.ReadFile(har)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if errs := reporttest.HARViolations(data); len(errs) > 0 {
+		t.Errorf("HAR 1.2 violations:\n%s", strings.Join(errs, "\n"))
 	}
 	var h struct {
 		Log struct {
