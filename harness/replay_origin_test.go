@@ -97,3 +97,34 @@ func TestSecurityHigh1ReplayDoesNotFollowRedirects(t *testing.T) {
 		t.Errorf("status = %d, want the 302 itself", got)
 	}
 }
+
+// FuzzReplayOrigin: for any recorded URL, either the cassette is refused
+// with ErrOffOrigin before anything is sent, or every request the
+// replayer sends goes to the target's origin, without userinfo (make fuzz).
+func FuzzReplayOrigin(f *testing.F) {
+	for _, u := range []string{
+		"http://127.0.0.1:1/mcp", "http://127.0.0.1:1/mcp?x=__ACCESS_TOKEN_1__", "/mcp", "http://127.0.0.1:1",
+		"@127.0.0.1/steal?t=__ACCESS_TOKEN_1__", "//evil.example/x", ".evil.example/x", ":9/x", "http:evil/x",
+		"http://user@127.0.0.1:1/x", "http://evil.example/x", "/__ACCESS_TOKEN_1__/x", "\\\\evil\\x", "/%2F%2Fevil/x",
+	} {
+		f.Add(u)
+	}
+	const target = "http://127.0.0.1:8080"
+	f.Fuzz(func(t *testing.T, raw string) {
+		sent := &sentTo{}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := Replay(ctx, oneRequestCassette("http://127.0.0.1:1", raw), target, &ReplayOptions{Grace: time.Millisecond, Transport: sent})
+		if errors.Is(err, ErrOffOrigin) {
+			if len(sent.urls) != 0 {
+				t.Fatalf("refused cassette %q still sent %d requests", raw, len(sent.urls))
+			}
+			return
+		}
+		for _, u := range sent.urls {
+			if u.Scheme+"://"+u.Host != target || u.User != nil {
+				t.Fatalf("recorded URL %q was sent to %s, want %s", raw, u.Redacted(), target)
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@
 FUZZTIME ?= 60s
 FUZZ_TARGETS += ./server:FuzzAuthorize ./server:FuzzToken ./server:FuzzRegister ./server:FuzzRevoke
 FUZZ_TARGETS += ./server:FuzzMCPRequest ./server:FuzzObserverWrite
+FUZZ_TARGETS += ./server:FuzzLogEscaping ./harness:FuzzReplayOrigin
 
 CI_EXTRA += fuzz-ci
 

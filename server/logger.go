@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // LogFormat selects how markers are written.
@@ -77,7 +78,7 @@ func (l *Logger) Mark(ctx context.Context, m Marker, format string, args ...any)
 	if len(args) > 0 {
 		detail = fmt.Sprintf(format, args...)
 	}
-	e := Event{Marker: m, Detail: detail}
+	e := Event{Marker: m, Detail: escapeControls(detail)}
 	if sc := scopeFrom(ctx); sc != nil {
 		e.RequestID = sc.requestID
 		e.SessionID = sc.SessionID()
@@ -90,18 +91,97 @@ func (l *Logger) Mark(ctx context.Context, m Marker, format string, args ...any)
 		b, _ := json.Marshal(e)
 		fmt.Fprintf(l.w, "%s\n", b)
 	default:
-		// One event is one line: a client-sent value holding a line break
-		// (a JSON-RPC method, a session id) must not forge a marker line.
+		// One event is one line, with one marker: a client-sent value (a
+		// JSON-RPC method, a session id) must not forge a line or a marker.
 		fmt.Fprintf(l.w, "%s req=%s session=%s %s\n",
-			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(logValue(e.RequestID)), orDash(logValue(e.SessionID)), oneLine.Replace(e.Text()))
+			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(inertID(e.RequestID)), orDash(inertID(e.SessionID)), e.Marker.textWith(inertDetail(e.Detail)))
 	}
 	for _, h := range l.hooks {
 		h(e)
 	}
 }
 
-// oneLine escapes line breaks in a text log line.
-var oneLine = strings.NewReplacer("\r", `\r`, "\n", `\n`, "\u2028", `\u2028`, "\u2029", `\u2029`)
+// Log escaping (issue 12 Medium 8). Every client-controlled value ends up
+// in a log line somewhere (a session id, a JSON-RPC id, a client_id, the
+// 8-byte prefix of a secret), and `mcpvcr expect` counts markers in those
+// lines. So, whatever a client sends:
+//
+//   - no control byte reaches the log (no line break, no ANSI escape that
+//     rewrites the operator's terminal, no C1 CSI, no invalid UTF-8):
+//     escapeControls, for every format;
+//   - in the text format no value holds "===" (a marker's delimiter) or
+//     makes the line read as a JSON log line: inertID, inertDetail.
+//
+// Escapes are Go's (\n, \x1b, \u2028), and "=" of "===" becomes \x3d.
+
+// escapeControls escapes control characters, line and paragraph
+// separators and invalid UTF-8 in s.
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if needsEscape(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x80 && needsEscape(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case needsEscape(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func needsEscape(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError ||
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') // bidi overrides reorder what the operator reads
+}
+
+// markerDelimiter neutralises "===" in a value: "=\x3d=".
+var markerDelimiter = strings.NewReplacer("===", `=\x3d=`)
+
+// inertID is a request or session id for the text line: quoted when it is
+// not plain, and unable to hold a marker or a JSON object.
+func inertID(id string) string {
+	return strings.ReplaceAll(markerDelimiter.Replace(logValue(escapeControls(id))), "{", `\x7b`)
+}
+
+// inertDetail is a detail for the text line: no marker delimiter, and not
+// a trailing JSON object that a log reader would take for a JSON line.
+func inertDetail(d string) string {
+	d = markerDelimiter.Replace(d)
+	if strings.HasSuffix(strings.TrimSpace(d), "}") {
+		d = strings.ReplaceAll(d, "{", `\x7b`)
+	}
+	return d
+}
+
+// textWith is the seed's "=== NAME === detail" with an escaped detail.
+func (m Marker) textWith(detail string) string {
+	if detail == "" {
+		return fmt.Sprintf("=== %s ===", m)
+	}
+	return fmt.Sprintf("=== %s === %s", m, detail)
+}
 
 func orDash(s string) string {
 	if s == "" {
