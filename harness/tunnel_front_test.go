@@ -26,7 +26,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
-	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
@@ -270,7 +270,7 @@ func goSDKSessionVia(ctx context.Context, hc *http.Client, base string) error {
 		}},
 		RedirectURL:              callback,
 		Client:                   hc,
-		AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(hc),
+		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(hc),
 		RequestRefreshToken:      true,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
@@ -36,7 +37,7 @@ func TestOAuthClientAgainstOurServer(t *testing.T) {
 
 		// A refresh token is single use: the server says so as OAuth does.
 		_, err = c.Refresh(ctx, tok.RefreshToken)
-		var oe *mcpvcrtest.OAuthError
+		var oe *oauthclient.Error
 		if !errors.As(err, &oe) || oe.Code != "invalid_grant" {
 			t.Fatalf("second refresh: err = %v, want an OAuthError invalid_grant", err)
 		}
@@ -72,7 +73,7 @@ func TestOAuthClientAgainstAnotherIssuer(t *testing.T) {
 func TestOAuthClientRefusedWithoutAutoApprove(t *testing.T) {
 	s := mcpvcrtest.Start(t, server.Config{})
 	_, err := (&mcpvcrtest.OAuthClient{Issuer: s.URL}).Token(context.Background())
-	var oe *mcpvcrtest.OAuthError
+	var oe *oauthclient.Error
 	if !errors.As(err, &oe) || oe.Endpoint != "GET /authorize" || oe.Status == http.StatusFound {
 		t.Fatalf("err = %v, want an OAuthError from GET /authorize that is not a redirect", err)
 	}

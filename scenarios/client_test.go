@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 )
 
 // client is a step-by-step MCP client: each script command sends one HTTP
@@ -66,7 +67,7 @@ func (c *client) refreshToken(base string) error {
 	return c.keep(oauth(base).Refresh(context.Background(), rt))
 }
 
-func (c *client) keep(tok *mcpvcrtest.Token, err error) error {
+func (c *client) keep(tok *oauthclient.Token, err error) error {
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -139,7 +139,7 @@ func waitNotificationOn(t *testing.T, s *testMCPServer, reqID string) {
 // TestGoSDKClient runs go-sdk's client with its OAuth handler against the
 // real server (bearer check on): auth.NewAuthorizationCodeHandler finds the
 // authorization server from the 401's resource_metadata, registers itself
-// (DCR), authorizes with PKCE S256 (fixtureclients.HeadlessConsent stands in for the
+// (DCR), authorizes with PKCE S256 (oauthclient.HeadlessConsent stands in for the
 // browser; the server auto-approves) and trades the code for a token. Then
 // initialize, tools/list, tools/call (whoami reports that token), a
 // notification on the listen stream and a resume after the stream dropped.
@@ -157,7 +157,7 @@ func TestGoSDKClient(t *testing.T) {
 				TokenEndpointAuthMethod: "none",
 				GrantTypes:              []string{"authorization_code", "refresh_token"},
 			}},
-			AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(nil),
+			AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
 			RequestRefreshToken:      true,
 		})
 		if err != nil {

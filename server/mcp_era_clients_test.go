@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -32,7 +32,7 @@ func TestBothErasWithOAuth(t *testing.T) {
 			TokenEndpointAuthMethod: "none",
 			GrantTypes:              []string{"authorization_code", "refresh_token"},
 		}},
-		AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(nil),
+		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
 	})
 	if err != nil {
 		t.Fatalf("NewAuthorizationCodeHandler: %v", err)

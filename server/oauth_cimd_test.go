@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -68,7 +68,7 @@ func TestCIMDGoSDKClient(t *testing.T) {
 	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		ClientIDMetadataDocumentConfig: &auth.ClientIDMetadataDocumentConfig{URL: clientID},
 		RedirectURL:                    redirect,
-		AuthorizationCodeFetcher:       fixtureclients.HeadlessConsent(nil),
+		AuthorizationCodeFetcher:       oauthclient.HeadlessConsent(nil),
 	})
 	if err != nil {
 		t.Fatalf("NewAuthorizationCodeHandler: %v", err)

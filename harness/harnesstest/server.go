@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -263,7 +263,7 @@ func RunSessionWith(ctx context.Context, base string, opts *SessionOptions) erro
 			ClientName: "harness-test", RedirectURIs: []string{"http://127.0.0.1/callback"},
 		}},
 		RedirectURL:              "http://127.0.0.1/callback",
-		AuthorizationCodeFetcher: fixtureclients.HeadlessConsent(nil),
+		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
 	})
 	if err != nil {
 		return err

@@ -9,10 +9,10 @@ package fixtureclients
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -39,7 +39,7 @@ func GoSDK(ctx context.Context, base string) error {
 			GrantTypes:   []string{"authorization_code", "refresh_token"},
 		}},
 		RedirectURL:              loopbackCallback,
-		AuthorizationCodeFetcher: HeadlessConsent(nil),
+		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
 		RequestRefreshToken:      true,
 	})
 	if err != nil {
@@ -105,41 +105,8 @@ func GoSDK(ctx context.Context, base string) error {
 }
 
 // loopbackCallback is the go-sdk client's redirect URI. Nothing listens
-// there: HeadlessConsent reads the code from the Location header.
+// there: oauthclient.HeadlessConsent reads the code from the Location header.
 const loopbackCallback = "http://127.0.0.1:1/callback"
-
-// HeadlessConsent returns go-sdk's AuthorizationCodeFetcher for a user
-// who has already approved (the server runs with --auto-approve): it
-// follows the authorization URL like a browser, through hc's transport (nil
-// = the default), and reads the code from the redirect's Location without
-// contacting the redirect URI. Tests and the fixture clients share it.
-func HeadlessConsent(hc *http.Client) auth.AuthorizationCodeFetcher {
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if hc != nil {
-		client.Transport = hc.Transport
-	}
-	return func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("authorize: %w", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		loc, err := resp.Location()
-		if err != nil {
-			return nil, fmt.Errorf("authorize answered %s without a redirect (is the server started with --auto-approve?)", resp.Status)
-		}
-		q := loc.Query()
-		if e := q.Get("error"); e != "" {
-			return nil, fmt.Errorf("authorize: %s: %s", e, q.Get("error_description"))
-		}
-		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-	}
-}
 
 // noRedirect returns redirects instead of following them.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

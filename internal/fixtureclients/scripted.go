@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 )
 
 // script is a scripted HTTP client: each step is one request, sent only
@@ -240,11 +241,8 @@ func (s *script) listen(want int) (status int, done <-chan struct{}, err error) 
 
 // pkce returns a fresh S256 verifier and its challenge (RFC 7636).
 func pkce() (verifier, challenge string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	verifier = base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
+	p := oauthclient.NewPKCE()
+	return p.Verifier, p.Challenge
 }
 
 // randomState returns an OAuth state value.

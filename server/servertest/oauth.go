@@ -1,8 +1,6 @@
 package servertest
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,24 +8,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 )
 
 // ClaudeCallback is the redirect URI the built-in claude-desktop client
-// uses in these helpers. Nothing ever connects to it: the helpers read the
-// code from the Location header.
-const ClaudeCallback = "https://claude.ai/api/mcp/auth_callback"
+// uses in these helpers (oauthclient.ClaudeCallback). Nothing ever
+// connects to it: the helpers read the code from the Location header.
+const ClaudeCallback = oauthclient.ClaudeCallback
 
-// PKCE is an S256 code verifier and its challenge.
-type PKCE struct{ Verifier, Challenge string }
+// PKCE is an S256 code verifier and its challenge (oauthclient.PKCE).
+type PKCE = oauthclient.PKCE
 
 // NewPKCE returns a fresh PKCE pair (43-character verifier).
-func NewPKCE() PKCE {
-	b := make([]byte, 32)
-	rand.Read(b)
-	v := base64.RawURLEncoding.EncodeToString(b)
-	return PKCE{Verifier: v, Challenge: server.S256Challenge(v)}
-}
+func NewPKCE() PKCE { return oauthclient.NewPKCE() }
 
 // TokenResponse is a /token answer, success or error.
 type TokenResponse struct {
