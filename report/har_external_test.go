@@ -23,6 +23,33 @@ func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond
 
 var placeholderRE = regexp.MustCompile(`^__[A-Z_]+_[0-9]+__$`)
 
+// harRead is the part of a HAR file the tests read.
+type harRead struct {
+	Log struct {
+		Entries []struct {
+			Comment string `json:"comment"`
+			Request struct {
+				Headers []struct{ Name, Value string } `json:"headers"`
+			} `json:"request"`
+			SSEEvents []struct {
+				Time         float64  `json:"time"`
+				RecordedTime *float64 `json:"recordedTime"`
+				ID           string   `json:"id"`
+				Comment      bool     `json:"comment"`
+			} `json:"_sseEvents"`
+		} `json:"entries"`
+	} `json:"log"`
+}
+
+func readHAR(t *testing.T, data []byte) harRead {
+	t.Helper()
+	var h harRead
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 func TestHARIsHAR12(t *testing.T) {
 	var b bytes.Buffer
 	if err := report.WriteHAR(&b, report.HeldListen()); err != nil {
@@ -66,22 +93,7 @@ func TestHARKeepsEveryEventTiming(t *testing.T) {
 	if err := report.WriteHAR(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	var har struct {
-		Log struct {
-			Entries []struct {
-				Comment   string `json:"comment"`
-				SSEEvents []struct {
-					Time         float64  `json:"time"`
-					RecordedTime *float64 `json:"recordedTime"`
-					ID           string   `json:"id"`
-					Comment      bool     `json:"comment"`
-				} `json:"_sseEvents"`
-			} `json:"entries"`
-		} `json:"log"`
-	}
-	if err := json.Unmarshal(b.Bytes(), &har); err != nil {
-		t.Fatal(err)
-	}
+	har := readHAR(t, b.Bytes())
 	if got, want := len(har.Log.Entries), len(s.Exchanges); got != want {
 		t.Fatalf("entries = %d, want %d", got, want)
 	}
@@ -138,23 +150,7 @@ func TestHARFromReplayedSession(t *testing.T) {
 	if errs := reporttest.HARViolations(b.Bytes()); len(errs) > 0 {
 		t.Fatalf("HAR 1.2 violations:\n%s", strings.Join(errs, "\n"))
 	}
-	var har struct {
-		Log struct {
-			Entries []struct {
-				Request struct {
-					Headers []struct{ Name, Value string } `json:"headers"`
-				} `json:"request"`
-				SSEEvents []struct {
-					Time    float64 `json:"time"`
-					ID      string  `json:"id"`
-					Comment bool    `json:"comment"`
-				} `json:"_sseEvents"`
-			} `json:"entries"`
-		} `json:"log"`
-	}
-	if err := json.Unmarshal(b.Bytes(), &har); err != nil {
-		t.Fatal(err)
-	}
+	har := readHAR(t, b.Bytes())
 	exs := append([]report.Exchange(nil), s.Exchanges...)
 	sort.SliceStable(exs, func(i, j int) bool { return exs[i].Live.Opened < exs[j].Live.Opened })
 	if len(har.Log.Entries) != len(exs) {
