@@ -38,6 +38,8 @@ var mutations = []struct {
 	{"session_unknown_reinitialize", "server", "server --fault session-400", "400 instead of 404"},
 	{"session_unknown_400", "server --fault session-400", "server", "404"},
 	{"redis_down_and_back", "redis stop", "# (Redis left running)", "Redis up: no 503"},
+	{"browser_cors", "tunnel", "tunnel -toxic header_strip:names=Access-Control-Expose-Headers", "the tunnel drops the server's CORS: the page never sees its session"},
+	{"browser_cors_headers_dropped", "tunnel -name hidden -toxic header_strip:names=Access-Control-Expose-Headers", "tunnel -name hidden", "Mcp-Session-Id exposed: the session completes"},
 	{"replay_recorded_session", "server -name jsononly --fault json-only", "server -name jsononly", "no difference to count"},
 }
 

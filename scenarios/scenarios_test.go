@@ -34,8 +34,10 @@ func condition(cond string) (bool, error) {
 		return os.Getenv("REDIS_URL") != "", nil
 	case "node":
 		return nodeCondition(nodeDir(), os.Getenv("CI") == "true", exec.LookPath)
+	case "browser":
+		return browserCondition(os.Getenv("CI") == "true")
 	}
-	return false, fmt.Errorf("unknown condition %q: scenarios know [redis] and [node] besides testscript's own", cond)
+	return false, fmt.Errorf("unknown condition %q: scenarios know [redis], [node] and [browser] besides testscript's own", cond)
 }
 
 // nodeCondition answers [node] for the SDK under dir; lookPath finds node.

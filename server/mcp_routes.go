@@ -47,7 +47,7 @@ func (s *Server) routeMCP(mux *http.ServeMux) error {
 	for _, line := range e.faultLines() {
 		s.log.Mark(context.Background(), FaultActive, "%s", line)
 	}
-	mux.Handle("/mcp", e.observe(protect(e.bindSession(e.inspect(http.HandlerFunc(e.serveMCP))))))
+	mux.Handle("/mcp", corsMCP(e.observe(protect(e.bindSession(e.inspect(http.HandlerFunc(e.serveMCP)))))))
 	mux.Handle("/sse", e.observe(protect(e.bindSession(e.inspect(e.sse)))))
 	return nil
 }

@@ -166,7 +166,10 @@ func TestMatrixSameAtTwoScales(t *testing.T) {
 		}
 		out := map[string]string{}
 		for _, c := range cells {
-			if c.Profile == toxics.FlakyMobile {
+			// flaky-mobile is random; aws-api-gateway's 30 s deadline
+			// races the recorded streams' 30-40 s ends by tens of ms at
+			// 0.01 (fixtures/expectations.txt).
+			if c.Profile == toxics.FlakyMobile || c.Profile == toxics.AWSAPIGateway {
 				continue
 			}
 			out[c.Fixture+" through "+string(c.Profile)] = fmt.Sprintf("%s %s %s", c.Outcome, c.BreakingFindings(), c.Err)

@@ -188,13 +188,15 @@ func Start(p toxics.Profile, opts Options) (*Proxy, error) {
 		return nil, err
 	}
 	listen := opts.Listen
+	if listen != "" {
+		if host, _, err := net.SplitHostPort(listen); err != nil || host != "127.0.0.1" {
+			return nil, fmt.Errorf("listen %q: want 127.0.0.1:PORT (a real proxy here serves loopback only)", listen)
+		}
+	}
 	if _, port, _ := net.SplitHostPort(listen); listen == "" || port == "0" {
 		if listen, err = freePort(); err != nil {
 			return nil, err
 		}
-	}
-	if host, _, err := net.SplitHostPort(listen); err != nil || host != "127.0.0.1" {
-		return nil, fmt.Errorf("listen %q: want 127.0.0.1:PORT (a real proxy here serves loopback only)", listen)
 	}
 	dir, err := os.MkdirTemp("", "mcpvcr-"+string(p)+"-")
 	if err != nil {
