@@ -20,15 +20,26 @@ type Difference struct {
 	Detail string `json:"detail"`
 	// Allowed differences are reported but do not fail the replay.
 	Allowed bool `json:"allowed,omitempty"`
+	// Added differences are JSON fields only the live response has: a
+	// server that added a field (a newer version's metadata) has not
+	// regressed, so they never fail a replay; each exchange with any gets
+	// the cosmetic finding field-added.
+	Added bool `json:"added,omitempty"`
 }
 
 func (d Difference) String() string {
-	allowed := ""
-	if d.Allowed {
-		allowed = " (allowed)"
+	note := ""
+	switch {
+	case d.Allowed:
+		note = " (allowed)"
+	case d.Added:
+		note = " (added)"
 	}
-	return fmt.Sprintf("#%d %s: %s: %s%s", d.Interaction, d.Request, d.Where, d.Detail, allowed)
+	return fmt.Sprintf("#%d %s: %s: %s%s", d.Interaction, d.Request, d.Where, d.Detail, note)
 }
+
+// Fails reports whether the difference fails the replay.
+func (d Difference) Fails() bool { return !d.Allowed && !d.Added }
 
 // defaultIgnoredKeys are JSON keys whose values legitimately differ between
 // two runs of the same server: times and registration timestamps. Their
@@ -48,13 +59,16 @@ type comparer struct {
 	// recorded maps the upstream origin left in recorded SSE data to
 	// the recorded origin; nil leaves recorded text as it is.
 	recorded func(string) string
-	out      []string
-	where    []string
+	out      []Difference
 }
 
 func (c *comparer) diff(where, format string, args ...any) {
-	c.where = append(c.where, where)
-	c.out = append(c.out, fmt.Sprintf(format, args...))
+	c.out = append(c.out, Difference{Where: where, Detail: fmt.Sprintf(format, args...)})
+}
+
+// added notes a JSON field only the live response has (see Difference.Added).
+func (c *comparer) added(where, format string, args ...any) {
+	c.out = append(c.out, Difference{Where: where, Detail: fmt.Sprintf(format, args...), Added: true})
 }
 
 func (c *comparer) str(where, recorded, live string) {
@@ -172,7 +186,7 @@ func (c *comparer) json(where string, recorded, live any) {
 			case !lok:
 				c.diff(where+"."+k, "recorded, missing live")
 			case !rok:
-				c.diff(where+"."+k, "not recorded, live %s", clip(c.b.show(compact(lv))))
+				c.added(where+"."+k, "not recorded, live %s", clip(c.b.show(compact(lv))))
 			case c.ignore[k]:
 				if jsonType(rv) != jsonType(lv) {
 					c.diff(where+"."+k, "recorded %s, live %s", jsonType(rv), jsonType(lv))

@@ -110,6 +110,9 @@ const (
 	EventsDuplicated FindingName = "events-duplicated"
 	// HeaderRemoved: a response header the recording had is gone.
 	HeaderRemoved FindingName = "header-removed"
+	// FieldAdded: a JSON field the recording lacks came in the live
+	// response (a newer server added it); never a regression.
+	FieldAdded FindingName = "field-added"
 	// ContentDiffers: status and timing as recorded, but a body, an event's
 	// data or a compared header differs (see the report's differences).
 	ContentDiffers FindingName = "content-differs"
@@ -172,6 +175,9 @@ var FindingCatalog = map[FindingName]FindingInfo{
 	HeaderRemoved: {HeaderRemoved, Cosmetic,
 		"a response header the recording had is missing",
 		"a proxy strips it; harmless unless a client needs it (then another finding follows)"},
+	FieldAdded: {FieldAdded, Cosmetic,
+		"a JSON field the recording lacks came in the live response (a newer server's metadata or result field)",
+		"nothing: a server that added a field has not regressed; re-record the fixture to compare the field too"},
 	ContentDiffers: {ContentDiffers, Degrades,
 		"timing and status as recorded, but a body, an event's data or a header differs",
 		"expected against another server or version; read the report's differences, `replay --allow PART` accepts them"},

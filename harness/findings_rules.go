@@ -94,6 +94,13 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 		}
 		add(ContentDiffers, fmt.Sprintf("%s: %d difference(s) in content, first %s", what(rec), len(content), content[0].Where), ev...)
 	}
+	if added := addedFields(res.Differences); len(added) > 0 {
+		ev := make([]string, 0, 3)
+		for _, d := range added[:min(3, len(added))] {
+			ev = append(ev, d.Where+": "+d.Detail)
+		}
+		add(FieldAdded, fmt.Sprintf("%s: %d field(s) only in the live response, first %s: the server added them", what(rec), len(added), added[0].Where), ev...)
+	}
 	return out
 }
 
@@ -207,7 +214,18 @@ func contentDifferences(ds []Difference) []Difference {
 		case "status", "transport", "stream":
 			continue
 		}
-		if !d.Allowed {
+		if d.Fails() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// addedFields are the fields only the live response has.
+func addedFields(ds []Difference) []Difference {
+	var out []Difference
+	for _, d := range ds {
+		if d.Added {
 			out = append(out, d)
 		}
 	}

@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -82,4 +84,43 @@ func names(ns []FindingName) []string {
 		out[i] = string(n)
 	}
 	return out
+}
+
+// TestFieldAddedIsCosmetic replays a recorded metadata document against a
+// server that added a field and against one that dropped a field: the
+// added field is a cosmetic finding and the replay passes (a newer server
+// has not regressed), the missing one fails.
+func TestFieldAddedIsCosmetic(t *testing.T) {
+	const recorded = `{"issuer":"http://recorded","code_challenge_methods_supported":["S256"]}`
+	for _, tc := range []struct {
+		name     string
+		live     string
+		ok       bool
+		findings []FindingName
+		summary  string
+	}{
+		{"a field added", `{"issuer":"http://recorded","code_challenge_methods_supported":["S256"],"client_id_metadata_document_supported":true}`,
+			true, []FindingName{FieldAdded}, "0 differences (0 not allowed), 1 field(s) only in the live response (field-added)"},
+		{"a field missing", `{"issuer":"http://recorded"}`,
+			false, []FindingName{ContentDiffers}, "1 differences (1 not allowed)\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, tc.live)
+			}))
+			defer live.Close()
+			rep := replayOne(t, live.URL, cassette.Request{Method: "GET", URL: "http://recorded/.well-known/oauth-authorization-server"},
+				cassette.Response{Code: 200, Headers: http.Header{"Content-Type": {"application/json"}}, Body: recorded})
+			var text strings.Builder
+			rep.WriteText(&text)
+			var got []FindingName
+			for _, f := range rep.Findings() {
+				got = append(got, f.Name)
+			}
+			if rep.OK() != tc.ok || strings.Join(names(got), ",") != strings.Join(names(tc.findings), ",") || !strings.Contains(text.String(), tc.summary) {
+				t.Errorf("OK = %v, findings = %v; want OK = %v, findings %v, %q in:\n%s", rep.OK(), got, tc.ok, tc.findings, tc.summary, text.String())
+			}
+		})
+	}
 }

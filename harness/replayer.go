@@ -176,11 +176,12 @@ func (r *Report) Differences() []Difference {
 	return out
 }
 
-// Failures returns the differences that are not allowed.
+// Failures returns the differences that fail the replay: neither allowed
+// nor added (a field only the live response has).
 func (r *Report) Failures() []Difference {
 	var out []Difference
 	for _, d := range r.Differences() {
-		if !d.Allowed {
+		if d.Fails() {
 			out = append(out, d)
 		}
 	}
@@ -241,7 +242,7 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, res := range r.Results {
 		mark := "ok  "
 		for _, d := range res.Differences {
-			if !d.Allowed {
+			if d.Fails() {
 				mark = "DIFF"
 				break
 			}
@@ -252,7 +253,17 @@ func (r *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "       %s\n", d)
 		}
 	}
-	fmt.Fprintf(w, "%d differences (%d not allowed)\n", len(r.Differences()), len(r.Failures()))
+	all, added := r.Differences(), 0
+	for _, d := range all {
+		if d.Added {
+			added++
+		}
+	}
+	fmt.Fprintf(w, "%d differences (%d not allowed)", len(all)-added, len(r.Failures()))
+	if added > 0 {
+		fmt.Fprintf(w, ", %d field(s) only in the live response (%s)", added, FieldAdded)
+	}
+	fmt.Fprintln(w)
 	WriteFindings(w, r.Findings())
 }
 
@@ -617,9 +628,7 @@ func (run *replayRun) one(ctx context.Context, i int) Result {
 	} else {
 		res.liveBody = ex.readBody(ctx)
 	}
-	for k, m := range ex.cmp.out {
-		add(ex.cmp.where[k], "%s", m)
-	}
+	diffs = append(diffs, ex.cmp.out...)
 	return finish()
 }
 

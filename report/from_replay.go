@@ -86,8 +86,11 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		e.Live.Events = placeholderIDs(e.Live.Events, in.Stream.Events)
 		for _, d := range res.Differences {
 			line := fmt.Sprintf("%s: %s", d.Where, d.Detail)
-			if d.Allowed {
+			switch {
+			case d.Allowed:
 				line += " (allowed)"
+			case d.Added:
+				line += " (added)"
 			}
 			e.Differences = append(e.Differences, line)
 		}
