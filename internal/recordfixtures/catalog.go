@@ -70,6 +70,16 @@ var Catalog = []Fixture{
 		Run: fixtureclients.GoSDK,
 	},
 	{
+		Name:   "gosdk_2026_oauth_session",
+		Client: "go-sdk v1.8.0 client at its default protocol 2026-07-28 (mcp.StreamableClientTransport + auth.NewAuthorizationCodeHandler)",
+		Source: harness.SourceCaptured,
+		Why: "go-sdk's own client at 2026-07-28 against mcpvcr's stateless path: 401, PRM and AS discovery, DCR, PKCE S256 with a refresh token, " +
+			"then no session and no initialize: server/discover, subscriptions/listen (acknowledged, held open), tools/list, echo, " +
+			"slow with two notifications/progress on its own stream, whoami, every request with _meta and Mcp-Method/Mcp-Name, " +
+			"and the client closing the listen stream (no DELETE)",
+		Run: fixtureclients.GoSDK2026,
+	},
+	{
 		Name:   "assembled_claude_connector_order",
 		Client: "scripted HTTP client (fixtureclients.ClaudeConnectorOrder)",
 		Source: harness.SourceAssembled + ": a scripted client sent the requests of docs/field-failures.md \"What Claude's connector sends, in order\" " +

@@ -1,0 +1,89 @@
+package fixtureclients
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// GoSDK2026Name is the clientInfo the 2026-07-28 go-sdk session sends
+// (no digits: the fixture scanner reads long names with digits as tokens).
+const GoSDK2026Name = "mcpvcr-fixture-gosdk-stateless"
+
+// GoSDK2026 runs go-sdk's client (v1.8.0) at its default protocol,
+// 2026-07-28, against base + "/mcp": the same OAuth as GoSDK (401,
+// metadata, dynamic client registration, PKCE S256), then no session and
+// no initialize: server/discover, a subscriptions/listen stream (opened
+// because the client handles tools/list_changed), tools/list, echo, slow
+// with progress on the call's own stream, whoami, and the listen stream
+// closed by the client at the end (2026-07-28 has no DELETE). Every
+// request carries `_meta` and the Mcp-Method/Mcp-Name headers. It needs a
+// server that auto-approves.
+func GoSDK2026(ctx context.Context, base string) error {
+	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			ClientName:   GoSDK2026Name,
+			RedirectURIs: []string{loopbackCallback},
+			GrantTypes:   []string{"authorization_code", "refresh_token"},
+		}},
+		RedirectURL:              loopbackCallback,
+		AuthorizationCodeFetcher: HeadlessConsent(nil),
+		RequestRefreshToken:      true,
+	})
+	if err != nil {
+		return fmt.Errorf("oauth handler: %w", err)
+	}
+	progress := make(chan float64, 8)
+	client := mcp.NewClient(&mcp.Implementation{Name: GoSDK2026Name, Version: "1.8.0"}, &mcp.ClientOptions{
+		// A list-changed handler is what makes go-sdk open subscriptions/listen.
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {},
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			select {
+			case progress <- req.Params.Progress:
+			default:
+			}
+		},
+	})
+	transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: &http.Client{}}
+	cs, err := client.Connect(ctx, transport, nil)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer cs.Close()
+	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
+		return fmt.Errorf("negotiated protocol %s, want 2026-07-28", v)
+	}
+	if _, err := cs.ListTools(ctx, nil); err != nil {
+		return fmt.Errorf("tools/list: %w", err)
+	}
+	slow := &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"duration": "30ms", "steps": 2}}
+	slow.SetProgressToken("fixture-progress")
+	for _, call := range []*mcp.CallToolParams{
+		{Name: "echo", Arguments: map[string]any{"text": "hello at 2026-07-28"}},
+		slow,
+		{Name: "whoami", Arguments: map[string]any{}},
+	} {
+		res, err := cs.CallTool(ctx, call)
+		if err != nil {
+			return fmt.Errorf("tools/call %s: %w", call.Name, err)
+		}
+		if res.IsError {
+			return fmt.Errorf("tools/call %s: tool error %v", call.Name, res.Content)
+		}
+	}
+	for i := range 2 {
+		select {
+		case <-progress:
+		case <-ctx.Done():
+			return fmt.Errorf("progress notification %d of 2 never arrived on the call's stream: %w", i+1, ctx.Err())
+		}
+	}
+	if err := cs.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
