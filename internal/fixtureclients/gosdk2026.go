@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -31,7 +32,7 @@ func GoSDK2026(ctx context.Context, base string) error {
 			GrantTypes:   []string{"authorization_code", "refresh_token"},
 		}},
 		RedirectURL:              loopbackCallback,
-		AuthorizationCodeFetcher: HeadlessConsent(nil),
+		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
 		RequestRefreshToken:      true,
 	})
 	if err != nil {
