@@ -70,3 +70,36 @@ func TestReportFlagUnwritable(t *testing.T) {
 		t.Fatalf("exit = %d, stdout %q, stderr %q: want exit 2 naming --report, before replaying", code, out.String(), errb.String())
 	}
 }
+
+// The table is coloured only on a terminal: never into a file or a pipe,
+// never under NO_COLOR; $COLUMNS widens it.
+func TestTableOptions(t *testing.T) {
+	var buf bytes.Buffer
+	t.Setenv("COLUMNS", "140")
+	if o := tableOptions(&buf, false); o.Color || o.Width != 140 || o.Wide {
+		t.Errorf("into a buffer: %+v, want no colour, width 140", o)
+	}
+	t.Setenv("COLUMNS", "80")
+	if o := tableOptions(&buf, true); o.Width != 0 || !o.Wide {
+		t.Errorf("COLUMNS=80 --wide: %+v, want the 100-column default and wide", o)
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if o := tableOptions(f, false); o.Color {
+		t.Errorf("into a file: colour on")
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		// Only where the test has a terminal (not in CI).
+		defer tty.Close()
+		if o := tableOptions(tty, false); !o.Color && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
+			t.Errorf("on a terminal: no colour")
+		}
+		t.Setenv("NO_COLOR", "1")
+		if o := tableOptions(tty, false); o.Color {
+			t.Errorf("NO_COLOR on a terminal: colour on")
+		}
+	}
+}
