@@ -48,6 +48,9 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+		return fmt.Errorf("--out %s: is a directory, want a file (FILE.yaml)", *out)
+	}
 	if !strings.HasSuffix(*out, ".yaml") {
 		*out += ".yaml"
 	}
