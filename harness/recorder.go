@@ -379,9 +379,6 @@ func (r *Recorder) relayBody(x *flight, resp *http.Response) (EndReason, error) 
 // write passes one chunk to the client, flushed, and notes its time and,
 // on a stream, the SSE events it completes.
 func (x *flight) write(chunk []byte) error {
-	if !x.in.Stream.SeenFirstByte {
-		x.in.Stream.FirstByte, x.in.Stream.SeenFirstByte = x.since(), true
-	}
 	// The event's time is when it reached the recorder, taken before it
 	// is passed on: the client may act on it (send the next request)
 	// before Flush returns here, and the recording must not show that
@@ -392,12 +389,11 @@ func (x *flight) write(chunk []byte) error {
 		err = x.rc.Flush()
 	}
 	x.captured.Write(chunk)
-	x.in.Stream.Bytes += int64(len(chunk))
-	if x.stream {
-		for _, e := range x.parser.Feed(chunk) {
-			x.in.Stream.Events = append(x.in.Stream.Events, StreamEvent{At: at, ID: e.ID, Event: e.Event, Comment: e.IsComment})
-		}
+	parser := &x.parser
+	if !x.stream {
+		parser = nil
 	}
+	x.in.Stream.AddChunk(chunk, at, parser)
 	return err
 }
 

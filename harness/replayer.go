@@ -764,7 +764,7 @@ func (ex *exchange) readEvents() <-chan sseRead {
 // data event with the live-th recorded one. It reports whether e was a
 // data event.
 func (ex *exchange) onEvent(e SSEEvent, recorded []SSEEvent, live int, byClient bool) bool {
-	ex.tl.Events = append(ex.tl.Events, StreamEvent{At: ex.since(), ID: e.ID, Event: e.Event, Comment: e.IsComment})
+	ex.tl.AddEvent(e, ex.since())
 	if e.IsComment {
 		return false
 	}

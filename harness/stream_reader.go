@@ -6,9 +6,9 @@ import (
 )
 
 // StreamReader builds a Timeline from a live response as its body
-// arrives, one chunk at a time, the same way wherever a client-side
-// response is read (mcpvcrtest's streams, the scenarios; the recorder and
-// the replayer read the same facts):
+// arrives, one chunk at a time (mcpvcrtest's streams, the scenarios'
+// clients), with the same Timeline.AddChunk and AddEvent the recorder and
+// the replayer use:
 //
 //	NewStreamReader ──► Headers(status, type, at) ──► Chunk(b, at)... ──► End(reason, err, at)
 //	                                        │ SSE events
@@ -41,21 +41,40 @@ func (r *StreamReader) SSE() bool { return r.sse }
 // count and, on an event stream, each event or comment b completes, which
 // it also returns.
 func (r *StreamReader) Chunk(b []byte, at time.Duration) []SSEEvent {
+	parser := &r.parser
+	if !r.sse {
+		parser = nil
+	}
+	return r.tl.AddChunk(b, at, parser)
+}
+
+// AddChunk records a body chunk read at offset at on the timeline: the
+// first byte's time and the byte count, and, when parser is not nil (an
+// event stream), each event or comment the chunk completes, which it also
+// returns. The recorder, the replayer and StreamReader all build
+// timelines with it and AddEvent.
+func (tl *Timeline) AddChunk(b []byte, at time.Duration, parser *SSEParser) []SSEEvent {
 	if len(b) == 0 {
 		return nil
 	}
-	if !r.tl.SeenFirstByte {
-		r.tl.SeenFirstByte, r.tl.FirstByte = true, at
+	if !tl.SeenFirstByte {
+		tl.SeenFirstByte, tl.FirstByte = true, at
 	}
-	r.tl.Bytes += int64(len(b))
-	if !r.sse {
+	tl.Bytes += int64(len(b))
+	if parser == nil {
 		return nil
 	}
-	evs := r.parser.Feed(b)
+	evs := parser.Feed(b)
 	for _, ev := range evs {
-		r.tl.Events = append(r.tl.Events, StreamEvent{At: at, ID: ev.ID, Event: ev.Event, Comment: ev.IsComment})
+		tl.AddEvent(ev, at)
 	}
 	return evs
+}
+
+// AddEvent puts one SSE event or comment, arrived at offset at, on the
+// timeline.
+func (tl *Timeline) AddEvent(ev SSEEvent, at time.Duration) {
+	tl.Events = append(tl.Events, StreamEvent{At: at, ID: ev.ID, Event: ev.Event, Comment: ev.IsComment})
 }
 
 // End records that the body ended at offset at, for reason (err, if not
