@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // Pattern selects markers by name and, optionally, detail:
@@ -14,14 +16,14 @@ import (
 type Pattern string
 
 // Match reports whether m matches p.
-func (p Pattern) Match(m Marker) bool {
+func (p Pattern) Match(m markers.Event) bool {
 	name, detail, hasDetail := strings.Cut(string(p), " ~ ")
 	name = strings.TrimSpace(name)
 	if prefix, ok := strings.CutSuffix(name, "*"); ok {
-		if !strings.HasPrefix(m.Name, strings.TrimSpace(prefix)) {
+		if !strings.HasPrefix(string(m.Name), strings.TrimSpace(prefix)) {
 			return false
 		}
-	} else if m.Name != name {
+	} else if string(m.Name) != name {
 		return false
 	}
 	return !hasDetail || strings.Contains(m.Detail, strings.TrimSpace(detail))
@@ -30,22 +32,22 @@ func (p Pattern) Match(m Marker) bool {
 // Markers is a sequence of markers with assertions on it. Every assertion
 // returns nil or an error that states the expectation and shows the
 // actual marker lines around where it failed.
-type Markers []Marker
+type Markers []markers.Event
 
 // ForSession keeps the markers of one MCP session.
 func (ms Markers) ForSession(id string) Markers {
-	return ms.filter(func(m Marker) bool { return m.Session == id })
+	return ms.filter(func(m markers.Event) bool { return m.SessionID == id })
 }
 
 // ForRequest keeps the markers of one HTTP request (one stream).
 func (ms Markers) ForRequest(id string) Markers {
-	return ms.filter(func(m Marker) bool { return m.Request == id })
+	return ms.filter(func(m markers.Event) bool { return m.RequestID == id })
 }
 
 // Matching keeps the markers matching p.
 func (ms Markers) Matching(p Pattern) Markers { return ms.filter(p.Match) }
 
-func (ms Markers) filter(keep func(Marker) bool) Markers {
+func (ms Markers) filter(keep func(markers.Event) bool) Markers {
 	var out Markers
 	for _, m := range ms {
 		if keep(m) {
@@ -60,9 +62,9 @@ func (ms Markers) Requests() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, m := range ms {
-		if m.Request != "" && !seen[m.Request] {
-			seen[m.Request] = true
-			out = append(out, m.Request)
+		if m.RequestID != "" && !seen[m.RequestID] {
+			seen[m.RequestID] = true
+			out = append(out, m.RequestID)
 		}
 	}
 	return out
@@ -182,7 +184,7 @@ func (ms Markers) around(i, n int) string {
 
 // ServerStreamMarkers names the markers that open a server-side stream,
 // record one event on it, and close it. The zero value means the seed's
-// vocabulary (server/markers.go).
+// vocabulary (markers/names.go).
 type ServerStreamMarkers struct {
 	Open, Event, Close Pattern
 }

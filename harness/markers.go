@@ -3,108 +3,24 @@ package harness
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/markers"
 )
-
-// Marker is one lifecycle marker from a server's log, in either form the
-// server writes (server/logger.go):
-//
-//	2026-11-27T10:00:00.000000Z req=ab12 session=- === REQUEST BODY === Received 0 bytes
-//	{"time":"...","marker":"REQUEST BODY","detail":"Received 0 bytes","req":"ab12"}
-//
-// or the seed's bare form ("=== STREAM CLOSING === ..."), with whatever
-// prefix a log pipeline adds (docker --timestamps, compose's "name | ").
-type Marker struct {
-	Time    time.Time `json:"time,omitzero"`
-	Name    string    `json:"marker"`
-	Detail  string    `json:"detail,omitempty"`
-	Request string    `json:"req,omitempty"`
-	Session string    `json:"session,omitempty"`
-	// Line is the log line as read (for failure messages); Seq its
-	// position among the markers of its log, from 1.
-	Line string `json:"-"`
-	Seq  int    `json:"-"`
-}
-
-func (m Marker) String() string {
-	if m.Line != "" {
-		return m.Line
-	}
-	s := "=== " + m.Name + " ==="
-	if m.Detail != "" {
-		s += " " + m.Detail
-	}
-	return s
-}
-
-var (
-	textMarkerRE = regexp.MustCompile(`=== (.+?) ===(?: (.*))?$`)
-	reqRE        = regexp.MustCompile(`(?:^|\s)req=(\S+)`)
-	sessionRE    = regexp.MustCompile(`(?:^|\s)session=(\S+)`)
-	timeLayouts  = []string{time.RFC3339Nano, "2006-01-02T15:04:05.000000Z", "2006-01-02 15:04:05.000", "2006-01-02 15:04:05,000", "2006-01-02 15:04:05"}
-)
-
-// ParseMarkerLine parses one log line; ok is false for lines that carry no
-// marker.
-func ParseMarkerLine(line string) (m Marker, ok bool) {
-	line = strings.TrimRight(line, "\r\n")
-	if i := strings.IndexByte(line, '{'); i >= 0 && strings.HasSuffix(strings.TrimSpace(line), "}") {
-		var e server.Event
-		if json.Unmarshal([]byte(line[i:]), &e) == nil && e.Marker != "" {
-			return Marker{Time: e.Time, Name: string(e.Marker), Detail: e.Detail, Request: e.RequestID, Session: e.SessionID, Line: line}, true
-		}
-	}
-	loc := textMarkerRE.FindStringSubmatchIndex(line)
-	if loc == nil {
-		return Marker{}, false
-	}
-	m = Marker{Name: line[loc[2]:loc[3]], Line: line}
-	if loc[4] >= 0 {
-		m.Detail = line[loc[4]:loc[5]]
-	}
-	prefix := line[:loc[0]]
-	if s := reqRE.FindStringSubmatch(prefix); s != nil && s[1] != "-" {
-		m.Request = s[1]
-	}
-	if s := sessionRE.FindStringSubmatch(prefix); s != nil && s[1] != "-" {
-		m.Session = s[1]
-	}
-	m.Time = prefixTime(prefix)
-	return m, true
-}
-
-// prefixTime finds a timestamp among the first words of a line prefix.
-func prefixTime(prefix string) time.Time {
-	words := strings.Fields(prefix)
-	for i := 0; i < len(words) && i < 4; i++ {
-		for _, cand := range []string{words[i], strings.Join(words[i:min(i+2, len(words))], " ")} {
-			for _, layout := range timeLayouts {
-				if t, err := time.Parse(layout, cand); err == nil {
-					return t
-				}
-			}
-		}
-	}
-	return time.Time{}
-}
 
 // MarkerLog collects markers from any source and lets tests wait for them.
 // It is an io.Writer (give it to server.Config.LogOutput or a command's
 // Stdout); it is safe for concurrent use.
 type MarkerLog struct {
 	mu      sync.Mutex
-	markers []Marker
+	markers []markers.Event
 	partial []byte
 	changed chan struct{}
 }
@@ -113,7 +29,7 @@ type MarkerLog struct {
 func NewMarkerLog() *MarkerLog { return &MarkerLog{changed: make(chan struct{})} }
 
 // Add appends a marker.
-func (l *MarkerLog) Add(m Marker) {
+func (l *MarkerLog) Add(m markers.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	m.Seq = len(l.markers) + 1
@@ -124,7 +40,7 @@ func (l *MarkerLog) Add(m Marker) {
 
 // AddLine parses line and appends it if it is a marker.
 func (l *MarkerLog) AddLine(line string) {
-	if m, ok := ParseMarkerLine(line); ok {
+	if m, ok := markers.ParseLine(line); ok {
 		l.Add(m)
 	}
 }
@@ -150,12 +66,13 @@ func (l *MarkerLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Capture subscribes to an in-process server logger: every marker it logs
+// Capture subscribes to an in-process server logger (*server.Logger): every marker it logs
 // is added as it happens, without parsing text.
-func (l *MarkerLog) Capture(lg *server.Logger) {
-	lg.OnEvent(func(e server.Event) {
+func (l *MarkerLog) Capture(src markers.Source) {
+	src.OnEvent(func(e markers.Event) {
 		// Called under the logger's lock: Add only takes ours.
-		l.Add(Marker{Time: e.Time, Name: string(e.Marker), Detail: e.Detail, Request: e.RequestID, Session: e.SessionID, Line: e.Text()})
+		e.Line = e.Text()
+		l.Add(e)
 	})
 }
 

@@ -9,44 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 )
-
-func TestParseMarkerLine(t *testing.T) {
-	ts := time.Date(2026, 11, 27, 10, 0, 0, 123456000, time.UTC)
-	for _, tc := range []struct {
-		name, line string
-		want       Marker
-		ok         bool
-	}{
-		{"mcpvcr text", "2026-11-27T10:00:00.123456Z req=ab12 session=- === REQUEST BODY === Received 0 bytes",
-			Marker{Time: ts, Name: "REQUEST BODY", Detail: "Received 0 bytes", Request: "ab12"}, true},
-		{"seed bare", "=== STREAM CLOSING === Processing complete, no more requests",
-			Marker{Name: "STREAM CLOSING", Detail: "Processing complete, no more requests"}, true},
-		{"no detail", "INFO: === CRITICAL ===", Marker{Name: "CRITICAL"}, true},
-		{"docker timestamps", "2026-11-27T10:00:00.123456Z INFO:app.api.routes:=== SSE EVENT 1 === Sent endpoint event",
-			Marker{Time: ts, Name: "SSE EVENT 1", Detail: "Sent endpoint event"}, true},
-		{"compose prefix", "medtainer-mcp-local  | === OAUTH SUCCESS === Token valid: xyz789ab...",
-			Marker{Name: "OAUTH SUCCESS", Detail: "Token valid: xyz789ab..."}, true},
-		{"json", `{"time":"2026-11-27T10:00:00.123456Z","marker":"SESSION CREATED","detail":"New session ID","req":"r1","session":"s1"}`,
-			Marker{Time: ts, Name: "SESSION CREATED", Detail: "New session ID", Request: "r1", Session: "s1"}, true},
-		{"plain line", "INFO: Uvicorn running on http://0.0.0.0:8000", Marker{}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, ok := ParseMarkerLine(tc.line)
-			if ok != tc.ok {
-				t.Fatalf("ok = %v, want %v", ok, tc.ok)
-			}
-			got.Line = ""
-			if !ok {
-				return
-			}
-			if !got.Time.Equal(tc.want.Time) || got.Name != tc.want.Name || got.Detail != tc.want.Detail || got.Request != tc.want.Request || got.Session != tc.want.Session {
-				t.Errorf("got %+v, want %+v", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestMarkerLogFromInProcessLogger(t *testing.T) {
 	for _, tc := range []struct {
@@ -65,10 +30,10 @@ func TestMarkerLogFromInProcessLogger(t *testing.T) {
 			l := NewMarkerLog()
 			lg := tc.attach(l)
 			ctx, sc := server.WithScope(context.Background(), "req1")
-			lg.Mark(ctx, server.MCPSSEConnectionStart, "Method: GET, Path: /mcp")
+			lg.Mark(ctx, markers.MCPSSEConnectionStart, "Method: GET, Path: /mcp")
 			sc.SetSessionID("sess1")
-			lg.Mark(ctx, server.SSEEvent.Nth("0"), "Sent priming event")
-			lg.Mark(context.Background(), server.Critical, "unscoped")
+			lg.Mark(ctx, markers.SSEEvent.Nth("0"), "Sent priming event")
+			lg.Mark(context.Background(), markers.Critical, "unscoped")
 			ms := l.Markers()
 			if err := ms.InOrder("MCP SSE CONNECTION START", "SSE EVENT*", "CRITICAL"); err != nil {
 				t.Fatal(err)

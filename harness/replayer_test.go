@@ -96,7 +96,7 @@ func TestReplayWithServerMarkers(t *testing.T) {
 	// The server side of it, from the markers of the GET request.
 	var getReq string
 	for _, m := range ms.Matching("MCP SSE CONNECTION START ~ Method: GET") {
-		getReq = m.Request
+		getReq = m.RequestID
 	}
 	tls := ms.ForRequest(getReq).ServerTimelines(ServerStreamMarkers{})
 	if len(tls) != 1 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
@@ -89,14 +90,14 @@ func (s *Server) Start() error {
 	if s.Markers == nil {
 		s.Markers = harness.NewMarkerLog()
 	}
-	markers, prefix := s.Markers, ""
+	into, prefix := s.Markers, ""
 	if s.Name != "" {
 		prefix = s.Name + ": "
 	}
-	s.core.OnEvent(func(e server.Event) {
+	s.core.OnEvent(func(e markers.Event) {
 		// Called under the logger's lock: Add only takes the log's.
-		markers.Add(harness.Marker{Time: e.Time, Name: string(e.Marker), Detail: e.Detail,
-			Request: e.RequestID, Session: e.SessionID, Line: prefix + e.Text()})
+		e.Line = prefix + e.Text()
+		into.Add(e)
 	})
 	s.core.Config = s.Config
 	err := s.core.Start()
@@ -106,7 +107,7 @@ func (s *Server) Start() error {
 
 // OnEvent registers f to be called with every event the server logs, for
 // tests that need the typed event; before Start it takes effect at Start.
-func (s *Server) OnEvent(f func(server.Event)) { s.core.OnEvent(f) }
+func (s *Server) OnEvent(f func(markers.Event)) { s.core.OnEvent(f) }
 
 // Handle serves h at pattern (an http.ServeMux pattern) in front of the
 // server's own routes: an extra endpoint a test needs beside the server's.

@@ -166,7 +166,7 @@ func alignMarkers(ms harness.Markers, start time.Time) []Marker {
 		if m.Time.IsZero() || start.IsZero() {
 			continue
 		}
-		out = append(out, Marker{At: m.Time.Sub(start), Name: m.Name, Detail: m.Detail})
+		out = append(out, Marker{At: m.Time.Sub(start), Name: string(m.Name), Detail: m.Detail})
 	}
 	return out
 }

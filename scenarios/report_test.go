@@ -68,7 +68,7 @@ func (w *world) session(name string) *report.Session {
 	}
 	for _, m := range ms {
 		if !m.Time.IsZero() {
-			s.Markers = append(s.Markers, report.Marker{At: m.Time.Sub(t0), Name: m.Name, Detail: m.Detail})
+			s.Markers = append(s.Markers, report.Marker{At: m.Time.Sub(t0), Name: string(m.Name), Detail: m.Detail})
 		}
 	}
 	var profiles []string

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
 
@@ -40,14 +41,14 @@ func (s *Server) requireBearer(h http.Handler) http.Handler {
 	}, nil)(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		s.log.Mark(ctx, OAuthFlow, "Attempting OAuth token validation")
+		s.log.Mark(ctx, markers.OAuthFlow, "Attempting OAuth token validation")
 		token, ti, err := s.verifyBearer(r)
 		if err != nil {
 			s.refuseBearer(w, r, token != "", err)
 			return
 		}
-		s.log.Mark(ctx, OAuthSuccess, "Token valid: %s", Short(token))
-		s.log.Mark(ctx, AuthSuccess, "Method: oauth")
+		s.log.Mark(ctx, markers.OAuthSuccess, "Token valid: %s", Short(token))
+		s.log.Mark(ctx, markers.AuthSuccess, "Method: oauth")
 		handOver.ServeHTTP(w, r.WithContext(context.WithValue(ctx, verifiedTokenKey{}, ti)))
 	})
 }
@@ -105,13 +106,13 @@ func bearerToken(r *http.Request) (string, bool) {
 func (s *Server) refuseBearer(w http.ResponseWriter, r *http.Request, tokenSent bool, err error) {
 	oe := asOAuthError(err)
 	if errors.Is(err, ErrRedisUnavailable) {
-		s.log.Mark(r.Context(), RedisUnavailable, "%s %s: %v", r.Method, r.URL.Path, err)
+		s.log.Mark(r.Context(), markers.RedisUnavailable, "%s %s: %v", r.Method, r.URL.Path, err)
 	}
 	reason := oe.Description
 	if oe.Status >= 500 {
 		reason = err.Error()
 	}
-	s.log.Mark(r.Context(), AuthFailed, "Method: oauth error=%s reason=%s", oe.Code, reason)
+	s.log.Mark(r.Context(), markers.AuthFailed, "Method: oauth error=%s reason=%s", oe.Code, reason)
 	if oe.Status >= 500 {
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, oe.Status, oauthErrorBody{Error: oe.Code, ErrorDescription: oe.Description})

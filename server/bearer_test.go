@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -79,14 +80,14 @@ func TestBearerRefusals(t *testing.T) {
 			var body map[string]string
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 			assert.Contains(t, body["error_description"], tc.reason)
-			assert.Equal(t, []server.Marker{server.OAuthFlow, server.AuthFailed}, lastMarkers(ts, 2))
-			assertMarker(t, ts, server.AuthFailed, tc.reason)
+			assert.Equal(t, []markers.Name{markers.OAuthFlow, markers.AuthFailed}, lastMarkers(ts, 2))
+			assertMarker(t, ts, markers.AuthFailed, tc.reason)
 		})
 	}
 }
 
 // lastMarkers returns the last n markers logged.
-func lastMarkers(ts *servertest.Server, n int) []server.Marker {
+func lastMarkers(ts *servertest.Server, n int) []markers.Name {
 	m := ts.Events.Markers()
 	if len(m) < n {
 		return m
@@ -109,7 +110,7 @@ func TestBearerAudienceMismatch(t *testing.T) {
 		resp := getWithAuth(t, b, "/mcp", "Bearer "+tok.AccessToken)
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 		assert.Contains(t, resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`)
-		assertMarker(t, b, server.AuthFailed, "token audience")
+		assertMarker(t, b, markers.AuthFailed, "token audience")
 	})
 }
 
@@ -144,7 +145,7 @@ func TestBearerTokenInfoDownstream(t *testing.T) {
 		assert.Equal(t, "claude-desktop", ti.Extra["client_id"])
 		assert.Equal(t, ts.URL+"/mcp", ti.Extra["resource"])
 		assert.WithinDuration(t, issued.Add(time.Hour), ti.Expiration, 5*time.Second)
-		assert.Equal(t, []server.Marker{server.OAuthFlow, server.OAuthSuccess, server.AuthSuccess}, lastMarkers(ts, 3))
+		assert.Equal(t, []markers.Name{markers.OAuthFlow, markers.OAuthSuccess, markers.AuthSuccess}, lastMarkers(ts, 3))
 	})
 }
 

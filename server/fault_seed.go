@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // seedWait is how long the seed's handler waited for more requests before
@@ -47,11 +49,11 @@ func (e *mcpEndpoints) serveSeed(w http.ResponseWriter, r *http.Request) {
 	flush()
 
 	if len(msgs) == 0 {
-		e.log.Mark(ctx, NoInitialRequests, "No requests in body to process")
+		e.log.Mark(ctx, markers.NoInitialRequests, "No requests in body to process")
 	}
 	eventID := 2
 	for i, m := range msgs {
-		e.log.Mark(ctx, ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(msgs))), "method=%s, id=%s", orNone(m.Method), m.idText())
+		e.log.Mark(ctx, markers.ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(msgs))), "method=%s, id=%s", orNone(m.Method), m.idText())
 		if len(m.ID) == 0 {
 			continue // a notification: nothing to answer
 		}
@@ -85,7 +87,7 @@ func (e *mcpEndpoints) serveSeed(w http.ResponseWriter, r *http.Request) {
 			if sc := ScopeFrom(ctx); sc != nil {
 				sc.SetSessionID(sessionID)
 			}
-			e.log.Mark(ctx, SessionCreated, "New session ID: %s", sessionID)
+			e.log.Mark(ctx, markers.SessionCreated, "New session ID: %s", sessionID)
 		}
 	}
 
@@ -98,6 +100,6 @@ func (e *mcpEndpoints) serveSeed(w http.ResponseWriter, r *http.Request) {
 	if ow := observedWriterFrom(ctx); ow != nil {
 		ow.markClosing()
 	}
-	e.log.Mark(ctx, StreamClosing, "Processing complete, no more requests")
-	e.log.Mark(ctx, Critical, "MCP spec requires stream to stay open")
+	e.log.Mark(ctx, markers.StreamClosing, "Processing complete, no more requests")
+	e.log.Mark(ctx, markers.Critical, "MCP spec requires stream to stay open")
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // seedFlows reads the seed's marker sequences from testdata/seed_flows.txt
@@ -54,14 +56,14 @@ func expandFailedFlow(t *testing.T, failed, successful []string) []string {
 		start, end := -1, -1
 		for i, l := range lines {
 			switch markerOf(l) {
-			case string(MCPSSEConnectionStart):
+			case string(markers.MCPSSEConnectionStart):
 				start = i
-			case string(AuthSuccess):
+			case string(markers.AuthSuccess):
 				end = i + 1
 			}
 		}
 		if start < 0 || end <= start {
-			t.Fatalf("no %s ... %s block in:\n%s", MCPSSEConnectionStart, AuthSuccess, strings.Join(lines, "\n"))
+			t.Fatalf("no %s ... %s block in:\n%s", markers.MCPSSEConnectionStart, markers.AuthSuccess, strings.Join(lines, "\n"))
 		}
 		return start, end
 	}
@@ -99,8 +101,8 @@ var seedPlaceholders = []struct{ seed, pattern string }{
 // code was for; which client got a token). The seed's text comes first,
 // unchanged, so a grep for the seed's line still finds it.
 var seedExtraFields = map[string]bool{
-	string(OAuthCodeGenerated):   true,
-	string(AccessTokenGenerated): true,
+	string(markers.OAuthCodeGenerated):   true,
+	string(markers.AccessTokenGenerated): true,
 }
 
 // seedLineMatches compares a produced line with a seed line.
@@ -219,17 +221,17 @@ func TestSeedFaultReproducesSeedFlows(t *testing.T) {
 				t.Errorf("wire = %q, want %q", wire, tt.wantWire)
 			}
 
-			mcpReq := s.markers.waitMarker(t, Critical, "MCP spec requires stream to stay open").RequestID
+			mcpReq := s.markers.waitMarker(t, markers.Critical, "MCP spec requires stream to stay open").RequestID
 			oauthReqs := map[string]bool{}
 			if tt.withOAuth {
-				oauthReqs[s.markers.waitMarker(t, OAuthAuthorizeStart, "").RequestID] = true
-				oauthReqs[s.markers.waitMarker(t, OAuthTokenStart, "").RequestID] = true
+				oauthReqs[s.markers.waitMarker(t, markers.OAuthAuthorizeStart, "").RequestID] = true
+				oauthReqs[s.markers.waitMarker(t, markers.OAuthTokenStart, "").RequestID] = true
 			}
 			var got []string
 			for _, e := range s.markers.snapshot() {
 				switch {
 				case e.RequestID == mcpReq:
-				case oauthReqs[e.RequestID] && vocabulary[string(e.Marker)]:
+				case oauthReqs[e.RequestID] && vocabulary[string(e.Name)]:
 				default:
 					continue
 				}

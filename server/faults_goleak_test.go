@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/require"
@@ -83,10 +84,10 @@ func TestVanishedClientLeavesNoGoroutine(t *testing.T) {
 	listen.Close()
 	call.Close()
 
-	waitEvents(t, ts, "two CLIENT DISCONNECTED markers", func(evs []server.Event) bool {
+	waitEvents(t, ts, "two CLIENT DISCONNECTED markers", func(evs []markers.Event) bool {
 		n := 0
 		for _, e := range evs {
-			if e.Marker == server.ClientDisconnected {
+			if e.Name == markers.ClientDisconnected {
 				n++
 			}
 		}
@@ -109,7 +110,7 @@ func TestVanishedClientLeavesNoGoroutine(t *testing.T) {
 }
 
 // waitEvents polls the server's markers until pred holds or 20 s pass.
-func waitEvents(t *testing.T, ts *servertest.Server, what string, pred func([]server.Event) bool) {
+func waitEvents(t *testing.T, ts *servertest.Server, what string, pred func([]markers.Event) bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !pred(ts.Events.All()) {
@@ -135,7 +136,7 @@ func TestDeleteCancelsInFlightCall(t *testing.T) {
 		`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"slow","arguments":{"duration":"5m","steps":1}}}`)
 	del, body := doMCP(t, mcpRequest(t, ts, http.MethodDelete, tok.AccessToken, sid, "")) // 20 s client deadline
 	require.Equal(t, http.StatusNoContent, del.StatusCode, body)
-	assertMarker(t, ts, server.Warning, "DELETE cancels 1 in-flight call")
+	assertMarker(t, ts, markers.Warning, "DELETE cancels 1 in-flight call")
 	call.Close()
 	http.DefaultClient.CloseIdleConnections()
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -65,7 +66,7 @@ func TestRedisDownMidMCPSession(t *testing.T) {
 					if tc.name != "refresh" {
 						assert.Equal(t, "1", resp.Header.Get("Retry-After"))
 					}
-					assertMarker(t, ts, server.RedisUnavailable, "redis unavailable")
+					assertMarker(t, ts, markers.RedisUnavailable, "redis unavailable")
 				})
 			}
 

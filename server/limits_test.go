@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const smallRegistration = `{"redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`
@@ -27,7 +27,7 @@ func TestSecurityMedium6AnonymousGrowthBounded(t *testing.T) {
 		reg := register(t, ts, `{"client_name":"`+strings.Repeat("x", 60<<10)+`","redirect_uris":["http://127.0.0.1:9/cb"]}`)
 		assert.Equal(t, http.StatusBadRequest, reg.Status)
 		assert.Equal(t, "invalid_client_metadata", reg.Error)
-		assertMarker(t, ts, server.OAuthRegisterFailed, "larger than")
+		assertMarker(t, ts, markers.OAuthRegisterFailed, "larger than")
 	})
 	t.Run("registration count", func(t *testing.T) {
 		ts := servertest.Start(t, server.Config{})
@@ -39,7 +39,7 @@ func TestSecurityMedium6AnonymousGrowthBounded(t *testing.T) {
 		reg := register(t, ts, smallRegistration)
 		assert.Equal(t, http.StatusTooManyRequests, reg.Status)
 		assert.Equal(t, "temporarily_unavailable", reg.Error)
-		assertMarker(t, ts, server.OAuthRegisterFailed, "1000 registered clients")
+		assertMarker(t, ts, markers.OAuthRegisterFailed, "1000 registered clients")
 		ts.Mini.FastForward(25 * time.Hour) // unused clients expire
 		assert.Equal(t, http.StatusCreated, register(t, ts, smallRegistration).Status, "after the unused ones expired")
 	})
@@ -59,7 +59,7 @@ func TestSecurityMedium6AnonymousGrowthBounded(t *testing.T) {
 		_, loc := ts.Authorize(t, with(servertest.AuthorizeParams(servertest.NewPKCE()), "state", strings.Repeat("s", 60<<10)))
 		require.NotNil(t, loc)
 		assert.Equal(t, "invalid_request", loc.Query().Get("error"))
-		assertMarker(t, ts, server.OAuthAuthorizeFailed, "state of 61440 bytes")
+		assertMarker(t, ts, markers.OAuthAuthorizeFailed, "state of 61440 bytes")
 	})
 	t.Run("pending consents", func(t *testing.T) {
 		ts := servertest.Start(t, server.Config{})
@@ -71,7 +71,7 @@ func TestSecurityMedium6AnonymousGrowthBounded(t *testing.T) {
 		}
 		resp, _ := ts.Authorize(t, params)
 		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
-		assertMarker(t, ts, server.OAuthAuthorizeFailed, "consent pages are awaiting an answer")
+		assertMarker(t, ts, markers.OAuthAuthorizeFailed, "consent pages are awaiting an answer")
 	})
 	t.Run("sessions per grant", func(t *testing.T) {
 		ts := servertest.Start(t, server.Config{AutoApprove: true})
@@ -82,7 +82,7 @@ func TestSecurityMedium6AnonymousGrowthBounded(t *testing.T) {
 		}
 		resp, body := doMCP(t, mcpRequest(t, ts, http.MethodPost, tok, "", initializeJSON))
 		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, body)
-		assertMarker(t, ts, server.Warning, "Session limit")
+		assertMarker(t, ts, markers.Warning, "Session limit")
 		other := ts.Token(t).AccessToken
 		resp, _ = doMCP(t, mcpRequest(t, ts, http.MethodPost, other, "", initializeJSON))
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "another grant is not limited by this one")

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // LogFormat selects how markers are written.
@@ -20,26 +22,9 @@ const (
 	// Everything from "===" on is exactly the seed's form, so a seed log and
 	// an mcpvcr log can be compared line by line.
 	LogText LogFormat = "text"
-	// LogJSON writes one JSON object per line with the fields of Event.
+	// LogJSON writes one JSON object per line with the fields of markers.Event.
 	LogJSON LogFormat = "json"
 )
-
-// Event is one logged marker.
-type Event struct {
-	Time      time.Time `json:"time"`
-	Marker    Marker    `json:"marker"`
-	Detail    string    `json:"detail,omitempty"`
-	RequestID string    `json:"req,omitempty"`
-	SessionID string    `json:"session,omitempty"`
-}
-
-// Text returns the seed's form of the event: "=== NAME === detail".
-func (e Event) Text() string {
-	if e.Detail == "" {
-		return fmt.Sprintf("=== %s ===", e.Marker)
-	}
-	return fmt.Sprintf("=== %s === %s", e.Marker, e.Detail)
-}
 
 // Logger writes marker events to a writer, one line each. It is safe for
 // concurrent use. A nil *Logger discards everything.
@@ -48,7 +33,7 @@ type Logger struct {
 	w      io.Writer
 	format LogFormat
 	now    func() time.Time
-	hooks  []func(Event)
+	hooks  []func(markers.Event)
 }
 
 // NewLogger returns a Logger writing to w in the given format.
@@ -62,7 +47,7 @@ func NewLogger(w io.Writer, format LogFormat) *Logger {
 // OnEvent registers f to be called, under the logger's lock, with every event
 // after it is written. Tests and the harness use it to capture markers
 // in-process without parsing text.
-func (l *Logger) OnEvent(f func(Event)) {
+func (l *Logger) OnEvent(f func(markers.Event)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.hooks = append(l.hooks, f)
@@ -70,7 +55,7 @@ func (l *Logger) OnEvent(f func(Event)) {
 
 // Mark logs marker m with a printf-style detail. The request and session ids
 // come from ctx (see WithScope).
-func (l *Logger) Mark(ctx context.Context, m Marker, format string, args ...any) {
+func (l *Logger) Mark(ctx context.Context, m markers.Name, format string, args ...any) {
 	if l == nil {
 		return
 	}
@@ -78,7 +63,7 @@ func (l *Logger) Mark(ctx context.Context, m Marker, format string, args ...any)
 	if len(args) > 0 {
 		detail = fmt.Sprintf(format, args...)
 	}
-	e := Event{Marker: m, Detail: escapeControls(detail)}
+	e := markers.Event{Name: m, Detail: escapeControls(detail)}
 	if sc := scopeFrom(ctx); sc != nil {
 		e.RequestID = sc.requestID
 		e.SessionID = sc.SessionID()
@@ -94,7 +79,7 @@ func (l *Logger) Mark(ctx context.Context, m Marker, format string, args ...any)
 		// One event is one line, with one marker: a client-sent value (a
 		// JSON-RPC method, a session id) must not forge a line or a marker.
 		fmt.Fprintf(l.w, "%s req=%s session=%s %s\n",
-			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(inertID(e.RequestID)), orDash(inertID(e.SessionID)), e.Marker.textWith(inertDetail(e.Detail)))
+			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(inertID(e.RequestID)), orDash(inertID(e.SessionID)), markers.Event{Name: e.Name, Detail: inertDetail(e.Detail)}.Text())
 	}
 	for _, h := range l.hooks {
 		h(e)
@@ -173,14 +158,6 @@ func inertDetail(d string) string {
 		d = strings.ReplaceAll(d, "{", `\x7b`)
 	}
 	return d
-}
-
-// textWith is the seed's "=== NAME === detail" with an escaped detail.
-func (m Marker) textWith(detail string) string {
-	if detail == "" {
-		return fmt.Sprintf("=== %s ===", m)
-	}
-	return fmt.Sprintf("=== %s === %s", m, detail)
 }
 
 func orDash(s string) string {

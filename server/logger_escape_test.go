@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 )
 
@@ -18,7 +18,7 @@ func logHostile(v string) string {
 	l := server.NewLogger(&b, server.LogText)
 	ctx, sc := server.WithScope(context.Background(), "req1")
 	sc.SetSessionID(v)
-	l.Mark(ctx, server.RequestParsed, "method=%s id=%s token=%s", v, v, server.Short(v))
+	l.Mark(ctx, markers.RequestParsed, "method=%s id=%s token=%s", v, v, server.Short(v))
 	return b.String()
 }
 
@@ -30,9 +30,9 @@ func checkInert(t *testing.T, v, out string) {
 		t.Fatalf("input %q: %d lines, want 1:\n%s", v, n, out)
 	}
 	line := strings.TrimSuffix(out, "\n")
-	m, ok := harness.ParseMarkerLine(line)
-	if !ok || m.Name != string(server.RequestParsed) {
-		t.Fatalf("input %q: the line parses as marker %q (ok=%v), want %q:\n%s", v, m.Name, ok, server.RequestParsed, line)
+	m, ok := markers.ParseLine(line)
+	if !ok || m.Name != markers.RequestParsed {
+		t.Fatalf("input %q: the line parses as marker %q (ok=%v), want %q:\n%s", v, m.Name, ok, markers.RequestParsed, line)
 	}
 	if strings.Count(line, "===") != 2 {
 		t.Fatalf("input %q: %d marker delimiters in the line, want 2:\n%s", v, strings.Count(line, "==="), line)

@@ -6,15 +6,17 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 func TestLoggerTextKeepsSeedForm(t *testing.T) {
 	var buf bytes.Buffer
 	l := NewLogger(&buf, LogText)
 	ctx, sc := WithScope(context.Background(), "r1")
-	l.Mark(ctx, RequestBody, "Received %d bytes", 0)
+	l.Mark(ctx, markers.RequestBody, "Received %d bytes", 0)
 	sc.SetSessionID("s1")
-	l.Mark(ctx, SSEEvent.Nth("0"), "Sent priming event")
+	l.Mark(ctx, markers.SSEEvent.Nth("0"), "Sent priming event")
 
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
@@ -33,16 +35,16 @@ func TestLoggerTextKeepsSeedForm(t *testing.T) {
 func TestLoggerJSONCarriesMarker(t *testing.T) {
 	var buf bytes.Buffer
 	l := NewLogger(&buf, LogJSON)
-	var hooked []Event
-	l.OnEvent(func(e Event) { hooked = append(hooked, e) })
+	var hooked []markers.Event
+	l.OnEvent(func(e markers.Event) { hooked = append(hooked, e) })
 	ctx, _ := WithScope(context.Background(), "r2")
-	l.Mark(ctx, AuthSuccess, "Method: oauth")
+	l.Mark(ctx, markers.AuthSuccess, "Method: oauth")
 
-	var e Event
+	var e markers.Event
 	if err := json.Unmarshal(buf.Bytes(), &e); err != nil {
 		t.Fatalf("unmarshal %q: %v", buf.String(), err)
 	}
-	if e.Marker != AuthSuccess || e.Detail != "Method: oauth" || e.RequestID != "r2" {
+	if e.Name != markers.AuthSuccess || e.Detail != "Method: oauth" || e.RequestID != "r2" {
 		t.Errorf("event = %+v", e)
 	}
 	if len(hooked) != 1 || hooked[0].Text() != "=== AUTH SUCCESS === Method: oauth" {
@@ -61,5 +63,5 @@ func TestShortNeverShowsWholeSecret(t *testing.T) {
 
 func TestNilLoggerDiscards(t *testing.T) {
 	var l *Logger
-	l.Mark(context.Background(), Critical, "ignored") // must not panic
+	l.Mark(context.Background(), markers.Critical, "ignored") // must not panic
 }

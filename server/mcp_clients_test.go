@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -106,13 +107,13 @@ func (g *resumeGate) open() { g.releaseOnce.Do(func() { close(g.release) }) }
 func waitListenStream(t *testing.T, s *testMCPServer) string {
 	t.Helper()
 	var id string
-	s.markers.waitFor(t, "an open listen stream", func(evs []Event) bool {
+	s.markers.waitFor(t, "an open listen stream", func(evs []markers.Event) bool {
 		gets := map[string]bool{}
 		for _, e := range evs {
-			if e.Marker == MCPSSEConnectionStart && strings.HasPrefix(e.Detail, "Method: GET") {
+			if e.Name == markers.MCPSSEConnectionStart && strings.HasPrefix(e.Detail, "Method: GET") {
 				gets[e.RequestID] = true
 			}
-			if e.Marker == KeepaliveSent && gets[e.RequestID] {
+			if e.Name == markers.KeepaliveSent && gets[e.RequestID] {
 				id = e.RequestID
 				return true
 			}
@@ -126,9 +127,9 @@ func waitListenStream(t *testing.T, s *testMCPServer) string {
 // the response of request reqID.
 func waitNotificationOn(t *testing.T, s *testMCPServer, reqID string) {
 	t.Helper()
-	s.markers.waitFor(t, "a notification on the listen stream", func(evs []Event) bool {
+	s.markers.waitFor(t, "a notification on the listen stream", func(evs []markers.Event) bool {
 		for _, e := range evs {
-			if e.RequestID == reqID && strings.HasPrefix(string(e.Marker), string(SSEEvent)) && strings.Contains(e.Detail, "notifications/message") {
+			if e.RequestID == reqID && strings.HasPrefix(string(e.Name), string(markers.SSEEvent)) && strings.Contains(e.Detail, "notifications/message") {
 				return true
 			}
 		}
@@ -213,7 +214,7 @@ func TestGoSDKClient(t *testing.T) {
 		if err != nil {
 			t.Fatalf("tools/call whoami: %v", err)
 		}
-		registered := s.markers.waitMarker(t, OAuthClientRegistered, "mcpvcr-go-client")
+		registered := s.markers.waitMarker(t, markers.OAuthClientRegistered, "mcpvcr-go-client")
 		checkWhoami(t, res.Content[0].(*mcp.TextContent).Text, Whoami{
 			ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
 			Subject:  localSubject,
@@ -223,9 +224,9 @@ func TestGoSDKClient(t *testing.T) {
 			Audience: s.URL + "/mcp", // go-sdk sends resource = the MCP URL
 		})
 		evs := s.markers.snapshot()
-		for _, m := range []Marker{OAuthAuthorizeStart, OAuthCodeGenerated, OAuthTokenStart, AccessTokenGenerated,
-			RefreshTokenGenerated, AccessTokenStored, OAuthFlow, AuthFailed, OAuthSuccess, AuthSuccess} {
-			if len(filterEvents(evs, func(e Event) bool { return e.Marker == m })) == 0 {
+		for _, m := range []markers.Name{markers.OAuthAuthorizeStart, markers.OAuthCodeGenerated, markers.OAuthTokenStart, markers.AccessTokenGenerated,
+			markers.RefreshTokenGenerated, markers.AccessTokenStored, markers.OAuthFlow, markers.AuthFailed, markers.OAuthSuccess, markers.AuthSuccess} {
+			if len(filterEvents(evs, func(e markers.Event) bool { return e.Name == m })) == 0 {
 				t.Errorf("no %s marker; markers:\n%s", m, eventLines(evs))
 			}
 		}
@@ -249,7 +250,7 @@ func TestGoSDKClient(t *testing.T) {
 		notify("while-dropped")
 		gate.open()
 		waitLog(t, logs, "while-dropped")
-		resumed := s.markers.waitMarker(t, StreamResumed, lastEventID)
+		resumed := s.markers.waitMarker(t, markers.StreamResumed, lastEventID)
 		authorizedResume(t, s, resumed.RequestID)
 	})
 }
@@ -273,14 +274,14 @@ func checkWhoami(t *testing.T, text string, want Whoami) {
 // check: OAUTH SUCCESS and AUTH SUCCESS on the same request.
 func authorizedResume(t *testing.T, s *testMCPServer, reqID string) {
 	t.Helper()
-	var got []Marker
+	var got []markers.Name
 	for _, e := range filterEvents(s.markers.snapshot(), byRequest(reqID)) {
-		if e.Marker == OAuthSuccess || e.Marker == AuthSuccess {
-			got = append(got, e.Marker)
+		if e.Name == markers.OAuthSuccess || e.Name == markers.AuthSuccess {
+			got = append(got, e.Name)
 		}
 	}
-	if !slices.Equal(got, []Marker{OAuthSuccess, AuthSuccess}) {
-		t.Errorf("resume GET auth markers = %v, want [%s %s]", got, OAuthSuccess, AuthSuccess)
+	if !slices.Equal(got, []markers.Name{markers.OAuthSuccess, markers.AuthSuccess}) {
+		t.Errorf("resume GET auth markers = %v, want [%s %s]", got, markers.OAuthSuccess, markers.AuthSuccess)
 	}
 }
 
@@ -359,16 +360,16 @@ func TestTypeScriptSDKClient(t *testing.T) {
 	gate := newResumeGate()
 	s := startMCPServer(t, Config{AutoApprove: true}, gate.wrap)
 	whoami := runTypeScriptClient(t, s, gate, node, dir)
-	registered := s.markers.waitMarker(t, OAuthClientRegistered, "mcpvcr-ts-client")
+	registered := s.markers.waitMarker(t, markers.OAuthClientRegistered, "mcpvcr-ts-client")
 	checkWhoami(t, whoami, Whoami{
 		ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
 		Subject:  localSubject,
 		Scopes:   []string{"mcp"}, // the PRM's scopes_supported
 		Audience: s.URL + "/mcp",
 	})
-	resumed := s.markers.waitMarker(t, StreamResumed, "")
+	resumed := s.markers.waitMarker(t, markers.StreamResumed, "")
 	authorizedResume(t, s, resumed.RequestID)
-	s.markers.waitMarker(t, SessionDeleted, "")
+	s.markers.waitMarker(t, markers.SessionDeleted, "")
 }
 
 // typeScriptClient returns node and the directory of the pinned

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // TestEmptyPOSTGetsJSONRPCError: a POST /mcp whose body a tunnel dropped
@@ -33,5 +35,5 @@ func TestEmptyPOSTGetsJSONRPCError(t *testing.T) {
 	if msg.JSONRPC != "2.0" || msg.Error.Code != jsonRPCParseError {
 		t.Fatalf("body = %s, want a JSON-RPC error with code %d", body, jsonRPCParseError)
 	}
-	s.markers.waitMarker(t, RequestBody, "Received 0 bytes")
+	s.markers.waitMarker(t, markers.RequestBody, "Received 0 bytes")
 }

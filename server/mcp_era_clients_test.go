@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -66,7 +67,7 @@ func TestBothErasWithOAuth(t *testing.T) {
 		t.Errorf("2026-07-28 whoami changed during the TypeScript session: %s, then %s", goBefore, goAfter)
 	}
 	clientID := func(name string) string {
-		registered := s.markers.waitMarker(t, OAuthClientRegistered, name)
+		registered := s.markers.waitMarker(t, markers.OAuthClientRegistered, name)
 		return strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0]
 	}
 	checkWhoami(t, goAfter, Whoami{ClientID: clientID("mcpvcr-go-2026"), Subject: localSubject, Scopes: []string{"mcp"}, Audience: s.URL + "/mcp"})
@@ -74,12 +75,12 @@ func TestBothErasWithOAuth(t *testing.T) {
 
 	// From the wire: the TypeScript client had a session and resumed its
 	// GET stream; no 2026-07-28 request carried or created one.
-	s.markers.waitMarker(t, SessionCreated, "")
-	resumed := s.markers.waitMarker(t, StreamResumed, "")
+	s.markers.waitMarker(t, markers.SessionCreated, "")
+	resumed := s.markers.waitMarker(t, markers.StreamResumed, "")
 	authorizedResume(t, s, resumed.RequestID)
 	stateless := 0
 	for _, e := range s.markers.snapshot() {
-		if e.Marker == ProcessingRequest.Nth("1/1") && (strings.Contains(e.Detail, "server/discover") || strings.Contains(e.Detail, "subscriptions/listen")) {
+		if e.Name == markers.ProcessingRequest.Nth("1/1") && (strings.Contains(e.Detail, "server/discover") || strings.Contains(e.Detail, "subscriptions/listen")) {
 			stateless++
 			if e.SessionID != "" {
 				t.Errorf("2026-07-28 request in a session: %s", e)

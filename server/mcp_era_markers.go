@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // The 2026-07-28 lifecycle has no session to hang a story on, so the
@@ -56,7 +58,7 @@ func (ow *observedWriter) trackStatelessCalls(r *http.Request, calls []wireMessa
 			ow.listenID = string(m.ID)
 		}
 		if lost, ok := ow.e.lost.take(client, fp); ok {
-			ow.e.log.Mark(ow.ctx, RequestReissued, "method=%s, id=%s re-issues id=%s, lost %s ago when its stream ended before the response",
+			ow.e.log.Mark(ow.ctx, markers.RequestReissued, "method=%s, id=%s re-issues id=%s, lost %s ago when its stream ended before the response",
 				logValue(m.Method), logValue(m.idText()), logValue(lost.id), time.Since(lost.at).Round(time.Millisecond))
 		}
 	}
@@ -77,7 +79,7 @@ func (ow *observedWriter) observeStatelessEvent(b sseBlock) {
 	}
 	if m.Method == notificationListenAcked && ow.listenID != "" {
 		ow.listenOpened = time.Now()
-		ow.e.log.Mark(ow.ctx, ListenSubscriptionOpened, "id=%s, notifications: %s", logValue(strings.Trim(ow.listenID, `"`)), ackedNotifications(m.Params))
+		ow.e.log.Mark(ow.ctx, markers.ListenSubscriptionOpened, "id=%s, notifications: %s", logValue(strings.Trim(ow.listenID, `"`)), ackedNotifications(m.Params))
 		return
 	}
 	if m.Method != "" || len(m.ID) == 0 {
@@ -92,7 +94,7 @@ func (ow *observedWriter) observeStatelessEvent(b sseBlock) {
 	}
 	delete(ow.pending, string(m.ID))
 	if call.msg.Method == methodDiscover && len(m.Error) == 0 {
-		ow.e.log.Mark(ow.ctx, ServerDiscover, "Answered server/discover (id=%s) from client %s: supportedVersions %v",
+		ow.e.log.Mark(ow.ctx, markers.ServerDiscover, "Answered server/discover (id=%s) from client %s: supportedVersions %v",
 			logValue(call.msg.idText()), call.msg.metaClientInfo(), m.Result.SupportedVersions)
 	}
 }
@@ -104,7 +106,7 @@ func (ow *observedWriter) finishStateless(status int, clientGone bool, elapsed t
 	e := ow.e
 	if status == http.StatusBadRequest {
 		if code, msg := jsonRPCError(ow.errBody.Bytes()); code == codeHeaderMismatch {
-			e.log.Mark(ow.ctx, HeaderMismatch, "%s; arrived: %s (a proxy in the path may strip or rewrite custom headers, field failure 41)", msg, ow.mcpHeaders)
+			e.log.Mark(ow.ctx, markers.HeaderMismatch, "%s; arrived: %s (a proxy in the path may strip or rewrite custom headers, field failure 41)", msg, ow.mcpHeaders)
 		}
 	}
 	since := time.Since(ow.lastWrite).Round(time.Millisecond)
@@ -116,7 +118,7 @@ func (ow *observedWriter) finishStateless(status int, clientGone bool, elapsed t
 		why = fmt.Sprintf("the connection closed (the client, or a proxy in the path) %s after the last bytes", since)
 	}
 	if ow.listenID != "" && !ow.listenOpened.IsZero() {
-		e.log.Mark(ow.ctx, ListenSubscriptionClosed, "id=%s, Reason: %s; open %s, %d notifications delivered",
+		e.log.Mark(ow.ctx, markers.ListenSubscriptionClosed, "id=%s, Reason: %s; open %s, %d notifications delivered",
 			logValue(strings.Trim(ow.listenID, `"`)), why, time.Since(ow.listenOpened).Round(time.Millisecond), ow.listenDelivered)
 	}
 	if status >= 300 || (!ow.sse && ow.writes > 0) {
@@ -133,7 +135,7 @@ func (ow *observedWriter) finishStateless(status int, clientGone bool, elapsed t
 			continue // a listen stream never answers: it ends
 		}
 		e.lost.add(ow.lostClient, call.fingerprint, call.msg.idText())
-		e.log.Mark(ow.ctx, RequestLost, "method=%s, id=%s: the stream ended before its response (%s, after %s); 2026-07-28 has no resumption, the client must re-issue it",
+		e.log.Mark(ow.ctx, markers.RequestLost, "method=%s, id=%s: the stream ended before its response (%s, after %s); 2026-07-28 has no resumption, the client must re-issue it",
 			logValue(call.msg.Method), logValue(call.msg.idText()), why, elapsed)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -63,13 +64,13 @@ func TestMarkersDiscoverAndListen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := s.markers.waitMarker(t, ServerDiscover, "markers-2026/1.2")
+	d := s.markers.waitMarker(t, markers.ServerDiscover, "markers-2026/1.2")
 	if !strings.Contains(d.Detail, "2026-07-28") {
 		t.Errorf("SERVER DISCOVER = %q, want the supported versions", d.Detail)
 	}
-	opened := s.markers.waitMarker(t, ListenSubscriptionOpened, "toolsListChanged")
+	opened := s.markers.waitMarker(t, markers.ListenSubscriptionOpened, "toolsListChanged")
 	cs.Close()
-	closed := s.markers.waitMarker(t, ListenSubscriptionClosed, "connection closed")
+	closed := s.markers.waitMarker(t, markers.ListenSubscriptionClosed, "connection closed")
 	if closed.RequestID != opened.RequestID {
 		t.Errorf("CLOSED on request %s, OPENED on %s: want one stream", closed.RequestID, opened.RequestID)
 	}
@@ -85,8 +86,8 @@ func TestMarkersListenIdleClosed(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("subscriptions/listen = %d", resp.StatusCode)
 	}
-	s.markers.waitMarker(t, ListenSubscriptionOpened, "toolsListChanged")
-	s.markers.waitMarker(t, ListenSubscriptionClosed, "fault idle-close")
+	s.markers.waitMarker(t, markers.ListenSubscriptionOpened, "toolsListChanged")
+	s.markers.waitMarker(t, markers.ListenSubscriptionClosed, "fault idle-close")
 }
 
 // TestMarkersHeaderMismatch: a request whose Mcp-Method (or Mcp-Name) a
@@ -114,7 +115,7 @@ func TestMarkersHeaderMismatch(t *testing.T) {
 			if got.Error.Code != codeHeaderMismatch {
 				t.Errorf("code = %d, want %d", got.Error.Code, codeHeaderMismatch)
 			}
-			s.markers.waitMarker(t, HeaderMismatch, tt.want)
+			s.markers.waitMarker(t, markers.HeaderMismatch, tt.want)
 		})
 	}
 }
@@ -139,8 +140,8 @@ func TestMarkersRequestLostAndReissued(t *testing.T) {
 	cancel, events := call(5)
 	events.nextEvent(t) // the first progress notification: the call runs
 	cancel()
-	s.markers.waitMarker(t, RequestLost, "id=5")
+	s.markers.waitMarker(t, markers.RequestLost, "id=5")
 	cancel2, _ := call(9)
 	defer cancel2()
-	s.markers.waitMarker(t, RequestReissued, "id=9 re-issues id=5")
+	s.markers.waitMarker(t, markers.RequestReissued, "id=9 re-issues id=5")
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // waitTimeout bounds every wait on an event in these tests. It is a
@@ -21,7 +23,7 @@ const waitTimeout = 20 * time.Second
 // markerCapture collects the server's marker events as they are logged.
 type markerCapture struct {
 	mu      sync.Mutex
-	events  []Event
+	events  []markers.Event
 	changed chan struct{} // closed and replaced on every event
 }
 
@@ -29,7 +31,7 @@ func newMarkerCapture() *markerCapture {
 	return &markerCapture{changed: make(chan struct{})}
 }
 
-func (c *markerCapture) add(e Event) {
+func (c *markerCapture) add(e markers.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.events = append(c.events, e)
@@ -37,20 +39,20 @@ func (c *markerCapture) add(e Event) {
 	c.changed = make(chan struct{})
 }
 
-func (c *markerCapture) snapshot() []Event {
+func (c *markerCapture) snapshot() []markers.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]Event(nil), c.events...)
+	return append([]markers.Event(nil), c.events...)
 }
 
 // waitFor waits until pred holds for the events so far, and returns them.
-func (c *markerCapture) waitFor(t *testing.T, what string, pred func([]Event) bool) []Event {
+func (c *markerCapture) waitFor(t *testing.T, what string, pred func([]markers.Event) bool) []markers.Event {
 	t.Helper()
 	deadline := time.NewTimer(waitTimeout)
 	defer deadline.Stop()
 	for {
 		c.mu.Lock()
-		evs := append([]Event(nil), c.events...)
+		evs := append([]markers.Event(nil), c.events...)
 		changed := c.changed
 		c.mu.Unlock()
 		if pred(evs) {
@@ -65,12 +67,12 @@ func (c *markerCapture) waitFor(t *testing.T, what string, pred func([]Event) bo
 }
 
 // waitMarker waits for an event with marker m whose detail contains substr.
-func (c *markerCapture) waitMarker(t *testing.T, m Marker, substr string) Event {
+func (c *markerCapture) waitMarker(t *testing.T, m markers.Name, substr string) markers.Event {
 	t.Helper()
-	var found Event
-	c.waitFor(t, string(m)+" "+substr, func(evs []Event) bool {
+	var found markers.Event
+	c.waitFor(t, string(m)+" "+substr, func(evs []markers.Event) bool {
 		for _, e := range evs {
-			if e.Marker == m && strings.Contains(e.Detail, substr) {
+			if e.Name == m && strings.Contains(e.Detail, substr) {
 				found = e
 				return true
 			}
@@ -80,7 +82,7 @@ func (c *markerCapture) waitMarker(t *testing.T, m Marker, substr string) Event 
 	return found
 }
 
-func eventLines(evs []Event) string {
+func eventLines(evs []markers.Event) string {
 	var b strings.Builder
 	for _, e := range evs {
 		b.WriteString("  req=" + orDash(e.RequestID) + " session=" + orDash(e.SessionID) + " " + e.Text() + "\n")
@@ -88,8 +90,8 @@ func eventLines(evs []Event) string {
 	return b.String()
 }
 
-func filterEvents(evs []Event, keep func(Event) bool) []Event {
-	var out []Event
+func filterEvents(evs []markers.Event, keep func(markers.Event) bool) []markers.Event {
+	var out []markers.Event
 	for _, e := range evs {
 		if keep(e) {
 			out = append(out, e)
@@ -98,8 +100,8 @@ func filterEvents(evs []Event, keep func(Event) bool) []Event {
 	return out
 }
 
-func byRequest(id string) func(Event) bool {
-	return func(e Event) bool { return e.RequestID == id }
+func byRequest(id string) func(markers.Event) bool {
+	return func(e markers.Event) bool { return e.RequestID == id }
 }
 
 // testMCPServer is a Server on a loopback httptest.Server.

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // maxBodyBytes bounds an MCP POST body; more is refused with 413 before
@@ -73,34 +75,34 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodGet:
 			if id := r.Header.Get("Last-Event-ID"); id != "" {
-				e.log.Mark(ctx, StreamResumed, "Last-Event-ID: %s", id)
+				e.log.Mark(ctx, markers.StreamResumed, "Last-Event-ID: %s", id)
 			}
 			if !seed && r.URL.Path == "/mcp" && e.faults.Has(FaultGet405) {
-				e.log.Mark(ctx, FaultActive, "get-405: refusing the listen stream")
+				e.log.Mark(ctx, markers.FaultActive, "get-405: refusing the listen stream")
 				w.Header().Set("Allow", "POST, DELETE")
 				http.Error(w, "Method Not Allowed: no listen stream (fault get-405)", http.StatusMethodNotAllowed)
 				return
 			}
 			if seed {
-				e.log.Mark(ctx, RequestBody, "Received 0 bytes")
-				e.log.Mark(ctx, Warning, "Empty request body")
+				e.log.Mark(ctx, markers.RequestBody, "Received 0 bytes")
+				e.log.Mark(ctx, markers.Warning, "Empty request body")
 			}
 		case http.MethodPost:
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					e.log.Mark(ctx, RequestBody, "Refused after %d bytes: over the %d-byte limit", mbe.Limit, mbe.Limit)
+					e.log.Mark(ctx, markers.RequestBody, "Refused after %d bytes: over the %d-byte limit", mbe.Limit, mbe.Limit)
 					refuseJSONRPC(w, http.StatusRequestEntityTooLarge, jsonRPCInvalidRequest, fmt.Sprintf("Request body exceeds %d bytes", mbe.Limit))
 					return
 				}
-				e.log.Mark(ctx, RequestBody, "Read failed after %d bytes: %v", len(body), err)
+				e.log.Mark(ctx, markers.RequestBody, "Read failed after %d bytes: %v", len(body), err)
 				refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: could not read the request body")
 				return
 			}
-			e.log.Mark(ctx, RequestBody, "Received %d bytes", len(body))
+			e.log.Mark(ctx, markers.RequestBody, "Received %d bytes", len(body))
 			if len(body) == 0 {
-				e.log.Mark(ctx, Warning, "Empty request body")
+				e.log.Mark(ctx, markers.Warning, "Empty request body")
 				if !seed {
 					// A JSON-RPC error the client can show, rather than
 					// go-sdk's text/plain 400: the usual cause is a tunnel
@@ -116,9 +118,9 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 				}
 			}
 			for i, m := range msgs {
-				e.log.Mark(ctx, RequestParsed, "Line %d: method=%s, id=%s", i, logValue(orNone(m.Method)), logValue(m.idText()))
+				e.log.Mark(ctx, markers.RequestParsed, "Line %d: method=%s, id=%s", i, logValue(orNone(m.Method)), logValue(m.idText()))
 				if m.Method == "initialize" {
-					e.log.Mark(ctx, InitializeDetected, "Found initialize request")
+					e.log.Mark(ctx, markers.InitializeDetected, "Found initialize request")
 					if ow != nil && len(m.ID) > 0 {
 						ow.initializeID = string(m.ID)
 					}
@@ -133,7 +135,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 					}
 				}
 				for i, m := range calls {
-					e.log.Mark(ctx, ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", logValue(m.Method), logValue(m.idText()))
+					e.log.Mark(ctx, markers.ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", logValue(m.Method), logValue(m.idText()))
 				}
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

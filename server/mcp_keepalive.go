@@ -1,6 +1,10 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
+)
 
 // defaultKeepalive is the interval of SSE comments on an idle stream when
 // Config.Keepalive is 0. Cloudflare cuts a quiet connection after 100 s
@@ -56,7 +60,7 @@ func (ow *observedWriter) keepaliveLoop(interval, idle time.Duration) {
 			ka.reset()
 			cut.reset()
 		case <-cut.c():
-			ow.e.log.Mark(ow.ctx, FaultActive, "idle-close: no bytes for %s, closing the stream", idle)
+			ow.e.log.Mark(ow.ctx, markers.FaultActive, "idle-close: no bytes for %s, closing the stream", idle)
 			ow.cancel(errIdleClosed)
 			return
 		}

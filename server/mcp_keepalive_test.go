@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // keepaliveScale runs the 2 s keepalive of these tests as 20 ms.
@@ -45,11 +47,11 @@ func TestKeepaliveCommentsOnIdleListenStream(t *testing.T) {
 		t.Errorf("%d comments after %s, want no sooner than %s", want, held, want*interval)
 	}
 
-	isComment := func(e Event) bool {
-		return e.Marker == KeepaliveSent && e.SessionID == sid && strings.Contains(e.Detail, "Idle stream comment")
+	isComment := func(e markers.Event) bool {
+		return e.Name == markers.KeepaliveSent && e.SessionID == sid && strings.Contains(e.Detail, "Idle stream comment")
 	}
 	// The marker is logged just after the flush, so wait for it.
-	evs := s.markers.waitFor(t, "10 KEEPALIVE SENT markers", func(evs []Event) bool {
+	evs := s.markers.waitFor(t, "10 KEEPALIVE SENT markers", func(evs []markers.Event) bool {
 		return len(filterEvents(evs, isComment)) >= want
 	})
 	sent := filterEvents(evs, isComment)
@@ -81,7 +83,7 @@ func TestNoKeepaliveFaultSendsNoComments(t *testing.T) {
 		t.Fatal("stream ended, want it held open")
 	case <-hold.C:
 	}
-	if n := len(filterEvents(s.markers.snapshot(), func(e Event) bool { return e.Marker == KeepaliveSent })); n != 0 {
+	if n := len(filterEvents(s.markers.snapshot(), func(e markers.Event) bool { return e.Name == markers.KeepaliveSent })); n != 0 {
 		t.Errorf("KEEPALIVE SENT markers = %d, want 0", n)
 	}
 }
@@ -98,7 +100,7 @@ func TestIdleCloseFaultCutsQuietStream(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("stream still open, want idle-close to end it")
 	}
-	e := s.markers.waitMarker(t, StreamClosing, "fault idle-close")
+	e := s.markers.waitMarker(t, markers.StreamClosing, "fault idle-close")
 	if !strings.Contains(e.Detail, "closed by server") {
 		t.Errorf("STREAM CLOSING = %q, want closed by server", e.Detail)
 	}
@@ -116,5 +118,5 @@ func TestSlowHeadersFaultDelaysHeaders(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("status = %d", resp.StatusCode)
 	}
-	s.markers.waitMarker(t, FaultActive, "slow-headers")
+	s.markers.waitMarker(t, markers.FaultActive, "slow-headers")
 }

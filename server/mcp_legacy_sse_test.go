@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -24,15 +25,15 @@ func TestLegacySSETransport(t *testing.T) {
 	if got := res.Content[0].(*mcp.TextContent).Text; got != "legacy" {
 		t.Errorf("echo = %q, want legacy", got)
 	}
-	ep := s.markers.waitMarker(t, SSEEvent.Nth("0"), "Sent endpoint event")
+	ep := s.markers.waitMarker(t, markers.SSEEvent.Nth("0"), "Sent endpoint event")
 	if ep.SessionID == "" {
 		t.Fatalf("endpoint event marker has no session id: %+v", ep)
 	}
 	// The POSTs name the same session (from ?sessionid=), so the stream's
 	// story can be pulled out by session id.
-	evs := s.markers.waitFor(t, "a POST to the legacy endpoint", func(evs []Event) bool {
+	evs := s.markers.waitFor(t, "a POST to the legacy endpoint", func(evs []markers.Event) bool {
 		for _, e := range evs {
-			if e.Marker == MCPSSEConnectionStart && strings.HasPrefix(e.Detail, "Method: POST, Path: /sse") && e.SessionID == ep.SessionID {
+			if e.Name == markers.MCPSSEConnectionStart && strings.HasPrefix(e.Detail, "Method: POST, Path: /sse") && e.SessionID == ep.SessionID {
 				return true
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -59,9 +60,9 @@ func (e *mcpEndpoints) observe(next http.Handler) http.Handler {
 				sc.SetSessionID(sid) // legacy HTTP+SSE names the session in the endpoint URL
 			}
 		}
-		e.log.Mark(clientCtx, MCPSSEConnectionStart, "Method: %s, Path: %s", r.Method, r.URL.Path)
+		e.log.Mark(clientCtx, markers.MCPSSEConnectionStart, "Method: %s, Path: %s", r.Method, r.URL.Path)
 		if e.authOff {
-			e.log.Mark(clientCtx, Warning, "AUTH OFF: %s %s served without a bearer check (--auth off is for the conformance suite only)", r.Method, r.URL.Path)
+			e.log.Mark(clientCtx, markers.Warning, "AUTH OFF: %s %s served without a bearer check (--auth off is for the conformance suite only)", r.Method, r.URL.Path)
 		}
 		ctx, cancel := context.WithCancelCause(clientCtx)
 		defer cancel(nil)
@@ -128,7 +129,7 @@ func (ow *observedWriter) commitEarly() {
 	if ow.rc.Flush() == nil {
 		ow.flushes++
 	}
-	ow.e.log.Mark(ow.ctx, KeepaliveSent, "Opening comment after headers %q", ": stream open")
+	ow.e.log.Mark(ow.ctx, markers.KeepaliveSent, "Opening comment after headers %q", ": stream open")
 	ow.touch()
 }
 
@@ -215,7 +216,7 @@ func (ow *observedWriter) commitLocked(code int) {
 	e := ow.e
 	if d := e.faults.Duration(FaultSlowHeaders); d > 0 {
 		d = e.scaled(d)
-		e.log.Mark(ow.ctx, FaultActive, "slow-headers: holding headers for %s", d)
+		e.log.Mark(ow.ctx, markers.FaultActive, "slow-headers: holding headers for %s", d)
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
@@ -224,7 +225,7 @@ func (ow *observedWriter) commitLocked(code int) {
 		}
 	}
 	if code == http.StatusNotFound && e.faults.Has(FaultSession400) && ow.path == "/mcp" {
-		e.log.Mark(ow.ctx, FaultActive, "session-400: answering 400 where the session is unknown (correct: 404)")
+		e.log.Mark(ow.ctx, markers.FaultActive, "session-400: answering 400 where the session is unknown (correct: 404)")
 		code = http.StatusBadRequest
 	}
 	ow.committed = true
@@ -243,13 +244,13 @@ func (ow *observedWriter) commitLocked(code int) {
 	}
 	ow.w.WriteHeader(code)
 	if code == http.StatusNoContent && ow.method == http.MethodDelete {
-		e.log.Mark(ow.ctx, SessionDeleted, "Session ended by client DELETE")
+		e.log.Mark(ow.ctx, markers.SessionDeleted, "Session ended by client DELETE")
 		if sc := ScopeFrom(ow.ctx); sc != nil {
 			e.owners.forget(sc.SessionID())
 		}
 	}
 	if ow.sse {
-		e.log.Mark(ow.ctx, SSEStreamStart, "Beginning event generation")
+		e.log.Mark(ow.ctx, markers.SSEStreamStart, "Beginning event generation")
 		ow.loopDone = make(chan struct{})
 		go ow.keepaliveLoop(e.keepaliveInterval(ow.seedMode), e.idleClose())
 	}
@@ -285,7 +286,7 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 			if ow.events == 0 && ow.comments == 1 {
 				what = "Opening comment after headers"
 			}
-			ow.e.log.Mark(ow.ctx, KeepaliveSent, "%s %q", what, strings.TrimSpace(b.raw))
+			ow.e.log.Mark(ow.ctx, markers.KeepaliveSent, "%s %q", what, strings.TrimSpace(b.raw))
 			continue
 		}
 		if b.name == "endpoint" {
@@ -296,7 +297,7 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 		}
 		idx := ow.events
 		ow.events++
-		ow.e.log.Mark(ow.ctx, SSEEvent.Nth(fmt.Sprint(idx)), "%s", b.describe(!ow.seedMode))
+		ow.e.log.Mark(ow.ctx, markers.SSEEvent.Nth(fmt.Sprint(idx)), "%s", b.describe(!ow.seedMode))
 		if ow.initializeID != "" && !ow.sessionLogged && b.respondsTo(ow.initializeID) {
 			ow.logSessionCreatedLocked()
 		}
@@ -361,7 +362,7 @@ func (ow *observedWriter) writeComment(text string) error {
 		return err
 	}
 	ow.flushes++
-	ow.e.log.Mark(ow.ctx, KeepaliveSent, "Idle stream comment %q after %s idle (comment %d)", ": "+text, ow.e.keepaliveInterval(false), ow.comments)
+	ow.e.log.Mark(ow.ctx, markers.KeepaliveSent, "Idle stream comment %q after %s idle (comment %d)", ": "+text, ow.e.keepaliveInterval(false), ow.comments)
 	return nil
 }
 
@@ -371,7 +372,7 @@ func (ow *observedWriter) logSessionCreatedLocked() {
 		return
 	}
 	ow.sessionLogged = true
-	ow.e.log.Mark(ow.ctx, SessionCreated, "New session ID: %s", sid)
+	ow.e.log.Mark(ow.ctx, markers.SessionCreated, "New session ID: %s", sid)
 }
 
 // refusePlain answers with a plain-text error; finish logs REQUEST REFUSED.
@@ -414,14 +415,14 @@ func (ow *observedWriter) finish(clientCtx context.Context) {
 		if reason == "" {
 			reason = http.StatusText(status)
 		}
-		e.log.Mark(ow.ctx, RequestRefused, "Status %d: %s", status, reason)
+		e.log.Mark(ow.ctx, markers.RequestRefused, "Status %d: %s", status, reason)
 	}
 	if ow.initializeID != "" && !ow.sessionLogged && status < 300 {
 		ow.logSessionCreatedLocked()
 	}
 	clientGone := clientCtx.Err() != nil
 	if clientGone {
-		e.log.Mark(ow.ctx, ClientDisconnected, "Client closed the connection after %s (%d events sent)", elapsed, ow.events)
+		e.log.Mark(ow.ctx, markers.ClientDisconnected, "Client closed the connection after %s (%d events sent)", elapsed, ow.events)
 	}
 	if ow.era == EraStateless && ow.method == http.MethodPost {
 		ow.finishStateless(status, clientGone, elapsed)
@@ -445,7 +446,7 @@ func (ow *observedWriter) finish(clientCtx context.Context) {
 	default:
 		reason, by = "session closed", "server"
 	}
-	e.log.Mark(ow.ctx, StreamClosing, "Reason: %s; closed by %s after %s; %d events, %d comments", reason, by, elapsed, ow.events, ow.comments)
+	e.log.Mark(ow.ctx, markers.StreamClosing, "Reason: %s; closed by %s after %s; %d events, %d comments", reason, by, elapsed, ow.events, ow.comments)
 }
 
 // sseBlock is one SSE event or comment as written.

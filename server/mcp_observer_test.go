@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // TestEveryMarkerCarriesRequestAndSessionID: one session's story can be
@@ -20,8 +22,8 @@ func TestEveryMarkerCarriesRequestAndSessionID(t *testing.T) {
 	call := s.post(t, "/mcp", sid, "2025-06-18", []byte(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}}`))
 	readSSE(call.Body).nextEvent(t)
 	cancel() // the client drops its listen stream
-	s.markers.waitMarker(t, ClientDisconnected, "")
-	e := s.markers.waitMarker(t, StreamClosing, "client disconnected")
+	s.markers.waitMarker(t, markers.ClientDisconnected, "")
+	e := s.markers.waitMarker(t, markers.StreamClosing, "client disconnected")
 	if !strings.Contains(e.Detail, "closed by client") {
 		t.Errorf("STREAM CLOSING = %q, want closed by client", e.Detail)
 	}
@@ -29,7 +31,7 @@ func TestEveryMarkerCarriesRequestAndSessionID(t *testing.T) {
 	evs := s.markers.snapshot()
 	var initReq string
 	for _, e := range evs {
-		if e.Marker == InitializeDetected {
+		if e.Name == markers.InitializeDetected {
 			initReq = e.RequestID
 		}
 	}
@@ -58,7 +60,7 @@ func TestAuthOffIsLoud(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d", resp.StatusCode)
 	}
-	s.markers.waitMarker(t, Warning, "AUTH OFF: POST /mcp")
+	s.markers.waitMarker(t, markers.Warning, "AUTH OFF: POST /mcp")
 	if !strings.Contains(log.String(), "=== CRITICAL === AUTH OFF") {
 		t.Errorf("startup log lacks the CRITICAL AUTH OFF line:\n%s", log.String())
 	}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // TestRefusalsCarryStatusAndMarker: each refusal gets the right status and
@@ -97,7 +99,7 @@ func TestRefusalsCarryStatusAndMarker(t *testing.T) {
 					t.Errorf("body %q: JSON-RPC error code = %d (err %v), want %d", body, msg.Error.Code, err, tt.wantRPC)
 				}
 			}
-			e := s.markers.waitMarker(t, RequestRefused, tt.wantReason)
+			e := s.markers.waitMarker(t, markers.RequestRefused, tt.wantReason)
 			if !strings.Contains(e.Detail, http.StatusText(tt.wantStatus)) && !strings.Contains(e.Detail, "Status "+itoa(tt.wantStatus)) {
 				t.Errorf("marker %q does not name status %d", e.Text(), tt.wantStatus)
 			}
@@ -157,7 +159,7 @@ func TestJSONOnlyFaultAnswersJSON(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/json" {
 		t.Fatalf("status %d, content-type %q; want 200 application/json", resp.StatusCode, ct)
 	}
-	s.markers.waitMarker(t, SessionCreated, resp.Header.Get("Mcp-Session-Id"))
+	s.markers.waitMarker(t, markers.SessionCreated, resp.Header.Get("Mcp-Session-Id"))
 }
 
 // TestDeleteLogsSessionDeletedAndThen404: a deleted session is gone.
@@ -169,7 +171,7 @@ func TestDeleteLogsSessionDeletedAndThen404(t *testing.T) {
 	if resp := mustDo(t, s, req); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE status = %d, want 204", resp.StatusCode)
 	}
-	e := s.markers.waitMarker(t, SessionDeleted, "")
+	e := s.markers.waitMarker(t, markers.SessionDeleted, "")
 	if e.SessionID != sid {
 		t.Errorf("SESSION DELETED session = %q, want %q", e.SessionID, sid)
 	}
@@ -193,5 +195,5 @@ func TestPOSTStreamCommitsHeadersBeforeALongCall(t *testing.T) {
 	if b := stream.nextEvent(t); !strings.Contains(b.data, `"id":7`) {
 		t.Fatalf("event = %+v, want the response to id 7", b)
 	}
-	s.markers.waitMarker(t, KeepaliveSent, "Opening comment after headers")
+	s.markers.waitMarker(t, markers.KeepaliveSent, "Opening comment after headers")
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // mcp-remote is the stdio bridge Claude Desktop users put in front of a
@@ -190,7 +192,7 @@ func TestMCPRemote(t *testing.T) {
 		t.Errorf("echo = %q, want %q", got, "through mcp-remote")
 	}
 	who := peer.call(t, 4, "tools/call", `{"name":"whoami","arguments":{}}`)
-	registered := s.markers.waitMarker(t, OAuthClientRegistered, fmt.Sprintf("http://127.0.0.1:%d/oauth/callback", port))
+	registered := s.markers.waitMarker(t, markers.OAuthClientRegistered, fmt.Sprintf("http://127.0.0.1:%d/oauth/callback", port))
 	checkWhoami(t, firstText(who), Whoami{
 		ClientID: strings.Fields(strings.TrimPrefix(registered.Detail, "client_id="))[0],
 		Subject:  localSubject,

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -42,10 +43,10 @@ func (s *Server) routeMCP(mux *http.ServeMux) error {
 	protect := s.requireBearer
 	if s.cfg.AuthOff {
 		protect = func(h http.Handler) http.Handler { return h }
-		s.log.Mark(context.Background(), Critical, "AUTH OFF: /mcp and /sse accept requests without a bearer token. --auth off exists only for the conformance suite; never expose this server")
+		s.log.Mark(context.Background(), markers.Critical, "AUTH OFF: /mcp and /sse accept requests without a bearer token. --auth off exists only for the conformance suite; never expose this server")
 	}
 	for _, line := range e.faultLines() {
-		s.log.Mark(context.Background(), FaultActive, "%s", line)
+		s.log.Mark(context.Background(), markers.FaultActive, "%s", line)
 	}
 	mux.Handle("/mcp", corsMCP(e.observe(protect(e.bindSession(e.inspect(http.HandlerFunc(e.serveMCP)))))))
 	mux.Handle("/sse", e.observe(protect(e.bindSession(e.inspect(e.sse)))))

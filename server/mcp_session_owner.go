@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
 
@@ -118,19 +119,19 @@ func (e *mcpEndpoints) bindSession(next http.Handler) http.Handler {
 				ow.mu.Unlock()
 			}
 			if sid == "" && r.Method == http.MethodPost && e.owners.owned(clientID) >= maxSessionsPerGrant {
-				e.log.Mark(r.Context(), Warning, "Session limit: client_id=%s holds %d sessions, the most one grant may; refusing a new one", logValue(clientID), maxSessionsPerGrant)
+				e.log.Mark(r.Context(), markers.Warning, "Session limit: client_id=%s holds %d sessions, the most one grant may; refusing a new one", logValue(clientID), maxSessionsPerGrant)
 				http.Error(w, fmt.Sprintf("Too Many Requests: this grant holds %d MCP sessions, the most allowed; DELETE one or let it idle out", maxSessionsPerGrant), http.StatusTooManyRequests)
 				return
 			}
 			if owner, ok := e.owners.owner(sid); sid != "" && ok && owner != clientID {
-				e.log.Mark(r.Context(), Warning, "Session hijack refused: session %s belongs to client_id=%s; the token is client_id=%s", logValue(sid), owner, logValue(clientID))
+				e.log.Mark(r.Context(), markers.Warning, "Session hijack refused: session %s belongs to client_id=%s; the token is client_id=%s", logValue(sid), owner, logValue(clientID))
 				http.Error(w, fmt.Sprintf("Forbidden: session belongs to another client (client_id %q)", clientID), http.StatusForbidden)
 				return
 			}
 		}
 		if r.Method == http.MethodDelete && sid != "" {
 			if n := e.calls.cancel(sid, errSessionDeleted); n > 0 {
-				e.log.Mark(r.Context(), Warning, "DELETE cancels %d in-flight call(s) of the session", n)
+				e.log.Mark(r.Context(), markers.Warning, "DELETE cancels %d in-flight call(s) of the session", n)
 			}
 		}
 		next.ServeHTTP(w, r)

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // authorizeRequest is a validated authorization request, kept in Redis while
@@ -61,7 +63,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // to an unverified URI); after that they go to the redirect URI.
 func (s *Server) authorizeStart(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.log.Mark(r.Context(), OAuthAuthorizeStart, "client_id=%s", logValue(q.Get("client_id")))
+	s.log.Mark(r.Context(), markers.OAuthAuthorizeStart, "client_id=%s", logValue(q.Get("client_id")))
 	c, redirectURI, err := s.authorizeClient(r, q)
 	if err != nil {
 		s.authorizeErrorPage(w, r, err)
@@ -213,7 +215,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authorize
 		s.authorizeErrorPage(w, r, err)
 		return
 	}
-	s.log.Mark(r.Context(), OAuthCodeGenerated, "code=%s client_id=%s resource=%s scope=%q", Short(code), ar.ClientID, ar.Resource, ar.Scope)
+	s.log.Mark(r.Context(), markers.OAuthCodeGenerated, "code=%s client_id=%s resource=%s scope=%q", Short(code), ar.ClientID, ar.Resource, ar.Scope)
 	s.redirect(w, r, ar.RedirectURI, url.Values{"code": {code}, "state": optional(ar.State)})
 }
 
@@ -251,7 +253,7 @@ func (s *Server) authorizeRedirectError(w http.ResponseWriter, r *http.Request, 
 		s.authorizeErrorPage(w, r, err)
 		return
 	}
-	s.markFailure(r, OAuthAuthorizeFailed, oe, err)
+	s.markFailure(r, markers.OAuthAuthorizeFailed, oe, err)
 	s.redirect(w, r, redirectURI, url.Values{"error": {string(oe.Code)}, "error_description": {oe.Description}, "state": optional(state)})
 }
 
@@ -260,10 +262,10 @@ func (s *Server) authorizeRedirectError(w http.ResponseWriter, r *http.Request, 
 func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
 	oe := asOAuthError(err)
 	if oe.Status >= 500 {
-		s.writeOAuthError(w, r, OAuthAuthorizeFailed, err)
+		s.writeOAuthError(w, r, markers.OAuthAuthorizeFailed, err)
 		return
 	}
-	s.markFailure(r, OAuthAuthorizeFailed, oe, err)
+	s.markFailure(r, markers.OAuthAuthorizeFailed, oe, err)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	status := http.StatusBadRequest

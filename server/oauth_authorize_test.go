@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -67,7 +68,7 @@ func TestAuthorizeRefusalsWithoutRedirect(t *testing.T) {
 			assert.Empty(t, resp.Header.Get("Location"), "must not redirect to an unverified URI")
 			assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
 			assert.Contains(t, string(body), "Authorization error")
-			assertMarker(t, ts, server.OAuthAuthorizeFailed, tc.reason)
+			assertMarker(t, ts, markers.OAuthAuthorizeFailed, tc.reason)
 		})
 	}
 }
@@ -106,7 +107,7 @@ func TestAuthorizeRefusalsRedirected(t *testing.T) {
 			if tc.name != "state twice" {
 				assert.Equal(t, "teststate", q.Get("state"), "state echoed on errors too")
 			}
-			assertMarker(t, ts, server.OAuthAuthorizeFailed, "error="+tc.wantError)
+			assertMarker(t, ts, markers.OAuthAuthorizeFailed, "error="+tc.wantError)
 		})
 	}
 }
@@ -170,7 +171,7 @@ func TestConsentPage(t *testing.T) {
 
 		again := postConsent(t, ts, url.Values{"csrf": {csrf}, "decision": {"approve"}}, ts.URL)
 		assert.Equal(t, http.StatusBadRequest, again.StatusCode, "a consent token is single-use")
-		assertMarker(t, ts, server.OAuthAuthorizeFailed, "already answered")
+		assertMarker(t, ts, markers.OAuthAuthorizeFailed, "already answered")
 	})
 	t.Run("deny redirects access_denied", func(t *testing.T) {
 		ts := servertest.Start(t, server.Config{})
@@ -180,7 +181,7 @@ func TestConsentPage(t *testing.T) {
 		loc, _ := resp.Location()
 		assert.Equal(t, "access_denied", loc.Query().Get("error"))
 		assert.Equal(t, "teststate", loc.Query().Get("state"))
-		assertMarker(t, ts, server.OAuthConsentDenied, "error=access_denied")
+		assertMarker(t, ts, markers.OAuthConsentDenied, "error=access_denied")
 	})
 	for _, tc := range []struct {
 		name   string
@@ -198,7 +199,7 @@ func TestConsentPage(t *testing.T) {
 			resp := postConsent(t, ts, tc.form(csrf), tc.origin)
 			assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 			assert.Empty(t, resp.Header.Get("Location"))
-			assertMarker(t, ts, server.OAuthAuthorizeFailed, tc.reason)
+			assertMarker(t, ts, markers.OAuthAuthorizeFailed, tc.reason)
 		})
 	}
 	t.Run("consent expires", func(t *testing.T) {
@@ -212,10 +213,10 @@ func TestConsentPage(t *testing.T) {
 }
 
 // assertMarker checks that marker m was logged with a detail containing sub.
-func assertMarker(t *testing.T, ts *servertest.Server, m server.Marker, sub string) {
+func assertMarker(t *testing.T, ts *servertest.Server, m markers.Name, sub string) {
 	t.Helper()
 	for _, e := range ts.Events.All() {
-		if e.Marker == m && strings.Contains(e.Detail, sub) {
+		if e.Name == m && strings.Contains(e.Detail, sub) {
 			return
 		}
 	}

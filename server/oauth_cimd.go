@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // Client ID metadata documents (CIMD, draft-ietf-oauth-client-id-metadata-document;
@@ -148,7 +150,7 @@ func (s *Server) lookupCIMDClient(ctx context.Context, id string) (*client, erro
 	if err != nil {
 		return nil, refuse(ErrInvalidClient, "client metadata document %s: %v", logValue(id), err)
 	}
-	s.log.Mark(ctx, OAuthClientMetadata, "client_id=%s fetched %d bytes in %s: name=%s redirect_uris=%v", logValue(id), len(body), time.Since(start).Round(time.Millisecond), logValue(c.Name), c.RedirectURIs)
+	s.log.Mark(ctx, markers.OAuthClientMetadata, "client_id=%s fetched %d bytes in %s: name=%s redirect_uris=%v", logValue(id), len(body), time.Since(start).Round(time.Millisecond), logValue(c.Name), c.RedirectURIs)
 	cc.mu.Lock()
 	if len(cc.cache) >= cimdCacheMax {
 		clear(cc.cache) // crude, bounded: a re-fetch is the only cost

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -87,9 +88,9 @@ func TestCIMDGoSDKClient(t *testing.T) {
 	if n := docs.fetches.Load(); n != 1 {
 		t.Errorf("document fetched %d times, want 1 (cached for the sign-in)", n)
 	}
-	s.markers.waitMarker(t, OAuthClientMetadata, "client_id="+clientID)
+	s.markers.waitMarker(t, markers.OAuthClientMetadata, "client_id="+clientID)
 	for _, e := range s.markers.snapshot() {
-		if e.Marker == OAuthClientRegistered {
+		if e.Name == markers.OAuthClientRegistered {
 			t.Errorf("a CIMD client registered: %s", e)
 		}
 	}
@@ -190,7 +191,7 @@ func TestCIMDRefusesUntrustedInput(t *testing.T) {
 			if resp.StatusCode < 400 {
 				t.Fatalf("authorize answered %d, want a refusal", resp.StatusCode)
 			}
-			failed := s.markers.waitMarker(t, OAuthAuthorizeFailed, "invalid_client")
+			failed := s.markers.waitMarker(t, markers.OAuthAuthorizeFailed, "invalid_client")
 			if !strings.Contains(failed.Detail, tt.want) {
 				t.Errorf("refusal = %q, want it to say %q", failed.Detail, tt.want)
 			}

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // The consent page (without --auto-approve). It is CSRF-safe without
@@ -50,7 +52,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, ar *authori
 		s.authorizeErrorPage(w, r, err)
 		return
 	}
-	s.log.Mark(r.Context(), OAuthConsentShown, "client_id=%s scope=%q resource=%s", ar.ClientID, ar.Scope, ar.Resource)
+	s.log.Mark(r.Context(), markers.OAuthConsentShown, "client_id=%s scope=%q resource=%s", ar.ClientID, ar.Scope, ar.Resource)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -95,11 +97,11 @@ func (s *Server) authorizeConsent(w http.ResponseWriter, r *http.Request) {
 			s.authorizeErrorPage(w, r, err)
 			return
 		}
-		s.log.Mark(r.Context(), OAuthConsentGranted, "client_id=%s", ar.ClientID)
+		s.log.Mark(r.Context(), markers.OAuthConsentGranted, "client_id=%s", ar.ClientID)
 		s.issueCode(w, r, &ar)
 	default:
 		oe := refuse(ErrAccessDenied, "the user denied the request")
-		s.markFailure(r, OAuthConsentDenied, oe, oe)
+		s.markFailure(r, markers.OAuthConsentDenied, oe, oe)
 		if c, err := s.lookupClient(r.Context(), ar.ClientID); err != nil || !s.trustedRedirect(c, ar.RedirectURI) {
 			// A denial of a client registered with someone's phishing page
 			// must not send the browser there (RFC 9700 §4.11.1).

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // OAuthErrorCode is an OAuth error code as sent in the "error" member of an
@@ -73,7 +75,7 @@ func asOAuthError(err error) *oauthError {
 
 // writeOAuthError answers err as a JSON OAuth error and logs the endpoint's
 // failure marker with the reason (and REDIS UNAVAILABLE when that is why).
-func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, failed Marker, err error) {
+func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, failed markers.Name, err error) {
 	oe := asOAuthError(err)
 	s.markFailure(r, failed, oe, err)
 	w.Header().Set("Cache-Control", "no-store")
@@ -82,9 +84,9 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, failed 
 
 // markFailure logs failed with "error=CODE reason=...", the reason being
 // the full internal error, and REDIS UNAVAILABLE first when Redis is why.
-func (s *Server) markFailure(r *http.Request, failed Marker, oe *oauthError, err error) {
+func (s *Server) markFailure(r *http.Request, failed markers.Name, oe *oauthError, err error) {
 	if errors.Is(err, ErrRedisUnavailable) {
-		s.log.Mark(r.Context(), RedisUnavailable, "%s %s: %v", r.Method, r.URL.Path, err)
+		s.log.Mark(r.Context(), markers.RedisUnavailable, "%s %s: %v", r.Method, r.URL.Path, err)
 	}
 	reason := oe.Description
 	if oe.Status >= 500 {

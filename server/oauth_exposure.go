@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // The exposure model (docs/oauth.md, "Exposing the server"). mcpvcr has no
@@ -78,7 +80,7 @@ func (s *Server) checkExposureConfig() error {
 	if !s.cfg.AutoApprovePublic {
 		return fmt.Errorf("%w (issuer %s): drop --auto-approve (the consent page then asks for an approval code printed here), or force it with --auto-approve-public", ErrAutoApprovePublic, s.cfg.Issuer)
 	}
-	s.log.Mark(context.Background(), Critical, "AUTO-APPROVE ON A PUBLIC ISSUER (%s): anyone who reaches this server gets a token without consent. --auto-approve-public exists for throwaway tests; never leave it running", s.cfg.Issuer)
+	s.log.Mark(context.Background(), markers.Critical, "AUTO-APPROVE ON A PUBLIC ISSUER (%s): anyone who reaches this server gets a token without consent. --auto-approve-public exists for throwaway tests; never leave it running", s.cfg.Issuer)
 	return nil
 }
 

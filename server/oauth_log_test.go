@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -22,10 +23,10 @@ func TestMarkersQuoteRequestValues(t *testing.T) {
 	ts.Authorize(t, with(servertest.AuthorizeParams(servertest.NewPKCE()), "client_id", forged))
 	ts.PostToken(t, "/token", url.Values{"grant_type": {forged}}, "", "")
 	assert.NotContains(t, log.String(), "AUTH SUCCESS === Method: oauth\n", "forged marker line:\n%s", log.String())
-	assertMarker(t, ts, server.OAuthAuthorizeStart, `client_id="x\n2026`)
-	assertMarker(t, ts, server.OAuthTokenStart, `grant_type="x\n2026`)
+	assertMarker(t, ts, markers.OAuthAuthorizeStart, `client_id="x\n2026`)
+	assertMarker(t, ts, markers.OAuthTokenStart, `grant_type="x\n2026`)
 	for _, e := range ts.Events.All() {
-		assert.NotEqual(t, server.AuthSuccess, e.Marker)
+		assert.NotEqual(t, markers.AuthSuccess, e.Name)
 	}
 }
 

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // eachBackend runs f on miniredis and on a real Redis: $REDIS_URL when
@@ -189,7 +189,7 @@ func TestSecurityMedium4UnansweredRotationIsNotReuse(t *testing.T) {
 		retried := ts.PostToken(t, "/token", refreshForm(tok.RefreshToken), "", "")
 		require.Equal(t, http.StatusOK, retried.Status, "the client's retry after a 503 was treated as reuse: %s %s", retried.Error, retried.ErrorDescription)
 		assert.Equal(t, http.StatusOK, ts.Get(t, "/mcp", retried.AccessToken).StatusCode, "the retry's token works")
-		assertMarker(t, ts, server.RefreshTokenRotated, "the pair it never saw is revoked")
+		assertMarker(t, ts, markers.RefreshTokenRotated, "the pair it never saw is revoked")
 
 		replay := ts.PostToken(t, "/token", refreshForm(tok.RefreshToken), "", "")
 		assert.Equal(t, "invalid_grant", replay.Error, "a replay after the answer is reuse")

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // registrationRequest is the client metadata of RFC 7591 §2 that this server
@@ -67,10 +69,10 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.register(r)
 	if err != nil {
-		s.writeOAuthError(w, r, OAuthRegisterFailed, err)
+		s.writeOAuthError(w, r, markers.OAuthRegisterFailed, err)
 		return
 	}
-	s.log.Mark(r.Context(), OAuthClientRegistered, "client_id=%s method=%s redirect_uris=%v name=%q", resp.ClientID, resp.TokenEndpointAuthMethod, resp.RedirectURIs, resp.ClientName)
+	s.log.Mark(r.Context(), markers.OAuthClientRegistered, "client_id=%s method=%s redirect_uris=%v name=%q", resp.ClientID, resp.TokenEndpointAuthMethod, resp.RedirectURIs, resp.ClientName)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, resp)
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -46,7 +47,7 @@ func TestRegisterPublicClient(t *testing.T) {
 		assert.NotEmpty(t, reg.ClientID)
 		assert.Empty(t, reg.ClientSecret, "public client gets no secret")
 		assert.Equal(t, "none", reg.TokenEndpointAuthMethod)
-		assertMarker(t, ts, server.OAuthClientRegistered, "client_id="+reg.ClientID)
+		assertMarker(t, ts, markers.OAuthClientRegistered, "client_id="+reg.ClientID)
 
 		p := servertest.NewPKCE()
 		params := with(servertest.AuthorizeParams(p), "client_id", reg.ClientID)
@@ -146,7 +147,7 @@ func TestRegisterRefusals(t *testing.T) {
 			assert.Equal(t, http.StatusBadRequest, reg.Status)
 			assert.Equal(t, tc.wantError, reg.Error)
 			assert.Contains(t, reg.ErrorDescription, tc.reason)
-			assertMarker(t, ts, server.OAuthRegisterFailed, "error="+tc.wantError)
+			assertMarker(t, ts, markers.OAuthRegisterFailed, "error="+tc.wantError)
 		})
 	}
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"net/http"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // handleRevoke is token revocation (RFC 7009). The client authenticates as
@@ -24,7 +26,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="mcpvcr"`)
 			}
 		}
-		s.writeOAuthError(w, r, OAuthRevokeFailed, err)
+		s.writeOAuthError(w, r, markers.OAuthRevokeFailed, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -76,15 +78,15 @@ func (s *Server) revoke(r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			s.log.Mark(r.Context(), TokenRevoked, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(token), c.ID, n)
+			s.log.Mark(r.Context(), markers.TokenRevoked, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(token), c.ID, n)
 			return nil
 		}
 		if err := st.del(r.Context(), key); err != nil {
 			return err
 		}
-		s.log.Mark(r.Context(), TokenRevoked, "access_token=%s client_id=%s", Short(token), c.ID)
+		s.log.Mark(r.Context(), markers.TokenRevoked, "access_token=%s client_id=%s", Short(token), c.ID)
 		return nil
 	}
-	s.log.Mark(r.Context(), TokenRevoked, "token=%s client_id=%s unknown or already invalid; nothing to revoke", Short(token), c.ID)
+	s.log.Mark(r.Context(), markers.TokenRevoked, "token=%s client_id=%s unknown or already invalid; nothing to revoke", Short(token), c.ID)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -41,7 +42,7 @@ func TestRevoke(t *testing.T) {
 			tok := ts.Token(t)
 			tr := ts.PostToken(t, "/revoke", revokeForm(tc.token(tok), tc.hint), "", "")
 			require.Equal(t, http.StatusOK, tr.Status, tr.ErrorDescription)
-			assertMarker(t, ts, server.TokenRevoked, "client_id=claude-desktop")
+			assertMarker(t, ts, markers.TokenRevoked, "client_id=claude-desktop")
 			got := ts.Get(t, "/mcp", tok.AccessToken).StatusCode
 			assert.Equal(t, tc.accessRevoked, got == http.StatusUnauthorized, "access token status %d", got)
 			rt := ts.PostToken(t, "/token", refreshForm(tok.RefreshToken), "", "")
@@ -81,7 +82,7 @@ func TestRevokeRefusals(t *testing.T) {
 			assert.Equal(t, tc.wantStatus, tr.Status)
 			assert.Equal(t, tc.wantError, tr.Error)
 			if tc.wantError != "" {
-				assertMarker(t, ts, server.OAuthRevokeFailed, "error="+tc.wantError)
+				assertMarker(t, ts, markers.OAuthRevokeFailed, "error="+tc.wantError)
 				assert.Equal(t, http.StatusOK, ts.Get(t, "/mcp", tok.AccessToken).StatusCode, "refused revocation leaves the token alone")
 			}
 		})

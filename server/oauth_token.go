@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // grant is what a code, an access token and a refresh token carry in Redis.
@@ -67,7 +69,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		w.Header().Set("Pragma", "no-cache")
-		s.writeOAuthError(w, r, OAuthTokenFailed, err)
+		s.writeOAuthError(w, r, markers.OAuthTokenFailed, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -77,11 +79,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 	if err := r.ParseForm(); err != nil {
-		s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=?")
+		s.log.Mark(r.Context(), markers.OAuthTokenStart, "grant_type=?")
 		return nil, refuse(ErrInvalidRequest, "malformed form body: %v", err)
 	}
 	gt := r.PostForm.Get("grant_type")
-	s.log.Mark(r.Context(), OAuthTokenStart, "grant_type=%s", grantTypeForLog(gt))
+	s.log.Mark(r.Context(), markers.OAuthTokenStart, "grant_type=%s", grantTypeForLog(gt))
 	for p, vs := range r.PostForm {
 		if len(vs) > 1 && p != "resource" {
 			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
@@ -151,7 +153,7 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 		if err != nil {
 			return nil, err
 		}
-		s.log.Mark(r.Context(), CodeReuse, "code=%s client_id=%s revoked %d tokens issued with it", Short(code), g.ClientID, n)
+		s.log.Mark(r.Context(), markers.CodeReuse, "code=%s client_id=%s revoked %d tokens issued with it", Short(code), g.ClientID, n)
 		return nil, refuse(ErrInvalidGrant, "authorization code was already used; the tokens issued with it are revoked")
 	}
 	if g.ClientID != c.ID {
@@ -222,14 +224,14 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 				s.oauth.unanswered.put(used, c.ID, unseen)
 				return nil, err
 			}
-			s.log.Mark(r.Context(), RefreshTokenRotated, "refresh_token=%s client_id=%s retried after a rotation answered 503; the pair it never saw is revoked", Short(rt), c.ID)
+			s.log.Mark(r.Context(), markers.RefreshTokenRotated, "refresh_token=%s client_id=%s retried after a rotation answered 503; the pair it never saw is revoked", Short(rt), c.ID)
 			break
 		}
 		n, err := st.revokeGrant(r.Context(), g.Family)
 		if err != nil {
 			return nil, err
 		}
-		s.log.Mark(r.Context(), RefreshTokenReuse, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(rt), g.ClientID, n)
+		s.log.Mark(r.Context(), markers.RefreshTokenReuse, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(rt), g.ClientID, n)
 		return nil, refuse(ErrInvalidGrant, "refresh token was already used; its grant is revoked")
 	}
 	if g.ClientID != c.ID {
@@ -294,7 +296,7 @@ func (s *Server) issueTokens(r *http.Request, c *client, g grant, rotated string
 func (s *Server) issueTokensKeys(r *http.Request, c *client, g grant, rotated string) (*tokenResponse, []string, error) {
 	st := s.oauth.store
 	at := randomToken(32)
-	s.log.Mark(r.Context(), AccessTokenGenerated, "token=%s client_id=%s", Short(at), c.ID)
+	s.log.Mark(r.Context(), markers.AccessTokenGenerated, "token=%s client_id=%s", Short(at), c.ID)
 	ag := g
 	ag.RedirectURI, ag.CodeChallenge, ag.RedirectURIGiven = "", "", false
 	ag.ExpiresAt = time.Now().Add(accessTokenTTL).Unix()
@@ -315,9 +317,9 @@ func (s *Server) issueTokensKeys(r *http.Request, c *client, g grant, rotated st
 		tokens = append(tokens, storedToken{st.secretKey(keyRefresh, rt), rtJSON, refreshTokenTTL})
 		resp.RefreshToken = rt
 		if rotated != "" {
-			s.log.Mark(r.Context(), RefreshTokenRotated, "old=%s new=%s", Short(rotated), Short(rt))
+			s.log.Mark(r.Context(), markers.RefreshTokenRotated, "old=%s new=%s", Short(rotated), Short(rt))
 		} else {
-			s.log.Mark(r.Context(), RefreshTokenGenerated, "token=%s", Short(rt))
+			s.log.Mark(r.Context(), markers.RefreshTokenGenerated, "token=%s", Short(rt))
 		}
 	}
 	keys := make([]string, len(tokens))
@@ -335,6 +337,6 @@ func (s *Server) issueTokensKeys(r *http.Request, c *client, g grant, rotated st
 			return nil, keys, err
 		}
 	}
-	s.log.Mark(r.Context(), AccessTokenStored, "Stored in Redis with %ds TTL", int64(accessTokenTTL/time.Second))
+	s.log.Mark(r.Context(), markers.AccessTokenStored, "Stored in Redis with %ds TTL", int64(accessTokenTTL/time.Second))
 	return resp, keys, nil
 }

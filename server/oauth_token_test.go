@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -22,7 +23,7 @@ func TestSeedPKCEPairRefused(t *testing.T) {
 		require.NotNil(t, loc)
 		assert.Equal(t, "invalid_request", loc.Query().Get("error"))
 		assert.Empty(t, loc.Query().Get("code"))
-		assertMarker(t, ts, server.OAuthAuthorizeFailed, "error=invalid_request reason=code_challenge must be base64url")
+		assertMarker(t, ts, markers.OAuthAuthorizeFailed, "error=invalid_request reason=code_challenge must be base64url")
 	})
 }
 
@@ -37,8 +38,8 @@ func TestSeedMarkerSequence(t *testing.T) {
 
 	var got []string
 	for _, e := range ts.Events.All() {
-		switch e.Marker {
-		case server.OAuthClientRegistered, server.RefreshTokenGenerated:
+		switch e.Name {
+		case markers.OAuthClientRegistered, markers.RefreshTokenGenerated:
 			continue
 		}
 		got = append(got, e.Text())
@@ -139,7 +140,7 @@ func TestTokenRefusals(t *testing.T) {
 			assert.Contains(t, tr.ErrorDescription, tc.reason)
 			assert.Empty(t, tr.AccessToken)
 			assert.Equal(t, "no-store", tr.Header.Get("Cache-Control"))
-			assertMarker(t, ts, server.OAuthTokenFailed, "error="+tc.wantError+" reason=")
+			assertMarker(t, ts, markers.OAuthTokenFailed, "error="+tc.wantError+" reason=")
 		})
 	}
 }
@@ -177,7 +178,7 @@ func TestCodeReuseRevokesItsTokens(t *testing.T) {
 		again := ts.ExchangeCode(t, code, p)
 		assert.Equal(t, "invalid_grant", again.Error)
 		assert.Contains(t, again.ErrorDescription, "already used")
-		assertMarker(t, ts, server.CodeReuse, "revoked 2 tokens")
+		assertMarker(t, ts, markers.CodeReuse, "revoked 2 tokens")
 
 		assert.Equal(t, http.StatusUnauthorized, ts.Get(t, "/mcp", first.AccessToken).StatusCode, "access token revoked")
 		rt := ts.PostToken(t, "/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}, "client_id": {"claude-desktop"}}, "", "")
@@ -223,13 +224,13 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		assert.NotEqual(t, first.RefreshToken, second.RefreshToken, "rotated")
 		assert.NotEqual(t, first.AccessToken, second.AccessToken)
 		assert.Equal(t, first.Scope, second.Scope)
-		assertMarker(t, ts, server.RefreshTokenRotated, "old="+first.RefreshToken[:8])
+		assertMarker(t, ts, markers.RefreshTokenRotated, "old="+first.RefreshToken[:8])
 		assert.Equal(t, http.StatusOK, ts.Get(t, "/mcp", second.AccessToken).StatusCode)
 
 		reuse := ts.PostToken(t, "/token", refreshForm(first.RefreshToken), "", "")
 		assert.Equal(t, "invalid_grant", reuse.Error)
 		assert.Contains(t, reuse.ErrorDescription, "already used")
-		assertMarker(t, ts, server.RefreshTokenReuse, "revoked")
+		assertMarker(t, ts, markers.RefreshTokenReuse, "revoked")
 
 		assert.Equal(t, http.StatusUnauthorized, ts.Get(t, "/mcp", second.AccessToken).StatusCode, "grant revoked")
 		third := ts.PostToken(t, "/token", refreshForm(second.RefreshToken), "", "")
@@ -258,7 +259,7 @@ func TestRefreshRefusals(t *testing.T) {
 			tr := ts.PostToken(t, "/token", tc.form(tok.RefreshToken), "", "")
 			assert.Equal(t, tc.wantError, tr.Error)
 			assert.Contains(t, tr.ErrorDescription, tc.reason)
-			assertMarker(t, ts, server.OAuthTokenFailed, "error="+tc.wantError)
+			assertMarker(t, ts, markers.OAuthTokenFailed, "error="+tc.wantError)
 			if tc.stillUsable {
 				ok := ts.PostToken(t, "/token", refreshForm(tok.RefreshToken), "", "")
 				assert.Equal(t, http.StatusOK, ok.Status, "refresh token still usable: %s", ok.ErrorDescription)

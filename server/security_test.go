@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/stretchr/testify/assert"
@@ -94,7 +95,7 @@ func TestSecurityCodeInjectionAcrossClients(t *testing.T) {
 	assert.Equal(t, "invalid_grant", tr.Error)
 	assert.Contains(t, tr.ErrorDescription, "another client")
 	assert.Empty(t, tr.AccessToken)
-	assertMarker(t, ts, server.OAuthTokenFailed, "issued to another client")
+	assertMarker(t, ts, markers.OAuthTokenFailed, "issued to another client")
 }
 
 // The redirect URI must match a registered one exactly: every near miss is
@@ -258,9 +259,9 @@ func TestSecuritySessionHijack(t *testing.T) {
 				assert.Equal(t, http.StatusForbidden, resp.StatusCode, "body %q", got)
 				assert.NotContains(t, got, `"result"`)
 				// The owner is the client and, after "#", its grant.
-				assertMarker(t, ts, server.Warning, "Session hijack refused: session "+sid+" belongs to client_id=claude-desktop#")
-				assertMarker(t, ts, server.Warning, "the token is client_id="+otherID+"#")
-				assertMarker(t, ts, server.RequestRefused, "Status 403: Forbidden: session belongs to another client")
+				assertMarker(t, ts, markers.Warning, "Session hijack refused: session "+sid+" belongs to client_id=claude-desktop#")
+				assertMarker(t, ts, markers.Warning, "the token is client_id="+otherID+"#")
+				assertMarker(t, ts, markers.RequestRefused, "Status 403: Forbidden: session belongs to another client")
 			})
 		}
 		status, body := toolsList(t, ts, owner.AccessToken, sid)

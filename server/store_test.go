@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 	"github.com/redis/go-redis/v9"
@@ -146,7 +147,7 @@ func TestRedisStoppedMidFlow(t *testing.T) {
 					b, _ := io.ReadAll(resp.Body)
 					require.NoError(t, json.Unmarshal(b, &body), "body %q", b)
 					assert.Equal(t, "temporarily_unavailable", body["error"])
-					assertMarker(t, ts, server.RedisUnavailable, "redis unavailable")
+					assertMarker(t, ts, markers.RedisUnavailable, "redis unavailable")
 				})
 			}
 
@@ -206,7 +207,7 @@ func TestRedisHungAnswers503(t *testing.T) {
 	t.Logf("503 after %v", time.Since(start).Round(time.Millisecond))
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
-	assertMarker(t, ts, server.RedisUnavailable, "GET /mcp")
+	assertMarker(t, ts, markers.RedisUnavailable, "GET /mcp")
 }
 
 func TestBadRedisURL(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -59,10 +60,10 @@ func TestSlowToolSendsProgressOnTheCallStream(t *testing.T) {
 			t.Errorf("progress = %v, want %v", got, want)
 		}
 	}
-	s.markers.waitFor(t, "progress on the wire", func(evs []Event) bool {
+	s.markers.waitFor(t, "progress on the wire", func(evs []markers.Event) bool {
 		n := 0
 		for _, e := range evs {
-			if strings.HasPrefix(string(e.Marker), string(SSEEvent)) && strings.Contains(e.Detail, "notifications/progress") {
+			if strings.HasPrefix(string(e.Name), string(markers.SSEEvent)) && strings.Contains(e.Detail, "notifications/progress") {
 				n++
 			}
 		}

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/redis/go-redis/v9"
 )
@@ -72,7 +73,7 @@ type Server struct {
 	mu       sync.Mutex
 	started  bool
 	closed   bool
-	hooks    []func(server.Event)
+	hooks    []func(markers.Event)
 	extra    *http.ServeMux // Handle-d routes, in front of the server's
 	flush    bool           // Close deletes KeyPrefix* (the prefix is ours)
 	log      syncBuffer
@@ -90,7 +91,7 @@ func NewUnstartedServer(cfg server.Config) *Server {
 		panic("servertest: " + err.Error())
 	}
 	ts := &Server{URL: lb.URL, Config: cfg, Events: &Events{}, Listener: lb.Listener, lb: lb}
-	ts.hooks = []func(server.Event){ts.Events.add}
+	ts.hooks = []func(markers.Event){ts.Events.add}
 	return ts
 }
 
@@ -168,7 +169,7 @@ func (ts *Server) Start() error {
 
 // OnEvent registers f to be called, under the server's logger lock, with
 // every event the server logs; before Start it takes effect at Start.
-func (ts *Server) OnEvent(f func(server.Event)) {
+func (ts *Server) OnEvent(f func(markers.Event)) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if ts.Server != nil {
@@ -304,20 +305,20 @@ func flushPrefix(redisURL, prefix string) error {
 // Events collects logged markers; safe for concurrent use.
 type Events struct {
 	mu sync.Mutex
-	ev []server.Event
+	ev []markers.Event
 }
 
-func (e *Events) add(ev server.Event) {
+func (e *Events) add(ev markers.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.ev = append(e.ev, ev)
 }
 
 // All returns a copy of the events so far.
-func (e *Events) All() []server.Event {
+func (e *Events) All() []markers.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]server.Event(nil), e.ev...)
+	return append([]markers.Event(nil), e.ev...)
 }
 
 // Texts returns the events so far in the seed's form, "=== NAME === detail".
@@ -337,10 +338,10 @@ func (e *Events) Reset() {
 }
 
 // Markers returns the marker names logged so far, in order.
-func (e *Events) Markers() []server.Marker {
-	var out []server.Marker
+func (e *Events) Markers() []markers.Name {
+	var out []markers.Name
 	for _, ev := range e.All() {
-		out = append(out, ev.Marker)
+		out = append(out, ev.Name)
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package server
+package markers
 
 import (
 	"os"
@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestMarkersAreDocumented keeps docs/markers.md in step with markers.go:
+// TestMarkersAreDocumented keeps docs/markers.md in step with names.go:
 // every marker constant must appear there in backticks.
 func TestMarkersAreDocumented(t *testing.T) {
-	src, err := os.ReadFile("markers.go")
+	src, err := os.ReadFile("names.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,9 +18,9 @@ func TestMarkersAreDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	consts := regexp.MustCompile(`Marker = "([A-Z0-9 /_-]+)"`).FindAllStringSubmatch(string(src), -1)
+	consts := regexp.MustCompile(`Name = "([A-Z0-9 /_-]+)"`).FindAllStringSubmatch(string(src), -1)
 	if len(consts) < 30 {
-		t.Fatalf("found %d marker constants in markers.go, want the whole catalog (>= 30): has the declaration form changed?", len(consts))
+		t.Fatalf("found %d marker constants in names.go, want the whole catalog (>= 30): has the declaration form changed?", len(consts))
 	}
 	for _, m := range consts {
 		if !strings.Contains(string(doc), "`"+m[1]) {
