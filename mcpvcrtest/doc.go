@@ -9,8 +9,8 @@
 // Example, runnable):
 //
 //	func TestQuickTunnelHoldsListenStream(t *testing.T) {
-//		scale := toxics.TimeScale(0.01)
-//		s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: float64(scale)})
+//		scale := timescale.Scale(0.01)
+//		s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: scale})
 //		c, rep := mcpvcrtest.Replay(t, "fixtures/gosdk_oauth_session.yaml", s.URL, toxics.CloudflareQuickTunnel, scale)
 //		s.WaitMarkers(t, 5*time.Second, mcpvcrtest.InOrder("SESSION CREATED", "SSE STREAM START"))
 //		if listen := mcpvcrtest.ListenStream(c, rep); !listen.Has(harness.EventsHeld) {

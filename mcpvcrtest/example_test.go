@@ -8,6 +8,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -17,8 +18,8 @@ import (
 // it ends (field failure 2), which the replayer reports from the client's
 // side as the finding events-held.
 func Example() {
-	scale := toxics.TimeScale(0.01)
-	s, err := mcpvcrtest.NewServer(server.Config{AutoApprove: true, TimeScale: float64(scale)})
+	scale := timescale.Scale(0.01)
+	s, err := mcpvcrtest.NewServer(server.Config{AutoApprove: true, TimeScale: scale})
 	if err != nil {
 		fmt.Println(err)
 		return

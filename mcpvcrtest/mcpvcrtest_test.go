@@ -15,6 +15,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -191,8 +192,8 @@ func TestReplayListenHeld(t *testing.T) {
 	} {
 		t.Run(string(tc.profile), func(t *testing.T) {
 			t.Parallel()
-			scale := toxics.TimeScale(0.01)
-			s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: float64(scale)})
+			scale := timescale.Scale(0.01)
+			s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: timescale.Scale(float64(scale))})
 			c, rep := mcpvcrtest.Replay(t, "../fixtures/gosdk_oauth_session.yaml", s.URL, tc.profile, scale)
 			listen := mcpvcrtest.ListenStream(c, rep)
 			if listen.Interaction < 0 {

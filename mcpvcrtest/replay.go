@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -16,7 +17,7 @@ import (
 // run at all; differences are the caller's to judge.
 //
 //	client(cassette) > tunnel(profile, scale) > target
-func Replay(t testing.TB, path, target string, profile toxics.Profile, scale toxics.TimeScale) (*harness.Cassette, *harness.Report) {
+func Replay(t testing.TB, path, target string, profile toxics.Profile, scale timescale.Scale) (*harness.Cassette, *harness.Report) {
 	t.Helper()
 	c, err := harness.LoadCassette(path)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -21,7 +22,7 @@ type Tunnel struct {
 // OpenTunnel puts profile in front of target (a base URL such as
 // Server.URL, or HOST:PORT) with every duration multiplied by scale (0
 // means 1). The caller should call Close when finished.
-func OpenTunnel(profile toxics.Profile, target string, scale toxics.TimeScale) (*Tunnel, error) {
+func OpenTunnel(profile toxics.Profile, target string, scale timescale.Scale) (*Tunnel, error) {
 	host := target
 	if strings.Contains(target, "://") {
 		u, err := url.Parse(target)
@@ -42,7 +43,7 @@ func OpenTunnel(profile toxics.Profile, target string, scale toxics.TimeScale) (
 
 // StartTunnel is OpenTunnel closed when t's test ends; it fails t when the
 // tunnel cannot open.
-func StartTunnel(t testing.TB, profile toxics.Profile, target string, scale toxics.TimeScale) *Tunnel {
+func StartTunnel(t testing.TB, profile toxics.Profile, target string, scale timescale.Scale) *Tunnel {
 	t.Helper()
 	tun, err := OpenTunnel(profile, target, scale)
 	if err != nil {

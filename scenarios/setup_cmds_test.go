@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -44,7 +45,7 @@ func cmdTimescale(w *world, ts *testscript.TestScript, neg bool, args []string) 
 // It returns the value of -name (server) or -of (replica) too.
 func (w *world) serverConfig(name string, args []string) (server.Config, string, error) {
 	fs := flags(name)
-	cfg := server.Config{AutoApprove: true, Keepalive: 15 * time.Second, TimeScale: w.scale}
+	cfg := server.Config{AutoApprove: true, Keepalive: 15 * time.Second, TimeScale: timescale.Scale(w.scale)}
 	sf := server.RegisterConfigFlags(fs, &cfg)
 	var other string
 	switch name {
@@ -135,9 +136,9 @@ func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err != nil {
 		return err
 	}
-	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: s.cfg.Addr, Scale: toxics.TimeScale(w.scale)}
+	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: s.cfg.Addr, Scale: timescale.Scale(w.scale)}
 	if *scale > 0 {
-		opts.Scale = toxics.TimeScale(*scale)
+		opts.Scale = timescale.Scale(*scale)
 	}
 	for _, v := range specs {
 		spec, err := toxics.ParseSpec(v)

@@ -3,6 +3,8 @@ package server
 import (
 	"io"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // Config configures a Server. The zero value is usable: an in-process
@@ -57,8 +59,9 @@ type Config struct {
 	// default of 15 s, a negative value turns keepalive off.
 	Keepalive time.Duration
 	// TimeScale multiplies every server-side duration (keepalive, fault
-	// delays, the seed's 0.1 s wait) so tests run real timeouts fast. 0 = 1.
-	TimeScale float64
+	// delays, the seed's 0.1 s wait, HTTP timeouts) so tests run real
+	// timeouts fast. 0 = 1. Give the tunnel in front the same scale.
+	TimeScale timescale.Scale
 	// Tools selects the tool set: "default" or "conformance".
 	Tools string
 	// Faults are misbehaviours to inject, by name (see faults.go).
@@ -81,9 +84,4 @@ func (c Config) sessionIdleTimeout() time.Duration {
 }
 
 // scaled returns d multiplied by the time scale.
-func (c Config) scaled(d time.Duration) time.Duration {
-	if c.TimeScale == 0 {
-		return d
-	}
-	return time.Duration(float64(d) * c.TimeScale)
-}
+func (c Config) scaled(d time.Duration) time.Duration { return c.TimeScale.Scale(d) }

@@ -60,7 +60,7 @@ func RegisterConfigFlags(fs *flag.FlagSet, cfg *Config) *ConfigFlags {
 	fs.StringVar(&f.logFormat, "log-format", f.logFormat, "marker log format: text or json")
 	fs.StringVar(&f.auth, "auth", f.auth, "bearer check on /mcp: on, or off (only for the conformance suite)")
 	fs.DurationVar(&cfg.Keepalive, "keepalive", cfg.Keepalive, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
-	fs.Float64Var(&cfg.TimeScale, "timescale", cfg.TimeScale, "multiply every server-side duration by this factor")
+	fs.Float64Var((*float64)(&cfg.TimeScale), "timescale", cfg.TimeScale.Factor(), "multiply every server-side duration by this factor")
 	fs.StringVar(&cfg.Tools, "tools", cfg.Tools, "tool set: default or conformance")
 	fs.Var(&f.faults, "fault", "inject a server fault NAME[=VALUE] (repeatable; DURs scaled by --timescale):\n  "+strings.Join(FaultUsage(), "\n  "))
 	return f

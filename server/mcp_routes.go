@@ -134,14 +134,7 @@ func (e *mcpEndpoints) faultLines() []string {
 	if e.faults.String() == "" {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s (durations scaled by %v); the server misbehaves on purpose", e.faults, e.timeScale())}
-}
-
-func (e *mcpEndpoints) timeScale() float64 {
-	if e.cfg.TimeScale == 0 {
-		return 1
-	}
-	return e.cfg.TimeScale
+	return []string{fmt.Sprintf("%s (durations scaled by %v); the server misbehaves on purpose", e.faults, e.cfg.TimeScale.Factor())}
 }
 
 func (e *mcpEndpoints) scaled(d time.Duration) time.Duration { return e.cfg.scaled(d) }

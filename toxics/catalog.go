@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // ToxicType names a toxic as toxiproxy's REST API and CLI know it.
@@ -121,7 +123,7 @@ func (s Spec) name() string {
 }
 
 // Resolved returns the attributes as sent to toxiproxy, durations scaled.
-func (s Spec) Resolved(scale TimeScale) map[string]any {
+func (s Spec) Resolved(scale timescale.Scale) map[string]any {
 	out := make(map[string]any, len(s.Attrs))
 	for k, v := range s.Attrs {
 		if d, ok := v.(time.Duration); ok {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -40,30 +39,6 @@ func TestParseSpec(t *testing.T) {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestTimeScale(t *testing.T) {
-	tests := []struct {
-		scale TimeScale
-		d     time.Duration
-		ms    int64
-	}{
-		{0, 100 * time.Second, 100000}, // zero value means 1
-		{1, 100 * time.Second, 100000},
-		{0.001, 100 * time.Second, 100},
-		{0.001, 60 * time.Second, 60},
-		{0.001, 300 * time.Millisecond, 1}, // never scaled to "none"
-		{0.01, 15 * time.Second, 150},
-		{2, time.Second, 2000},
-	}
-	for _, tt := range tests {
-		if got := tt.scale.Millis(tt.d); got != tt.ms {
-			t.Errorf("TimeScale(%v).Millis(%v) = %d, want %d", tt.scale, tt.d, got, tt.ms)
-		}
-	}
-	if _, err := ParseTimeScale("0"); err == nil {
-		t.Error("ParseTimeScale(0): want an error")
 	}
 }
 

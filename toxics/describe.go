@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // Attribute documents one toxic attribute.
@@ -55,7 +56,7 @@ func Attributes(t ToxicType) []Attribute {
 
 // WriteCatalog prints the profiles with their toxics and every toxic type
 // with its attributes (`mcpvcr tunnel --list`).
-func WriteCatalog(w io.Writer, scale TimeScale) {
+func WriteCatalog(w io.Writer, scale timescale.Scale) {
 	fmt.Fprintf(w, "Profiles (durations at time scale %s):\n", scale)
 	for _, p := range Profiles() {
 		fmt.Fprintf(w, "  %s\n      %s\n", p, p.Summary())

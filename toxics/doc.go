@@ -19,8 +19,9 @@
 //	defer tun.Close()
 //	// point the client at "http://" + tun.Addr + "/mcp"
 //
-// Give the server's keepalive the same factor (server.Config.TimeScale), so
-// the ratios between keepalive and cut stay those of production.
+// Give the server's keepalive the same factor (server.Config.TimeScale, the
+// same timescale.Scale type), so the ratios between keepalive and cut stay
+// those of production.
 //
 // Each toxic is one file, registered with toxiproxy in init, its JSON
 // attributes documented in struct tags; `mcpvcr tunnel --list` prints them.

@@ -46,10 +46,3 @@ func ExampleOpenTunnel() {
 	// request_log upstream
 	// status_rewrite downstream
 }
-
-// The time scale turns production durations into test durations.
-func ExampleTimeScale() {
-	scale := toxics.TimeScale(0.001)
-	fmt.Println(scale.Millis(100_000_000_000)) // Cloudflare's 100 s, in ms
-	// Output: 100
-}

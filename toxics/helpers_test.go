@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // deadline bounds every wait in these tests: generous, because the machine
@@ -39,7 +41,7 @@ func openTunnel(t *testing.T, upstream string, opts TunnelOptions) *Tunnel {
 }
 
 // toxicTunnel opens a tunnel with the toxics given as --toxic strings.
-func toxicTunnel(t *testing.T, upstream string, scale TimeScale, toxics ...string) *Tunnel {
+func toxicTunnel(t *testing.T, upstream string, scale timescale.Scale, toxics ...string) *Tunnel {
 	t.Helper()
 	var extra []Spec
 	for _, s := range toxics {

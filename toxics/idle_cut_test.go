@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // Cloudflare's 100 s cut at time scale 0.001: a request whose response has
@@ -76,7 +78,7 @@ func TestIdleCutCutsAQuietStream(t *testing.T) {
 // field failure 11): 15 s pings against a 100 s cut, at scale 0.005.
 func TestIdleCutSparedByKeepalive(t *testing.T) {
 	const scale = 0.005
-	keepalive := TimeScale(scale).Scale(15 * time.Second)
+	keepalive := timescale.Scale(scale).Scale(15 * time.Second)
 	up := startUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sseHeaders(w)
 		for i := 0; i < 12; i++ { // 12 * 15 s = 180 s > 100 s

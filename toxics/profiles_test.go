@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // origin is a real net/http server with one path per behaviour a profile
@@ -51,7 +53,7 @@ func startOrigin(t *testing.T) *origin {
 	mux.HandleFunc("/pinged", func(w http.ResponseWriter, r *http.Request) {
 		// A quiet listen stream kept alive by the server's keepalive (15 s,
 		// scaled like the tunnel) for 180 s, then one event.
-		var scale TimeScale
+		var scale timescale.Scale
 		fmt.Sscan(r.URL.Query().Get("scale"), &scale)
 		sseHeaders(w)
 		for i := 0; i < 12; i++ {
@@ -187,7 +189,7 @@ func TestProfiles(t *testing.T) {
 	const scale = 0.001 // 100 s -> 100 ms
 	tests := []struct {
 		profile Profile
-		scale   TimeScale
+		scale   timescale.Scale
 		check   func(t *testing.T, o *origin, c *http.Client, base string)
 	}{
 		{Clean, 1, func(t *testing.T, o *origin, c *http.Client, base string) {

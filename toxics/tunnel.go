@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tpclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // TunnelOptions configures OpenTunnel. The zero value (plus Upstream) is a
@@ -22,7 +23,7 @@ type TunnelOptions struct {
 	// Listen is where clients connect; empty means 127.0.0.1:0.
 	Listen string
 	// Scale multiplies every duration of the profile and of Extra.
-	Scale TimeScale
+	Scale timescale.Scale
 	// Extra toxics, applied after the profile's (see ParseSpec).
 	Extra []Spec
 	// ToxiproxyURL selects an external toxiproxy-server; empty means an

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/report"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -32,7 +33,7 @@ func tunnelForProfile(name string, scale float64, applied *[]toxics.AppliedToxic
 	if _, err := toxics.Profile(name).Toxics(); err != nil {
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
-	return toxics.TunnelOptions{Profile: toxics.Profile(name), Scale: toxics.TimeScale(scale)}.Front(func(t *toxics.Tunnel) {
+	return toxics.TunnelOptions{Profile: toxics.Profile(name), Scale: timescale.Scale(scale)}.Front(func(t *toxics.Tunnel) {
 		if applied != nil {
 			*applied = t.Applied
 		}

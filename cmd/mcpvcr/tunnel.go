@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -47,7 +48,7 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 	if *scale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", *scale)
 	}
-	opts.Scale = toxics.TimeScale(*scale)
+	opts.Scale = timescale.Scale(*scale)
 	if *list {
 		toxics.WriteCatalog(stdout, opts.Scale)
 		return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mcpvcr/mcpvcr/internal/realproxy"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -15,7 +16,7 @@ import (
 // real thing:
 //
 //	client > --listen > nginx|haproxy|apache2|caddy > --upstream
-func runRealTunnel(profile toxics.Profile, upstream, listen string, scale toxics.TimeScale, stdout io.Writer) error {
+func runRealTunnel(profile toxics.Profile, upstream, listen string, scale timescale.Scale, stdout io.Writer) error {
 	px, err := realproxy.Start(profile, realproxy.Options{Upstream: upstream, Listen: listen, Scale: scale})
 	if errors.Is(err, realproxy.ErrNoCounterpart) {
 		return fmt.Errorf("--real %s: no real proxy for this profile; these have one: %v", profile, realproxy.Profiles())

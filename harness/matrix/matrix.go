@@ -29,6 +29,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -269,7 +270,7 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 	}
 
 	// The same scale for the server as for the tunnel: its keepalive must
-	// race the tunnel's idle cut at production ratios (toxics.TimeScale).
+	// race the tunnel's idle cut at production ratios (timescale.Scale).
 	lb, err := server.ListenLoopback()
 	if err != nil {
 		cell.Err = err.Error()
@@ -277,7 +278,7 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 	}
 	defer lb.Close()
 	log := harness.NewMarkerLog()
-	err = lb.Start(server.Config{AutoApprove: true, LogOutput: discard{}, TimeScale: opts.TimeScale}, func(srv *server.Server) http.Handler {
+	err = lb.Start(server.Config{AutoApprove: true, LogOutput: discard{}, TimeScale: timescale.Scale(opts.TimeScale)}, func(srv *server.Server) http.Handler {
 		log.Capture(srv.Logger())
 		return srv
 	})
@@ -308,7 +309,7 @@ func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Optio
 	var applied []toxics.AppliedToxic
 	tunnel, real := realTunnel(cell.Profile, opts.TimeScale)
 	if !real {
-		tunnel = toxics.TunnelOptions{Profile: cell.Profile, Scale: toxics.TimeScale(opts.TimeScale)}.Front(func(t *toxics.Tunnel) { applied = t.Applied })
+		tunnel = toxics.TunnelOptions{Profile: cell.Profile, Scale: timescale.Scale(opts.TimeScale)}.Front(func(t *toxics.Tunnel) { applied = t.Applied })
 	}
 	// The replayer's connections idle out (30 s, scaled) before any
 	// profile's idle cut (60 s), as a client's should: otherwise a request

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mcpvcr/mcpvcr/internal/realproxy"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -29,7 +30,7 @@ func realTunnel(column toxics.Profile, scale float64) (tunnel func(context.Conte
 		return nil, false
 	}
 	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
-		px, err := realproxy.Start(toxics.Profile(base), realproxy.Options{Upstream: target.Host, Scale: toxics.TimeScale(scale)})
+		px, err := realproxy.Start(toxics.Profile(base), realproxy.Options{Upstream: target.Host, Scale: timescale.Scale(scale)})
 		if err != nil {
 			return nil, nil, err
 		}

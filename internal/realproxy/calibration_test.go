@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
 // calibrationScale is the time scale each profile's cut probes run at:
 // small enough that the proxy's idle timeout is about a second, in a unit
 // its config accepts (Apache's Timeout takes whole seconds).
-var calibrationScale = map[toxics.Profile]toxics.TimeScale{
+var calibrationScale = map[toxics.Profile]timescale.Scale{
 	toxics.NginxDefault:   0.01,     // proxy_read_timeout 60 s -> 600 ms
 	toxics.NginxHTTP2:     0.01,     // same
 	toxics.HAProxyDefault: 0.01,     // timeout server 50 s -> 500 ms
@@ -49,7 +50,7 @@ func TestCalibration(t *testing.T) {
 			window := cutWindow(t, p, scale)
 			for _, pr := range probes {
 				t.Run(pr.name, func(t *testing.T) {
-					s := toxics.TimeScale(1)
+					s := timescale.Scale(1)
 					if pr.cut {
 						s = scale
 					}
@@ -72,7 +73,7 @@ func TestCalibration(t *testing.T) {
 
 // cutWindow is how long a cut probe waits: three times the profile's idle
 // cut at scale, or 1.5 s for a profile that never cuts.
-func cutWindow(t *testing.T, p toxics.Profile, scale toxics.TimeScale) time.Duration {
+func cutWindow(t *testing.T, p toxics.Profile, scale timescale.Scale) time.Duration {
 	specs, err := p.Toxics()
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func cutWindow(t *testing.T, p toxics.Profile, scale toxics.TimeScale) time.Dura
 	return 1500 * time.Millisecond
 }
 
-func realFront(t *testing.T, p toxics.Profile, upstream string, scale toxics.TimeScale) (string, *http.Client) {
+func realFront(t *testing.T, p toxics.Profile, upstream string, scale timescale.Scale) (string, *http.Client) {
 	t.Helper()
 	px, err := Start(p, Options{Upstream: upstream, Scale: scale})
 	if err != nil {
@@ -95,7 +96,7 @@ func realFront(t *testing.T, p toxics.Profile, upstream string, scale toxics.Tim
 	return px.Addr, newClient(t, HTTP2(p))
 }
 
-func profileFront(t *testing.T, p toxics.Profile, upstream string, scale toxics.TimeScale) (string, *http.Client) {
+func profileFront(t *testing.T, p toxics.Profile, upstream string, scale timescale.Scale) (string, *http.Client) {
 	t.Helper()
 	tun, err := toxics.OpenTunnel(toxics.TunnelOptions{Profile: p, Upstream: upstream, Scale: scale})
 	if err != nil {

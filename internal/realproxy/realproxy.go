@@ -31,6 +31,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -150,7 +151,7 @@ type Options struct {
 	// loopback port. Only a 127.0.0.1 address is accepted.
 	Listen string
 	// Scale multiplies every timeout of the config, as a profile's.
-	Scale toxics.TimeScale
+	Scale timescale.Scale
 }
 
 // Proxy is a running real proxy. The caller should call Close when
@@ -315,7 +316,7 @@ type templateData struct {
 // render fills in a config; {{ms "60s"}} and {{sec "60s"}} scale a
 // duration into the proxy's unit. A scale that leaves a seconds-only
 // setting (Apache's Timeout) fractional is an error, not a rounding.
-func render(c counterpart, data templateData, scale toxics.TimeScale) ([]byte, error) {
+func render(c counterpart, data templateData, scale timescale.Scale) ([]byte, error) {
 	src, err := configs.ReadFile("configs/" + c.config)
 	if err != nil {
 		return nil, err
