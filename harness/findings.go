@@ -116,6 +116,13 @@ const (
 	// ContentDiffers: status and timing as recorded, but a body, an event's
 	// data or a compared header differs (see the report's differences).
 	ContentDiffers FindingName = "content-differs"
+	// HeaderMismatch: a 2026-07-28 request the recording had answered was
+	// refused 400 with -32020 (HeaderMismatch): its Mcp-Method, Mcp-Name or
+	// Mcp-Protocol-Version header was stripped or rewritten on the way.
+	HeaderMismatch FindingName = "header-mismatch"
+	// RequestLost: a 2026-07-28 call's stream broke before its response;
+	// nothing resumes in that era, so the request is lost.
+	RequestLost FindingName = "request-lost"
 )
 
 // FindingInfo describes a kind of finding for people: docs/findings.md is
@@ -178,6 +185,12 @@ var FindingCatalog = map[FindingName]FindingInfo{
 	FieldAdded: {FieldAdded, Cosmetic,
 		"a JSON field the recording lacks came in the live response (a newer server's metadata or result field)",
 		"nothing: a server that added a field has not regressed; re-record the fixture to compare the field too"},
+	HeaderMismatch: {HeaderMismatch, Breaks,
+		"a 2026-07-28 request was refused 400 HeaderMismatch (-32020): its Mcp-Method, Mcp-Name or Mcp-Protocol-Version header did not match its body",
+		"a proxy strips or rewrites custom request headers (field failure 41): let Mcp-* headers through unchanged; in 2026-07-28 every request carries them"},
+	RequestLost: {RequestLost, Breaks,
+		"a 2026-07-28 call's stream broke before its response: nothing resumes in that era, the request is lost",
+		"the client must re-issue the request with a new id; the server should cancel a call whose stream closed, so the re-issue does not repeat its side effect; then find what broke the stream (see its other findings)"},
 	ContentDiffers: {ContentDiffers, Degrades,
 		"timing and status as recorded, but a body, an event's data or a header differs",
 		"expected against another server or version; read the report's differences, `replay --allow PART` accepts them"},

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -64,6 +65,8 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 			add(BadGateway, fmt.Sprintf("%s answered 502: the proxy lost the server", what(rec)), recHeaders, liveHeaders)
 		case bodyNotArrived(rec, res.liveBody):
 			add(BodyNotArrived, fmt.Sprintf("%s: the server answered %d %q to a request recorded with a %d-byte body: the body did not arrive", what(rec), live.Status, clip(res.liveBody), len(rec.Request.Body)), recHeaders, liveHeaders)
+		case live.Status == http.StatusBadRequest && isHeaderMismatch(res.liveBody):
+			add(HeaderMismatch, fmt.Sprintf("%s: refused 400 HeaderMismatch (-32020), recorded %d: an Mcp-* header was stripped or rewritten on the way", what(rec), rec.Response.Code), recHeaders, liveHeaders, "live body "+clip(res.liveBody))
 		case rec.Response.Code == http.StatusAccepted:
 			add(AcceptedChanged, fmt.Sprintf("%s: recorded 202 Accepted, live %d", what(rec), live.Status), recHeaders, liveHeaders)
 		default:
@@ -87,6 +90,9 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 		add(HeaderRemoved, fmt.Sprintf("%s: response header(s) %s removed on the way", what(rec), strings.Join(removed, ", ")), "recorded header(s) "+strings.Join(removed, ", "), "live: missing")
 	}
 	out = append(out, fr.stream(c, i, results, add)...)
+	if lostCall(rec, out) {
+		add(RequestLost, fmt.Sprintf("%s (2026-07-28): its stream broke before the response; nothing resumes in 2026-07-28, so the client must re-issue it with a new id", what(rec)), liveHeaders)
+	}
 	if content := contentDifferences(res.Differences); len(content) > 0 {
 		ev := make([]string, 0, 3)
 		for _, d := range content[:min(3, len(content))] {
@@ -264,4 +270,38 @@ func headersLine(at time.Duration, status int, contentType string) string {
 
 func isResetText(err string) bool {
 	return strings.Contains(err, "connection reset")
+}
+
+// isHeaderMismatch reports whether body is a JSON-RPC error with code
+// -32020 (HeaderMismatch, MCP 2026-07-28).
+func isHeaderMismatch(body string) bool {
+	var m struct {
+		Error struct {
+			Code int `json:"code"`
+		} `json:"error"`
+	}
+	return json.Unmarshal([]byte(body), &m) == nil && m.Error.Code == -32020
+}
+
+// statelessCall reports whether in is a 2026-07-28 call that waits for a
+// response on its own stream: a POST announcing 2026-07-28 or later, with
+// a method other than subscriptions/listen (whose stream never answers).
+func statelessCall(in *Interaction) bool {
+	v := in.Request.Headers.Get("Mcp-Protocol-Version")
+	m := JSONRPCMethod(in.Request.Body)
+	return in.Request.Method == http.MethodPost && v >= "2026-07-28" && m != "" && m != "subscriptions/listen" && !strings.HasPrefix(m, "notifications/")
+}
+
+// lostCall reports whether a 2026-07-28 call lost its response: its
+// stream reset, or ended with recorded events missing.
+func lostCall(rec *Interaction, fs []Finding) bool {
+	if !statelessCall(rec) {
+		return false
+	}
+	for _, f := range fs {
+		if f.Name == StreamReset || f.Name == EventsMissing {
+			return true
+		}
+	}
+	return false
 }
