@@ -1,5 +1,5 @@
 # The demo (docs/demo.md): every fixture through every tunnel profile, one
-# table. `make run` should become this (the lead owns the Makefile).
+# table; `make run` runs it without flags.
 #   make demo DEMO_FLAGS="--profile cloudflare-quick-tunnel --json matrix.json"
 DEMO_FLAGS ?=
 

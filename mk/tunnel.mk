@@ -13,7 +13,8 @@ test-tunnel: toxiproxy
 bench-tunnel:
 	$(GO) test ./toxics -run '^$$' -bench . -benchmem
 
-# A tunnel in front of `make run` (127.0.0.1:8080): PROFILE=cloudflare-quick-tunnel make tunnel
+# A tunnel in front of `make serve` (127.0.0.1:8080; `make run` is the demo and
+# serves nothing): PROFILE=cloudflare-quick-tunnel make tunnel
 PROFILE ?= clean
 tunnel: build
 	./$(BIN) tunnel --profile $(PROFILE) --upstream 127.0.0.1:8080 --listen 127.0.0.1:8081 --api 127.0.0.1:8474

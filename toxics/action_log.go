@@ -3,6 +3,7 @@ package toxics
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 )
 
 // Action is one thing a toxic did to a connection: held or released a
@@ -44,4 +45,12 @@ func describeResponse(m *message) string {
 		s += " to " + m.requestMethod + " " + m.requestTarget
 	}
 	return s
+}
+
+// roundForLog rounds d to the millisecond, or says "<1ms".
+func roundForLog(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
 }

@@ -141,7 +141,7 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 // logRelease reports the release of what is held, if anything is.
 func (st *holdState) logRelease(pol holdPolicy, why string) {
 	if len(st.held) > 0 {
-		logAction(pol.toxicType(), "released %d bytes of %s, held %s, %s", len(st.held), st.what, time.Since(st.since).Round(time.Millisecond), why)
+		logAction(pol.toxicType(), "released %d bytes of %s, held %s, %s", len(st.held), st.what, roundForLog(time.Since(st.since)), why)
 	}
 }
 

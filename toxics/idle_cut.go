@@ -101,10 +101,10 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 				continue
 			}
 			if st.resp.awaitingResponse() && t.Status >= 0 {
-				logAction(IdleCutType, "no byte either way for %s: answered %d and cut the connection", idle.Round(time.Millisecond), t.Status)
+				logAction(IdleCutType, "no byte either way for %s: answered %d and cut the connection", roundForLog(idle), t.Status)
 				send(stub, edgeError(int(t.Status), ErrorPage(t.Page)))
 			} else {
-				logAction(IdleCutType, "no byte either way for %s: cut the connection", idle.Round(time.Millisecond))
+				logAction(IdleCutType, "no byte either way for %s: cut the connection", roundForLog(idle))
 			}
 			cut(stub)
 			return
