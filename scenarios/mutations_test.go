@@ -24,6 +24,7 @@ var mutations = []struct {
 	{"tunnel_idle_cut_keepalive", "server --keepalive 15s", "server --fault no-keepalive", "keepalive off: cut at 100 s"},
 	{"mcp_listen_stream_notification", "server", "server --fault get-405", "no listen stream: the notification has nowhere to go"},
 	{"tunnel_quick_buffers_listen", "tunnel -profile cloudflare-quick-tunnel", "tunnel -profile cloudflare-named-tunnel", "no buffering: the notification arrives at once"},
+	{"tunnel_quick_buffers_listen", "replay -via a -profile cloudflare-quick-tunnel gosdk_oauth_session.yaml", "replay -via a -profile cloudflare-named-tunnel gosdk_oauth_session.yaml", "the replay's own tunnel does not buffer: no events-held finding"},
 	{"tunnel_quick_get405", "server --fault get-405", "server", "the listen stream is accepted"},
 	{"tunnel_quick_json_only", "server --fault json-only", "server", "SSE responses"},
 	{"tunnel_quic_empty_body", "tunnel -profile cloudflared-quic", "tunnel -profile clean", "the chunked body arrives"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
+	"github.com/mcpvcr/mcpvcr/toxics"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -21,8 +22,8 @@ var fixturesDir = filepath.Join("..", "fixtures")
 
 func init() {
 	register(command{
-		usage:   "replay [-via HOP] [-timescale F] [-grace D] [-allow PREFIX]... FIXTURE",
-		summary: "replay a fixture (a path, or a name under fixtures/) against HOP; its exchanges become streams HOP.0, HOP.1, ...",
+		usage:   "replay [-via HOP] [-profile P] [-timescale F] [-grace D] [-allow PREFIX]... FIXTURE",
+		summary: "replay a fixture (a path, or a name under fixtures/) against HOP, through a tunnel of profile P of its own with -profile (the server keeps its own address, as OAuth needs); its exchanges become streams HOP.0, HOP.1, ...",
 		run:     cmdReplay,
 	})
 }
@@ -32,6 +33,7 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	via := fs.String("via", "", "server or tunnel to replay against (default: the one started last)")
 	scale := fs.Float64("timescale", 0, "multiply recorded offsets (default: the scenario's timescale)")
 	grace := fs.Duration("grace", 5*time.Second, "real time to wait past a recorded offset")
+	profile := fs.String("profile", "", "replay through a tunnel of this profile, at the scenario's timescale")
 	var allow stringList
 	fs.Var(&allow, "allow", "report differences under this part without failing (repeatable)")
 	if err := parse(fs, args, 1, 1); err != nil {
@@ -62,7 +64,14 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := harness.Replay(ctx, c, base, &harness.ReplayOptions{TimeScale: *scale, Grace: *grace, Allow: allow})
+	opts := &harness.ReplayOptions{TimeScale: *scale, Grace: *grace, Allow: allow}
+	if *profile != "" {
+		if _, err := toxics.Profile(*profile).Toxics(); err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		opts.Tunnel = toxics.TunnelOptions{Profile: toxics.Profile(*profile), Scale: toxics.TimeScale(*scale)}.Front(nil)
+	}
+	rep, err := harness.Replay(ctx, c, base, opts)
 	if err != nil && rep == nil {
 		return fmt.Errorf("replay %s: %w", fs.Arg(0), err)
 	}
@@ -70,7 +79,7 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	rep.WriteText(&text)
 	ts.Logf("%s", text.String())
 	w.mu.Lock()
-	w.report = rep
+	w.report, w.reportHop = rep, hopName
 	w.mu.Unlock()
 	for i, tl := range rep.Timelines() {
 		s := &stream{Stream: mcpvcrtest.EndedStream(tl), name: hopName + "." + strconv.Itoa(i)}

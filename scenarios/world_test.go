@@ -24,17 +24,20 @@ type world struct {
 	// scale multiplies every duration written in the script (see timescale).
 	scale float64
 
-	mu       sync.Mutex
-	servers  map[string]*liveServer
-	tunnels  map[string]*liveTunnel
-	lastHop  string // the server or tunnel started last: the default -via
-	clients  map[string]*client
-	streams  map[string]*stream
-	order    []string // stream names in the order they were opened
-	markers  *harness.MarkerLog
-	report   *harness.Report
-	closers  []func()
-	nStreams int
+	mu      sync.Mutex
+	servers map[string]*liveServer
+	tunnels map[string]*liveTunnel
+	lastHop string // the server or tunnel started last: the default -via
+	clients map[string]*client
+	streams map[string]*stream
+	order   []string // stream names in the order they were opened
+	markers *harness.MarkerLog
+	report  *harness.Report
+	// reportHop is the hop the last replay went to: its streams are
+	// reportHop.0, reportHop.1, ...
+	reportHop string
+	closers   []func()
+	nStreams  int
 }
 
 type worldKey struct{}
