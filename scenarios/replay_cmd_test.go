@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -69,7 +70,7 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 		if _, err := toxics.Profile(*profile).Toxics(); err != nil {
 			return fmt.Errorf("replay: %w", err)
 		}
-		opts.Tunnel = toxics.TunnelOptions{Profile: toxics.Profile(*profile), Scale: toxics.TimeScale(*scale)}.Front(nil)
+		opts.Tunnel = toxics.TunnelOptions{Profile: toxics.Profile(*profile), Scale: timescale.Scale(*scale)}.Front(nil)
 	}
 	rep, err := harness.Replay(ctx, c, base, opts)
 	if err != nil && rep == nil {
