@@ -96,7 +96,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		}
 		s.Exchanges = append(s.Exchanges, e)
 	}
-	s.Markers = alignMarkers(opts.Markers, rep.Start)
+	s.Markers = alignMarkers(opts.Markers, rep.Start, s.span())
 	s.Findings = opts.Findings
 	if s.Findings == nil {
 		s.Findings = FromFindings(rep.Findings())
@@ -158,15 +158,22 @@ func placeholderIDs(live, recorded []harness.StreamEvent) []harness.StreamEvent 
 	return out
 }
 
-// alignMarkers puts markers on the clock that starts at start; markers
-// without a time are left out (they cannot be placed).
-func alignMarkers(ms harness.Markers, start time.Time) []Marker {
+// alignMarkers puts markers on the clock that starts at start. Markers
+// without a time cannot be placed, and those outside the session (a
+// server log holds every earlier session too) are not about it: both are
+// left out. A second past the last exchange is kept, for the server's
+// late STREAM CLOSING lines.
+func alignMarkers(ms harness.Markers, start time.Time, span time.Duration) []Marker {
 	var out []Marker
 	for _, m := range ms {
 		if m.Time.IsZero() || start.IsZero() {
 			continue
 		}
-		out = append(out, Marker{At: m.Time.Sub(start), Name: string(m.Name), Detail: m.Detail})
+		at := m.Time.Sub(start)
+		if at < -10*time.Millisecond || at > span+time.Second {
+			continue
+		}
+		out = append(out, Marker{At: max(at, 0), Name: string(m.Name), Detail: m.Detail})
 	}
 	return out
 }

@@ -59,6 +59,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	timelines := fs.String("timelines", "", "write every live stream timeline as JSON to this file")
 	reports := addReportFlags(fs)
+	serverLog := fs.String("server-log", "", "the server's log file: its markers are drawn on --report's time axis (read after the replay)")
 	var allow stringList
 	fs.Var(&allow, "allow", "report this finding (e.g. \"events-late\", see docs/findings.md) or the differences under this part (e.g. \"body.result.serverInfo\") without failing (repeatable)")
 	// FILE may come before or after the flags.
@@ -102,6 +103,11 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err := reports.checkWritable(); err != nil {
 		return err
 	}
+	if *serverLog != "" {
+		if _, err := os.Stat(*serverLog); err != nil {
+			return fmt.Errorf("--server-log: %w", err)
+		}
+	}
 	var applied []toxics.AppliedToxic
 	tunnel, err := tunnelForProfile(*profile, *timescale, &applied)
 	if err != nil {
@@ -143,8 +149,16 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	var serverMarkers harness.Markers
+	if *serverLog != "" {
+		var rerr error
+		if serverMarkers, rerr = readMarkers(*serverLog); rerr != nil {
+			return rerr
+		}
+	}
 	if werr := reports.writeSession(report.FromReplay(c, rep, &report.FromReplayOptions{
 		Title: fmt.Sprintf("%s against %s", filepath.Base(file), rep.Target), Profile: *profile, Toxics: applied,
+		Markers: serverMarkers,
 	}), stderr); werr != nil {
 		return werr
 	}

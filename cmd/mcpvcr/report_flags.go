@@ -101,3 +101,18 @@ func tableOptions(stdout io.Writer, wide bool) *matrix.TableOptions {
 	o.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	return o
 }
+
+// readMarkers reads every marker of a server log file (any form the
+// server writes, see markers.ParseLine) for a report's time axis.
+func readMarkers(path string) (harness.Markers, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--server-log: %w", err)
+	}
+	defer f.Close()
+	log := harness.NewMarkerLog()
+	if _, err := log.ReadFrom(f); err != nil {
+		return nil, fmt.Errorf("--server-log %s: %w", path, err)
+	}
+	return log.Markers(), nil
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
 	"github.com/mcpvcr/mcpvcr/report/reporttest"
@@ -101,5 +102,45 @@ func TestTableOptions(t *testing.T) {
 		if o := tableOptions(tty, false); o.Color {
 			t.Errorf("NO_COLOR on a terminal: colour on")
 		}
+	}
+}
+
+// --server-log puts the server's markers of the replay's time on the
+// report's axis and leaves out the log's older lines.
+func TestReplayReportWithServerLog(t *testing.T) {
+	dir := t.TempDir()
+	logPath, html := filepath.Join(dir, "server.log"), filepath.Join(dir, "s.html")
+	now := time.Now().UTC()
+	line := func(at time.Time, text string) string {
+		return at.Format("2006-01-02T15:04:05.000000Z") + " req=r1 session=- " + text + "\n"
+	}
+	// An old session's marker, then two half a second after now: the
+	// replay starts just after now and the report keeps markers from its
+	// start to a second past its last exchange, so they are inside with
+	// half a second to spare either way.
+	logText := line(now.Add(-time.Hour), "=== SESSION CREATED === old session") +
+		line(now.Add(500*time.Millisecond), "=== SESSION CREATED === id=abcd1234...") +
+		line(now.Add(550*time.Millisecond), "=== STREAM CLOSING === replay")
+	if err := os.WriteFile(logPath, []byte(logText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := harnesstest.Start(t, nil)
+	var out, errb bytes.Buffer
+	if code := run([]string{"replay", fixture, "--target", srv.URL, "--server-log", logPath, "--report", html}, &out, &errb); code != 0 {
+		t.Fatalf("exit = %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(page, []byte("old session")) {
+		t.Errorf("the report shows a marker from an hour before the replay")
+	}
+	if !bytes.Contains(page, []byte("server markers</text>")) {
+		t.Errorf("no server markers lane")
+	}
+	var out2, errb2 bytes.Buffer
+	if code := run([]string{"replay", fixture, "--target", srv.URL, "--server-log", filepath.Join(dir, "nope.log")}, &out2, &errb2); code != 2 {
+		t.Errorf("missing --server-log: exit = %d, want 2\n%s", code, errb2.String())
 	}
 }
