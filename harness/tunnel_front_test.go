@@ -22,9 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
 	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/mcpvcr/mcpvcr/server"
@@ -263,18 +261,9 @@ func selfSignedFor(t *testing.T, host string) (tls.Certificate, *x509.CertPool) 
 // request, the OAuth ones included, sent by hc: discovery, DCR, PKCE,
 // initialize, the listen stream, tools/list, echo, whoami, DELETE.
 func goSDKSessionVia(ctx context.Context, hc *http.Client, base string) error {
-	const callback = "http://127.0.0.1:1/callback"
-	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
-		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
-			ClientName: "tunnel-test", RedirectURIs: []string{callback}, GrantTypes: []string{"authorization_code", "refresh_token"},
-		}},
-		RedirectURL:              callback,
-		Client:                   hc,
-		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(hc),
-		RequestRefreshToken:      true,
-	})
+	oauth, err := oauthclient.GoSDKHandler("tunnel-test", hc)
 	if err != nil {
-		return fmt.Errorf("oauth handler: %w", err)
+		return err
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "tunnel-test", Version: "1.8.0"}, nil)
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: hc}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})

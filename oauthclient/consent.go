@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
 // HeadlessConsent returns go-sdk's AuthorizationCodeFetcher for a user
@@ -40,4 +41,27 @@ func HeadlessConsent(hc *http.Client) auth.AuthorizationCodeFetcher {
 		}
 		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
 	}
+}
+
+// GoSDKHandler returns go-sdk's OAuth handler for a headless MCP client
+// named name: dynamic client registration with the authorization-code
+// and refresh grants, LoopbackCallback as the redirect URI, a refresh
+// token asked for, and HeadlessConsent, every request sent by hc (nil =
+// the default). Give it to mcp.StreamableClientTransport.OAuthHandler.
+func GoSDKHandler(name string, hc *http.Client) (*auth.AuthorizationCodeHandler, error) {
+	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			ClientName:   name,
+			RedirectURIs: []string{LoopbackCallback},
+			GrantTypes:   []string{"authorization_code", "refresh_token"},
+		}},
+		RedirectURL:              LoopbackCallback,
+		Client:                   hc,
+		AuthorizationCodeFetcher: HeadlessConsent(hc),
+		RequestRefreshToken:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("oauth handler: %w", err)
+	}
+	return h, nil
 }

@@ -13,9 +13,7 @@ import (
 	"sync"
 
 	"github.com/mcpvcr/mcpvcr/oauthclient"
-	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
 // Session is one client run against a server's base URL ("http://host:port").
@@ -32,18 +30,9 @@ const GoSDKName = "mcpvcr-fixture-gosdk"
 // messages that arrive on the listen stream), whoami, and DELETE on close.
 // It needs a server that auto-approves (`mcpvcr serve --auto-approve`).
 func GoSDK(ctx context.Context, base string) error {
-	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
-		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
-			ClientName:   GoSDKName,
-			RedirectURIs: []string{loopbackCallback},
-			GrantTypes:   []string{"authorization_code", "refresh_token"},
-		}},
-		RedirectURL:              loopbackCallback,
-		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
-		RequestRefreshToken:      true,
-	})
+	oauth, err := oauthclient.GoSDKHandler(GoSDKName, nil)
 	if err != nil {
-		return fmt.Errorf("oauth handler: %w", err)
+		return err
 	}
 	logs := make(chan string, 8)
 	client := mcp.NewClient(&mcp.Implementation{Name: GoSDKName, Version: "1.8.0"}, &mcp.ClientOptions{
@@ -103,10 +92,6 @@ func GoSDK(ctx context.Context, base string) error {
 	}
 	return nil
 }
-
-// loopbackCallback is the go-sdk client's redirect URI. Nothing listens
-// there: oauthclient.HeadlessConsent reads the code from the Location header.
-const loopbackCallback = "http://127.0.0.1:1/callback"
 
 // noRedirect returns redirects instead of following them.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -6,9 +6,7 @@ import (
 	"net/http"
 
 	"github.com/mcpvcr/mcpvcr/oauthclient"
-	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
 // GoSDK2026Name is the clientInfo the 2026-07-28 go-sdk session sends
@@ -25,18 +23,9 @@ const GoSDK2026Name = "mcpvcr-fixture-gosdk-stateless"
 // request carries `_meta` and the Mcp-Method/Mcp-Name headers. It needs a
 // server that auto-approves.
 func GoSDK2026(ctx context.Context, base string) error {
-	oauth, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
-		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
-			ClientName:   GoSDK2026Name,
-			RedirectURIs: []string{loopbackCallback},
-			GrantTypes:   []string{"authorization_code", "refresh_token"},
-		}},
-		RedirectURL:              loopbackCallback,
-		AuthorizationCodeFetcher: oauthclient.HeadlessConsent(nil),
-		RequestRefreshToken:      true,
-	})
+	oauth, err := oauthclient.GoSDKHandler(GoSDK2026Name, nil)
 	if err != nil {
-		return fmt.Errorf("oauth handler: %w", err)
+		return err
 	}
 	progress := make(chan float64, 8)
 	client := mcp.NewClient(&mcp.Implementation{Name: GoSDK2026Name, Version: "1.8.0"}, &mcp.ClientOptions{
