@@ -88,7 +88,7 @@ func (f *ConfigFlags) Apply() error {
 		cfg.Keepalive = -1 // flag 0 means off; Config 0 means default
 	}
 	if cfg.TimeScale <= 0 {
-		return fmt.Errorf("--timescale %v: must be > 0", cfg.TimeScale)
+		return fmt.Errorf("--timescale %v: must be > 0", float64(cfg.TimeScale))
 	}
 	if _, err := ParseFaults(f.faults); err != nil {
 		return fmt.Errorf("--fault: %w", err)
