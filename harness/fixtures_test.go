@@ -32,6 +32,9 @@ var (
 	// A secret-carrying key followed by its value, in JSON, YAML, a query
 	// string or a form.
 	secretKeyRE = regexp.MustCompile(`(?i)\b(access_token|refresh_token|id_token|client_secret|code_verifier|code_challenge|code|state|token|assertion|registration_access_token|password|api_key|apikey)\b["']?\s*[:=]\s*(?:-\s+)?["']?([^"'&\s,}\\]*)`)
+	// A name and its value, in JSON, YAML (a header's list on the next
+	// line), a query string or a form; isSecretName decides.
+	namedValueRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9_.-]{0,60})\\?["']?\s*[:=]\s*\n?\s*(?:-\s+)?\\?["']?([^"'&\s,}\\]+)`)
 	// An Authorization header value.
 	authRE = regexp.MustCompile(`(?i)\b(bearer|basic)\s+([A-Za-z0-9._~+/-]+=*)(")?`)
 	// A header whose value is a session or event id, as YAML lists it.
@@ -67,6 +70,28 @@ func scanSecrets(text string) []string {
 		}
 		if !safe(v) && !strings.Contains(m[0], "_method") {
 			found = append(found, "value of "+m[1]+": "+clipSecret(v))
+		}
+	}
+	// The recorder's own rules (secret_rules.go): a member, parameter or
+	// header whose name says credential, and secret shapes anywhere.
+	for _, m := range namedValueRE.FindAllStringSubmatch(text, -1) {
+		name, v := m[1], strings.TrimRight(m[2], ";")
+		n := strings.ToLower(name)
+		switch {
+		case !isSecretName(name), strings.HasSuffix(n, "authorization"): // authorization: authRE below
+			continue
+		case strings.HasSuffix(n, "cookie"):
+			if _, val, ok := strings.Cut(v, "="); ok {
+				v = val
+			}
+		}
+		if !safe(v) && strings.Trim(v, "{}[]") != "" {
+			found = append(found, "value of "+name+": "+clipSecret(v))
+		}
+	}
+	for _, m := range secretShapeRE.FindAllString(text, -1) {
+		if !safe(m) {
+			found = append(found, "secret-shaped string: "+clipSecret(m))
 		}
 	}
 	for _, m := range authRE.FindAllStringSubmatch(text, -1) {

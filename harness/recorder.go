@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -107,6 +108,10 @@ type RecorderOptions struct {
 	// The recorder swaps the client-facing origin for this one in requests
 	// and back in responses.
 	UpstreamOrigin string
+	// Redact are extra secrets to replace (as __REDACTED_n__), for values
+	// no rule of secret_rules.go knows: what each expression matches, or
+	// its first group.
+	Redact []*regexp.Regexp
 }
 
 // NewRecorder returns a Recorder forwarding to upstream (an http or https
@@ -544,7 +549,9 @@ func (r *Recorder) Cassette() *Cassette {
 	if len(dropped) > 0 {
 		c.Provenance.TunnelHeaders = dropped
 	}
-	NewRedactor().RedactCassette(c)
+	rd := NewRedactor()
+	rd.AddPatterns(r.opts.Redact...)
+	rd.RedactCassette(c)
 	for i, in := range c.Interactions {
 		in.Stream.Interaction = i
 		in.Stream.Method = in.Request.Method

@@ -88,10 +88,45 @@ const minGlobalSecret = 6
 // placeholder (a token response, a redirect) and send it where the
 // recording used it. It is safe for concurrent use.
 type Redactor struct {
-	mu      sync.Mutex
-	byValue map[string]string
-	counts  map[SecretKind]int
-	order   []string
+	mu       sync.Mutex
+	byValue  map[string]string
+	counts   map[SecretKind]int
+	order    []string
+	patterns []*regexp.Regexp
+}
+
+// AddPatterns makes the Redactor also replace what each regular
+// expression matches (its first group, when it has one), as __REDACTED_n__:
+// the recorder's --redact for secrets no rule knows.
+func (r *Redactor) AddPatterns(patterns ...*regexp.Regexp) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.patterns = append(r.patterns, patterns...)
+}
+
+// RedactionSummary says what a cassette's placeholders replaced, by kind
+// ("2 ACCESS_TOKEN, 1 SECRET"), for the recorder's report.
+func RedactionSummary(placeholders []string) string {
+	counts := map[string]int{}
+	var kinds []string
+	for _, p := range placeholders {
+		m := placeholderRE.FindStringSubmatch(p)
+		if m == nil {
+			continue
+		}
+		if counts[m[1]] == 0 {
+			kinds = append(kinds, m[1])
+		}
+		counts[m[1]]++
+	}
+	if len(kinds) == 0 {
+		return "nothing"
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%d %s", counts[k], k)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // NewRedactor returns an empty Redactor.
@@ -148,6 +183,12 @@ func (r *Redactor) RedactCassette(c *Cassette) {
 
 func (r *Redactor) discover(in *Interaction) {
 	req, resp := &in.Request, &in.Response
+	r.discoverShapes(req.URL, req.Body, resp.Body)
+	for _, h := range []http.Header{req.Headers, resp.Headers} {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
+			r.discoverShapes(h[k]...)
+		}
+	}
 	if u, err := url.Parse(req.URL); err == nil {
 		r.discoverParams(u.RawQuery)
 	}
@@ -173,9 +214,33 @@ func (r *Redactor) discoverParams(raw string) {
 	rewriteParams(raw, func(k, v string) string {
 		if kind, ok := paramSecrets[k]; ok {
 			r.Placeholder(kind, v)
+		} else if isSecretName(k) {
+			r.Placeholder(Secret, v) // ?api_key=, ?password=
 		}
 		return v
 	})
+}
+
+// discoverShapes registers every secret-shaped string (secretShapeRE) and
+// every --redact match in texts.
+func (r *Redactor) discoverShapes(texts ...string) {
+	r.mu.Lock()
+	patterns := r.patterns
+	r.mu.Unlock()
+	for _, t := range texts {
+		for _, m := range secretShapeRE.FindAllString(t, -1) {
+			r.Placeholder(Secret, m)
+		}
+		for _, re := range patterns {
+			for _, m := range re.FindAllStringSubmatch(t, -1) {
+				v := m[0]
+				if len(m) > 1 && m[1] != "" {
+					v = m[1]
+				}
+				r.Placeholder(UserSecret, v)
+			}
+		}
+	}
 }
 
 func (r *Redactor) discoverHeaders(h http.Header) {
@@ -191,6 +256,11 @@ func (r *Redactor) discoverHeaders(h http.Header) {
 					if id, secret, ok := decodeBasic(cred); ok {
 						r.Placeholder(ClientID, id)
 						r.Placeholder(ClientSecret, secret)
+					}
+				default: // Token ..., ApiKey ..., or a bare key
+					r.Placeholder(Secret, strings.TrimSpace(v))
+					if c := strings.TrimSpace(cred); c != "" {
+						r.Placeholder(Secret, c)
 					}
 				}
 			case "Mcp-Session-Id":
@@ -211,6 +281,13 @@ func (r *Redactor) discoverHeaders(h http.Header) {
 				first, _, _ := strings.Cut(v, ";")
 				if _, val, ok := strings.Cut(first, "="); ok {
 					r.Placeholder(Cookie, strings.TrimSpace(val))
+				}
+			default:
+				if isSecretName(k) { // X-Api-Key, X-Auth-Token, Proxy-Authorization, a custom secret header
+					r.Placeholder(Secret, v)
+					if _, cred, ok := strings.Cut(v, " "); ok && strings.TrimSpace(cred) != "" {
+						r.Placeholder(Secret, strings.TrimSpace(cred))
+					}
 				}
 			}
 		}
@@ -244,6 +321,8 @@ func (r *Redactor) discoverJSON(body string) {
 	walkJSON(v, func(key, s string) {
 		if kind, ok := jsonSecrets[key]; ok {
 			r.Placeholder(kind, s)
+		} else if isSecretName(key) {
+			r.Placeholder(Secret, s) // token, apiKey, session_token, password, authorization
 		}
 	})
 }
@@ -296,6 +375,23 @@ func (r *Redactor) replacer() *strings.Replacer {
 		for _, spelled := range spellings(v) {
 			pairs = append(pairs, spelled, p)
 		}
+	}
+	// Then the prefixes of long secrets (a server quoting the first 40
+	// characters of a refresh token), longest first; the full values come
+	// before them, and a strings.Replacer prefers the earlier pair.
+	type prefix struct{ v, p string }
+	var prefixes []prefix
+	for _, v := range values {
+		if len(v) < minSecretPrefix+8 || placeholderRE.MatchString(v) {
+			continue
+		}
+		for n := len(v) - 1; n >= minSecretPrefix; n-- {
+			prefixes = append(prefixes, prefix{v[:n], r.byValue[v]})
+		}
+	}
+	sort.SliceStable(prefixes, func(i, j int) bool { return len(prefixes[i].v) > len(prefixes[j].v) })
+	for _, x := range prefixes {
+		pairs = append(pairs, x.v, x.p)
 	}
 	return strings.NewReplacer(pairs...)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,8 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	publicURL := fs.String("public-url", "", "origin clients use when a tunnel is in front of --listen (https://NAME.trycloudflare.com); default: from each request's Forwarded / X-Forwarded-Proto / X-Forwarded-Host")
 	upstreamOrigin := fs.String("upstream-origin", "", "origin the upstream names itself by (its OAuth issuer) when not --upstream's; default: the public origin when the client comes through a tunnel, else --upstream's")
 	drain := fs.Duration("drain", 2*time.Second, "on Ctrl-C or SIGTERM, wait this long for requests in flight to end before closing them")
+	var redact stringList
+	fs.Var(&redact, "redact", "also replace what this regular expression matches (its first group, if any) with __REDACTED_n__ (repeatable), for secrets no built-in rule knows")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +66,13 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--source %q: want %q or %q", *source, harness.SourceCaptured, harness.SourceAssembled+": what the script followed")
 	}
 	opts := &harness.RecorderOptions{Out: *out, Upstream: *kind, Tunnel: *tunnel, Why: *why, Version: version, Source: *source, PublicURL: *publicURL, UpstreamOrigin: *upstreamOrigin}
+	for _, p := range redact {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return fmt.Errorf("--redact %q: %w", p, err)
+		}
+		opts.Redact = append(opts.Redact, re)
+	}
 	if *insecure {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
@@ -115,6 +125,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %d interactions (client %s, server %s) with %d placeholders to %s\n",
 		len(c.Interactions), c.Provenance.Client, c.Provenance.Server, len(c.Provenance.Placeholders), *out)
+	fmt.Fprintf(stdout, "redacted: %s\n", harness.RedactionSummary(c.Provenance.Placeholders))
 	return nil
 }
 
