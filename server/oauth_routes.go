@@ -84,18 +84,23 @@ func (s *Server) routeOAuth(mux *http.ServeMux) error {
 }
 
 // bodyReadTimeout bounds how long an OAuth endpoint waits for its small
-// request body (scaled by the time scale). Without it a client sending
-// one byte every 3 s held /register, /token and /revoke for 45 s and
-// more. The MCP endpoints are not wrapped: their SSE responses must
+// request body (scaled by the time scale, but never under
+// minBodyReadTimeout: a tunnel profile's bandwidth limit is not scaled,
+// and a fast world must not cut honest bodies). Without it a client
+// sending one byte every 3 s held /register, /token and /revoke for 45 s
+// and more. The MCP endpoints are not wrapped: their SSE responses must
 // outlive any read deadline.
-const bodyReadTimeout = 10 * time.Second
+const (
+	bodyReadTimeout    = 10 * time.Second
+	minBodyReadTimeout = time.Second
+)
 
 // boundBodyRead sets a read deadline on the connection for the request
 // body (net/http resets it for the next request on the connection).
 func (s *Server) boundBodyRead(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
-			http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.scaled(bodyReadTimeout)))
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(max(s.cfg.scaled(bodyReadTimeout), minBodyReadTimeout)))
 		}
 		h.ServeHTTP(w, r)
 	})
