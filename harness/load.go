@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -483,16 +481,22 @@ var loadSessionOptions = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"
 // open does OAuth, initialize, the listen stream and setLevel.
 func (s *loadSession) open(ctx context.Context) (LoadStep, error) {
 	r := s.run
-	var clientID string
-	if err := r.timed(StepRegister, func() (err error) { clientID, err = s.register(ctx); return }); err != nil {
+	oauth := &oauthclient.Client{Issuer: r.opts.URL, HTTPClient: s.http, ClientName: fmt.Sprintf("mcpvcr load %d", s.index), RedirectURI: redirectURI}
+	if err := r.timed(StepRegister, func() error { return oauth.Register(ctx) }); err != nil {
 		return StepRegister, err
 	}
-	verifier := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	p := oauthclient.NewPKCE()
 	var code string
-	if err := r.timed(StepAuthorize, func() (err error) { code, err = s.authorize(ctx, clientID, verifier); return }); err != nil {
+	if err := r.timed(StepAuthorize, func() (err error) { code, err = oauth.Authorize(ctx, p, rand.Text()); return }); err != nil {
 		return StepAuthorize, err
 	}
-	if err := r.timed(StepToken, func() (err error) { s.token, err = s.exchange(ctx, clientID, code, verifier); return }); err != nil {
+	if err := r.timed(StepToken, func() error {
+		tok, err := oauth.Exchange(ctx, code, p)
+		if err == nil {
+			s.token = tok.AccessToken
+		}
+		return err
+	}); err != nil {
 		return StepToken, err
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-load", Version: "1"}, &mcp.ClientOptions{LoggingMessageHandler: s.onLog})
@@ -648,114 +652,6 @@ func resultText(res *mcp.CallToolResult) string {
 		}
 	}
 	return b.String()
-}
-
-// register registers a public client (RFC 7591) and returns its id.
-func (s *loadSession) register(ctx context.Context) (string, error) {
-	body, _ := json.Marshal(map[string]any{
-		"client_name":                fmt.Sprintf("mcpvcr load %d", s.index),
-		"redirect_uris":              []string{redirectURI},
-		"token_endpoint_auth_method": "none",
-		"grant_types":                []string{"authorization_code", "refresh_token"},
-		"response_types":             []string{"code"},
-	})
-	var out struct {
-		ClientID string `json:"client_id"`
-	}
-	if err := s.postJSON(ctx, "/register", "application/json", string(body), http.StatusCreated, &out); err != nil {
-		return "", err
-	}
-	if out.ClientID == "" {
-		return "", errors.New("registration answered without client_id")
-	}
-	return out.ClientID, nil
-}
-
-// authorize asks for a code with an S256 challenge; the server must
-// auto-approve (`serve --auto-approve`).
-func (s *loadSession) authorize(ctx context.Context, clientID, verifier string) (string, error) {
-	sum := sha256.Sum256([]byte(verifier))
-	state := rand.Text()
-	q := url.Values{
-		"response_type":         {"code"},
-		"client_id":             {clientID},
-		"redirect_uri":          {redirectURI},
-		"code_challenge":        {base64.RawURLEncoding.EncodeToString(sum[:])},
-		"code_challenge_method": {"S256"},
-		"state":                 {state},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.run.opts.URL+"/authorize?"+q.Encode(), nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if resp.StatusCode != http.StatusFound || err != nil {
-		return "", fmt.Errorf("GET /authorize = %s, want 302 to the redirect URI (is the server auto-approving?)", resp.Status)
-	}
-	code := loc.Query().Get("code")
-	if code == "" || loc.Query().Get("state") != state {
-		return "", fmt.Errorf("redirect without code or with another state: error=%q", loc.Query().Get("error"))
-	}
-	return code, nil
-}
-
-// exchange redeems the code with the verifier and returns the access token.
-func (s *loadSession) exchange(ctx context.Context, clientID, code, verifier string) (string, error) {
-	form := url.Values{
-		"grant_type":    {"authorization_code"},
-		"code":          {code},
-		"redirect_uri":  {redirectURI},
-		"client_id":     {clientID},
-		"code_verifier": {verifier},
-	}
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := s.postJSON(ctx, "/token", "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, &out); err != nil {
-		return "", err
-	}
-	if out.AccessToken == "" {
-		return "", errors.New("token response without access_token")
-	}
-	return out.AccessToken, nil
-}
-
-// postJSON posts body and decodes a JSON answer with status want. Error
-// bodies are OAuth errors (RFC 6749 5.2), never secrets, so they are kept.
-func (s *loadSession) postJSON(ctx context.Context, path, contentType, body string, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.run.opts.URL+path, strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", contentType)
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("POST %s: reading the answer: %w", path, err)
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s = %s: %s", path, resp.Status, clip(string(data)))
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("POST %s: %w", path, err)
-	}
-	return nil
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b)
-	return b
 }
 
 // memorySampler follows the Go heap and the open files while a run lasts.
