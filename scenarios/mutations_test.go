@@ -42,6 +42,11 @@ var mutations = []struct {
 	{"browser_cors", "tunnel", "tunnel -toxic header_strip:names=Access-Control-Expose-Headers", "the tunnel drops the server's CORS: the page never sees its session"},
 	{"browser_cors_headers_dropped", "tunnel -name hidden -toxic header_strip:names=Access-Control-Expose-Headers", "tunnel -name hidden", "Mcp-Session-Id exposed: the session completes"},
 	{"replay_recorded_session", "server -name jsononly --fault json-only", "server -name jsononly", "no difference to count"},
+	{"era2026_header_stripped", "tunnel -name strip -profile clean -toxic request_header_strip:names=Mcp-Name", "tunnel -name strip -profile clean", "Mcp-Name arrives: the call is answered"},
+	{"era2026_listen_quick_tunnel", "listen26 -name L", "listen -name L", "the GET listen stream: buffered by the tunnel"},
+	{"era2026_listen_idle_cut", "server --fault no-keepalive", "server", "keepalive on: no cut"},
+	{"era2026_listen_keepalive", "server --keepalive 15s", "server --fault no-keepalive", "keepalive off: cut at 120 s"},
+	{"era2026_two_eras", "call26 -client new -name discover server/discover", "post -client new -name discover server/discover", "no 2026-07-28 headers: the sessions era answers"},
 }
 
 // TestMutatedScenariosFail runs each mutation and requires the scenario to

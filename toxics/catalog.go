@@ -22,6 +22,8 @@ const (
 	StatusRewriteType    ToxicType = "status_rewrite"
 	HeaderStripType      ToxicType = "header_strip"
 	RequestBufferType    ToxicType = "request_buffer"
+	// RequestHeaderStripType removes request headers (request_header_strip.go).
+	RequestHeaderStripType ToxicType = "request_header_strip"
 )
 
 // toxiproxy's own toxics (v2.12.0), which an external toxiproxy-server also
@@ -42,7 +44,7 @@ const (
 func (t ToxicType) Custom() bool {
 	switch t {
 	case RequestLogType, SSEBufferType, BodyDropType, IdleCutType, HeaderHoldType, CloseAfterEventsType, StatusRewriteType,
-		HeaderStripType, RequestBufferType:
+		HeaderStripType, RequestBufferType, RequestHeaderStripType:
 		return true
 	}
 	return false
@@ -62,7 +64,7 @@ func (t ToxicType) needsRequests() bool {
 // the request toxics go upstream, everything else downstream (toxiproxy's
 // own default).
 func (t ToxicType) DefaultStream() Direction {
-	if t == BodyDropType || t == RequestLogType || t == RequestBufferType {
+	if t == BodyDropType || t == RequestLogType || t == RequestBufferType || t == RequestHeaderStripType {
 		return Upstream
 	}
 	return Downstream
