@@ -116,6 +116,7 @@ type liveServer struct {
 	url  string
 	cfg  server.Config        // as started: Addr, Issuer and Redis filled in
 	mini *miniredis.Miniredis // nil on a real Redis
+	srv  *server.Server
 }
 
 // startServer starts a server named name for cfg, its markers going to the
@@ -146,7 +147,7 @@ func (w *world) startServer(name string, cfg server.Config, sharedWith *liveServ
 	if ks.Mini != nil {
 		ls.mini = ks.Mini
 	}
-	ls.url, ls.cfg = ks.URL, ks.Config
+	ls.url, ls.cfg, ls.srv = ks.URL, ks.Config, ks.Server
 	w.mu.Lock()
 	w.servers[name] = ls
 	w.lastHop = name

@@ -67,9 +67,8 @@ func (s *Server) verifyBearer(r *http.Request) (string, *auth.TokenInfo, error) 
 	if !ok {
 		return "", nil, refuse(ErrInvalidRequest, "no bearer token (send Authorization: Bearer <access_token>)")
 	}
-	var g grant
 	st := s.oauth.store
-	err := st.getJSON(r.Context(), st.secretKey(keyAccess, token), &g)
+	g, err := st.accessGrant(r.Context(), st.secretKey(keyAccess, token))
 	if errors.Is(err, errNotFound) {
 		return token, nil, refuse(ErrInvalidToken, "access token unknown, expired or revoked")
 	}

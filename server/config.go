@@ -46,6 +46,12 @@ type Config struct {
 	// RedisKeyPrefix starts every Redis key the server writes; "" means
 	// "mcpvcr:". Tests sharing one real Redis give each server its own.
 	RedisKeyPrefix string
+	// NoTokenCache makes the bearer check ask Redis on every request. By
+	// default a token verified in the last second is accepted without
+	// asking again (token_cache.go): a revocation still takes effect at
+	// once, but an outage or a key changed behind the server's back (a
+	// test's FastForward) shows up to a second late.
+	NoTokenCache bool
 	// Clients are static OAuth clients registered besides the built-in
 	// public client "claude-desktop" (see oauth_clients.go).
 	Clients []StaticClient

@@ -24,12 +24,14 @@ func TestRedisDownMidMCPSession(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			var ts *servertest.Server
 			var stop, restart func()
+			// Every request asks Redis (no token cache): the point is what
+			// each one gets the moment Redis is gone.
 			if backend == "miniredis" {
-				ts = servertest.Start(t, server.Config{AutoApprove: true})
+				ts = servertest.Start(t, server.Config{AutoApprove: true, NoTokenCache: true})
 				stop, restart = ts.Mini.Close, func() { require.NoError(t, ts.Mini.Restart()) }
 			} else {
 				rr := startRedisProcess(t, true) // persistent: no token may be lost
-				ts = servertest.Start(t, server.Config{RedisURL: rr.url(), AutoApprove: true})
+				ts = servertest.Start(t, server.Config{RedisURL: rr.url(), AutoApprove: true, NoTokenCache: true})
 				stop, restart = rr.stop, rr.start
 			}
 			tok := ts.Token(t)

@@ -222,7 +222,10 @@ func TestSecurityRevokedTokensRefusedAtMCP(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := servertest.Start(t, server.Config{AutoApprove: true})
+			// "expired" ages the token inside Redis (FastForward), behind
+			// the server's back, so it asks Redis every time; the revoked
+			// cases run with the token cache and are refused at once.
+			ts := servertest.Start(t, server.Config{AutoApprove: true, NoTokenCache: tc.name == "expired"})
 			p := servertest.NewPKCE()
 			code := ts.Code(t, p)
 			tok := ts.ExchangeCode(t, code, p)

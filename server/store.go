@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,12 @@ type store struct {
 	miniLast   time.Time
 	stopClock  chan struct{}
 	clockEnded chan struct{}
+
+	// tokens caches verified access tokens (token_cache.go); evictions is
+	// the subscription through which other servers' revocations arrive.
+	tokens        *tokenCache
+	evictions     *redis.PubSub
+	evictionsDone chan struct{}
 }
 
 // miniTick is how often the in-process miniredis's clock is advanced:
@@ -130,6 +137,12 @@ func newStore(cfg Config) (*store, error) {
 	opt.ContextTimeoutEnabled = true
 	opt.DisableIdentity = true // miniredis knows no CLIENT SETINFO
 	st.rdb = redis.NewClient(opt)
+	if !cfg.NoTokenCache {
+		st.tokens = newTokenCache()
+	}
+	st.evictions = st.rdb.Subscribe(context.Background(), st.evictionsChannel())
+	st.evictionsDone = make(chan struct{})
+	go st.followEvictions(st.evictions)
 	return st, nil
 }
 
@@ -150,6 +163,8 @@ func redactRedisURL(u string) string {
 
 // close closes the Redis client and stops the in-process miniredis.
 func (st *store) close() error {
+	st.evictions.Close()
+	<-st.evictionsDone
 	err := st.rdb.Close()
 	if st.mini != nil {
 		close(st.stopClock)
@@ -273,6 +288,15 @@ func (st *store) del(ctx context.Context, keys ...string) error {
 	defer cancel()
 	if err := st.rdb.Del(ctx, keys...).Err(); err != nil {
 		return unavailable("delete", err)
+	}
+	var access []string
+	for _, k := range keys {
+		if strings.HasPrefix(k, st.prefix+string(keyAccess)+":") {
+			access = append(access, k)
+		}
+	}
+	if len(access) > 0 {
+		st.publishEviction(ctx, access, nil)
 	}
 	return nil
 }
@@ -402,6 +426,8 @@ func (st *store) revokeGrant(ctx context.Context, family string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
 	defer cancel()
 	n, err := revokeGrantScript.Run(ctx, st.rdb, []string{st.key(keyGrant, family), st.key(keyRevokedGrant, family)}, int64(refreshTokenTTL/time.Second)).Int()
+	// Evict even when Redis failed: the script may have run.
+	st.publishEviction(ctx, nil, []string{family})
 	if err != nil {
 		return 0, unavailable("revoke grant", err)
 	}
