@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/loadgen"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
@@ -26,7 +26,7 @@ func (e loadFailed) Error() string {
 }
 func (loadFailed) ExitCode() int { return 1 }
 
-// runLoad is flags plus a run of harness.Load:
+// runLoad is flags plus a run of loadgen.Run:
 //
 //	load clients > tunnel (toxiproxy: latency+jitter both ways, profile) > server
 //
@@ -34,7 +34,7 @@ func (loadFailed) ExitCode() int { return 1 }
 // --redis) unless --upstream names one; the tunnel always runs in it.
 func runLoad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", "load [--sessions N] [--calls N] [--latency D --jitter D] [--profile NAME] [--toxic SPEC]... [--upstream HOST:PORT]", stderr)
-	var opts harness.LoadOptions
+	var opts loadgen.Options
 	var profile, upstream, redisURL string
 	var extra stringList
 	fs.IntVar(&opts.Sessions, "sessions", 500, "concurrent sessions, all open at once")
@@ -97,7 +97,7 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	for _, a := range tun.Applied {
 		fmt.Fprintf(stdout, "  toxic %s\n", a)
 	}
-	rep, err := harness.Load(ctx, opts)
+	rep, err := loadgen.Run(ctx, opts)
 	if err != nil {
 		return err
 	}

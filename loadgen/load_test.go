@@ -1,4 +1,4 @@
-package harness
+package loadgen
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func TestLoadThroughLatencyTunnel(t *testing.T) {
 	}
 	t.Cleanup(func() { tun.Close() })
 
-	rep, err := Load(context.Background(), LoadOptions{URL: "http://" + tun.Addr, Sessions: 20, Calls: 20, Timeout: time.Minute})
+	rep, err := Run(context.Background(), Options{URL: "http://" + tun.Addr, Sessions: 20, Calls: 20, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +50,11 @@ func TestLoadThroughLatencyTunnel(t *testing.T) {
 	if want := int64(20 * 4 * 3); rep.EventsSent != want {
 		t.Errorf("events sent = %d, want %d (4 notify calls of 3 messages per session)", rep.EventsSent, want)
 	}
-	counts := map[LoadStep]int{}
+	counts := map[Step]int{}
 	for _, s := range rep.Steps {
 		counts[s.Step] = s.Count
 	}
-	for step, want := range map[LoadStep]int{StepRegister: 20, StepToken: 20, StepInitialize: 20, StepFirstCall: 20, StepEcho: 20 * 15, StepNotify: 20 * 4, StepEvents: 20 * 4, StepClose: 20} {
+	for step, want := range map[Step]int{StepRegister: 20, StepToken: 20, StepInitialize: 20, StepFirstCall: 20, StepEcho: 20 * 15, StepNotify: 20 * 4, StepEvents: 20 * 4, StepClose: 20} {
 		if counts[step] != want {
 			t.Errorf("%s measured %d times, want %d", step, counts[step], want)
 		}
@@ -92,8 +92,8 @@ func TestPercentile(t *testing.T) {
 func TestLoadRefusesBadURL(t *testing.T) {
 	for _, u := range []string{"", "127.0.0.1:8081", "://x"} {
 		t.Run(u, func(t *testing.T) {
-			if _, err := Load(context.Background(), LoadOptions{URL: u}); err == nil || !strings.Contains(err.Error(), "want the server's base URL") {
-				t.Errorf("Load(%q) error = %v, want one asking for the base URL", u, err)
+			if _, err := Run(context.Background(), Options{URL: u}); err == nil || !strings.Contains(err.Error(), "want the server's base URL") {
+				t.Errorf("Run(%q) error = %v, want one asking for the base URL", u, err)
 			}
 		})
 	}
@@ -107,7 +107,7 @@ func TestLoadReportsServerErrors(t *testing.T) {
 		io.WriteString(w, `{"error":"temporarily_unavailable","error_description":"the token store (Redis) is unavailable; retry later"}`)
 	}))
 	t.Cleanup(srv.Close)
-	rep, err := Load(context.Background(), LoadOptions{URL: srv.URL, Sessions: 2, Timeout: 10 * time.Second})
+	rep, err := Run(context.Background(), Options{URL: srv.URL, Sessions: 2, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestLoadRetriesServiceUnavailable(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	rep, err := Load(context.Background(), LoadOptions{URL: front.URL, Sessions: 2, Calls: 5, Timeout: time.Minute})
+	rep, err := Run(context.Background(), Options{URL: front.URL, Sessions: 2, Calls: 5, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

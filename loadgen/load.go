@@ -1,4 +1,4 @@
-package harness
+package loadgen
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Load drives many concurrent MCP sessions against one server, the way a
+// Run drives many concurrent MCP sessions against one server, the way a
 // fleet of connectors would, and reports errors, lost listen-stream events,
 // latency per step and memory. Each session is what Claude's connector
 // does (docs/field-failures.md "What Claude's connector sends"), minus discovery:
@@ -40,12 +40,12 @@ import (
 //
 // Every session is open at the same time before the first tool call, so
 // the run holds Sessions sessions, each with a listen stream, concurrently.
-// Load is bounded: it stops when every session is done or when
-// LoadOptions.Timeout ends, whichever comes first.
-func Load(ctx context.Context, opts LoadOptions) (*LoadReport, error) {
+// Run is bounded: it stops when every session is done or when
+// Options.Timeout ends, whichever comes first.
+func Run(ctx context.Context, opts Options) (*Report, error) {
 	opts = opts.withDefaults()
 	if u, err := url.Parse(opts.URL); err != nil || u.Host == "" {
-		return nil, fmt.Errorf("load: LoadOptions.URL %q: want the server's base URL, e.g. http://127.0.0.1:8081", opts.URL)
+		return nil, fmt.Errorf("load: Options.URL %q: want the server's base URL, e.g. http://127.0.0.1:8081", opts.URL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
@@ -65,7 +65,7 @@ func Load(ctx context.Context, opts LoadOptions) (*LoadReport, error) {
 	run := &loadRun{
 		opts:      opts,
 		transport: transport,
-		latencies: map[LoadStep][]time.Duration{},
+		latencies: map[Step][]time.Duration{},
 		allOpen:   make(chan struct{}),
 	}
 	run.toOpen.Store(int64(opts.Sessions))
@@ -89,9 +89,9 @@ func Load(ctx context.Context, opts LoadOptions) (*LoadReport, error) {
 	return rep, nil
 }
 
-// LoadOptions configures Load. Zero fields take the defaults in their
+// Options configures Run. Zero fields take the defaults in their
 // comments.
-type LoadOptions struct {
+type Options struct {
 	// URL is the server's base URL as clients reach it (through a tunnel,
 	// say): "http://127.0.0.1:8081". Required.
 	URL string
@@ -111,7 +111,7 @@ type LoadOptions struct {
 	Transport http.RoundTripper
 }
 
-func (o LoadOptions) withDefaults() LoadOptions {
+func (o Options) withDefaults() Options {
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
@@ -128,32 +128,32 @@ func (o LoadOptions) withDefaults() LoadOptions {
 	return o
 }
 
-// LoadStep names a measured step of a load session.
-type LoadStep string
+// Step names a measured step of a load session.
+type Step string
 
 const (
-	StepRegister   LoadStep = "register"
-	StepAuthorize  LoadStep = "authorize"
-	StepToken      LoadStep = "token"
-	StepInitialize LoadStep = "initialize"
-	StepListen     LoadStep = "listen"
-	StepSetLevel   LoadStep = "logging/setLevel"
+	StepRegister   Step = "register"
+	StepAuthorize  Step = "authorize"
+	StepToken      Step = "token"
+	StepInitialize Step = "initialize"
+	StepListen     Step = "listen"
+	StepSetLevel   Step = "logging/setLevel"
 	// StepFirstCall is each session's first tool call (an echo): every
 	// session makes it at the same moment, when the last one is open, so
 	// it measures the burst, apart from the steady calls after it.
-	StepFirstCall LoadStep = "first call (burst)"
-	StepEcho      LoadStep = "tools/call echo"
-	StepNotify    LoadStep = "tools/call notify"
+	StepFirstCall Step = "first call (burst)"
+	StepEcho      Step = "tools/call echo"
+	StepNotify    Step = "tools/call notify"
 	// StepEvents is the time from the start of a notify call until the
 	// last of its log messages arrived on the listen stream.
-	StepEvents LoadStep = "notify events"
-	StepClose  LoadStep = "close"
+	StepEvents Step = "notify events"
+	StepClose  Step = "close"
 )
 
-var loadSteps = []LoadStep{StepRegister, StepAuthorize, StepToken, StepInitialize, StepListen, StepSetLevel, StepFirstCall, StepEcho, StepNotify, StepEvents, StepClose}
+var loadSteps = []Step{StepRegister, StepAuthorize, StepToken, StepInitialize, StepListen, StepSetLevel, StepFirstCall, StepEcho, StepNotify, StepEvents, StepClose}
 
-// LoadReport is what a load run measured.
-type LoadReport struct {
+// Report is what a load run measured.
+type Report struct {
 	Sessions int
 	// Completed counts sessions that did every step without error.
 	Completed int
@@ -190,22 +190,22 @@ type LoadReport struct {
 }
 
 // Lost is the number of events sent and never received.
-func (r *LoadReport) Lost() int64 { return r.EventsSent - r.EventsReceived }
+func (r *Report) Lost() int64 { return r.EventsSent - r.EventsReceived }
 
 // OK reports whether the run had no error and lost no event.
-func (r *LoadReport) OK() bool {
+func (r *Report) OK() bool {
 	return r.Errors == 0 && r.Lost() == 0 && r.Duplicates == 0 && r.Completed == r.Sessions
 }
 
 // StepStats is the latency of one step over every session.
 type StepStats struct {
-	Step          LoadStep
+	Step          Step
 	Count         int
 	P50, P99, Max time.Duration
 }
 
 // WriteText writes the report as the plain text `mcpvcr load` prints.
-func (r *LoadReport) WriteText(w io.Writer) {
+func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "sessions %d, completed %d, errors %d\n", r.Sessions, r.Completed, r.Errors)
 	for _, e := range r.ErrorSamples {
 		fmt.Fprintf(w, "  error: %s\n", e)
@@ -237,12 +237,12 @@ func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 const maxErrorSamples = 10
 
 type loadRun struct {
-	opts      LoadOptions
+	opts      Options
 	transport http.RoundTripper
 
 	mu        sync.Mutex
-	latencies map[LoadStep][]time.Duration
-	rep       LoadReport
+	latencies map[Step][]time.Duration
+	rep       Report
 
 	// toOpen counts sessions not yet open (or failed); allOpen is closed
 	// when it reaches zero.
@@ -250,13 +250,13 @@ type loadRun struct {
 	allOpen chan struct{}
 }
 
-func (r *loadRun) observe(step LoadStep, d time.Duration) {
+func (r *loadRun) observe(step Step, d time.Duration) {
 	r.mu.Lock()
 	r.latencies[step] = append(r.latencies[step], d)
 	r.mu.Unlock()
 }
 
-func (r *loadRun) fail(session int, step LoadStep, err error) {
+func (r *loadRun) fail(session int, step Step, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.fail(session, step, err)
@@ -288,7 +288,7 @@ type readCloser struct {
 	io.Closer
 }
 
-func (rep *LoadReport) fail(session int, step LoadStep, err error) {
+func (rep *Report) fail(session int, step Step, err error) {
 	rep.Errors++
 	if len(rep.ErrorSamples) < maxErrorSamples {
 		rep.ErrorSamples = append(rep.ErrorSamples, fmt.Sprintf("session %d %s: %v", session, step, err))
@@ -303,7 +303,7 @@ func (r *loadRun) opened() {
 }
 
 // timed runs f and records its latency under step when it succeeds.
-func (r *loadRun) timed(step LoadStep, f func() error) error {
+func (r *loadRun) timed(step Step, f func() error) error {
 	start := time.Now()
 	if err := f(); err != nil {
 		return fmt.Errorf("%s: %w", step, err)
@@ -361,7 +361,7 @@ func (r *loadRun) session(ctx context.Context, i int) {
 	r.rep.Completed++
 }
 
-func (r *loadRun) report() *LoadReport {
+func (r *loadRun) report() *Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep := r.rep
@@ -479,7 +479,7 @@ const redirectURI = "http://127.0.0.1:9/callback"
 var loadSessionOptions = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}
 
 // open does OAuth, initialize, the listen stream and setLevel.
-func (s *loadSession) open(ctx context.Context) (LoadStep, error) {
+func (s *loadSession) open(ctx context.Context) (Step, error) {
 	r := s.run
 	oauth := &oauthclient.Client{Issuer: r.opts.URL, HTTPClient: s.http, ClientName: fmt.Sprintf("mcpvcr load %d", s.index), RedirectURI: redirectURI}
 	if err := r.timed(StepRegister, func() error { return oauth.Register(ctx) }); err != nil {
@@ -521,7 +521,7 @@ func (s *loadSession) open(ctx context.Context) (LoadStep, error) {
 }
 
 // work makes the tool calls, then waits for the notify events.
-func (s *loadSession) work(ctx context.Context) (LoadStep, error) {
+func (s *loadSession) work(ctx context.Context) (Step, error) {
 	r := s.run
 	var waits []func() error
 	for call := 1; call <= r.opts.Calls; call++ {
@@ -715,4 +715,12 @@ func peakRSS() uint64 {
 		}
 	}
 	return 0
+}
+
+// clip shortens an answer quoted in an error.
+func clip(s string) string {
+	if len(s) > 160 {
+		return s[:160] + fmt.Sprintf("...(%d bytes)", len(s))
+	}
+	return s
 }
