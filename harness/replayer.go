@@ -147,7 +147,10 @@ type Report struct {
 	Through   string    `json:"through,omitempty"`
 	TimeScale float64   `json:"timescale"`
 	Pace      float64   `json:"pace"`
-	Results   []Result  `json:"results"`
+	// LateAfter is the lateness from which an event was a finding
+	// (ReplayOptions.LateAfter as applied), so a report draws the same.
+	LateAfter time.Duration `json:"late_after_ns"`
+	Results   []Result      `json:"results"`
 }
 
 // Result is one replayed interaction.
@@ -279,7 +282,7 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 	}
 	targetOrigin := tu.Scheme + "://" + tu.Host
 	public := targetOrigin
-	rep := &Report{Target: targetOrigin, TimeScale: r.opts.TimeScale, Pace: r.opts.Pace}
+	rep := &Report{Target: targetOrigin, TimeScale: r.opts.TimeScale, Pace: r.opts.Pace, LateAfter: r.opts.LateAfter}
 	if r.opts.Tunnel != nil {
 		through, closeTunnel, err := r.opts.Tunnel(ctx, &url.URL{Scheme: tu.Scheme, Host: tu.Host})
 		if err != nil {

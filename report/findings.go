@@ -13,6 +13,9 @@ import (
 // those in instead.
 func Derive(s *Session, lateAfter time.Duration) []Finding {
 	if lateAfter <= 0 {
+		lateAfter = s.LateAfter
+	}
+	if lateAfter <= 0 {
 		lateAfter = DefaultLateAfter
 	}
 	cut := s.idleCut()

@@ -43,6 +43,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 		Start:     rep.Start,
 		Profile:   opts.Profile,
 		TimeScale: opts.TimeScale,
+		LateAfter: rep.LateAfter,
 	}
 	if s.TimeScale == 0 {
 		s.TimeScale = rep.TimeScale

@@ -70,6 +70,9 @@ type exchangeView struct {
 }
 
 func view(s *Session, anchor string, lateAfter time.Duration) sessionView {
+	if s.LateAfter > 0 {
+		lateAfter = s.LateAfter
+	}
 	v := sessionView{Session: s, Anchor: anchor, Chart: layout(s, lateAfter), Worst: worst(s.Findings), Toxics: s.Toxics}
 	cut := s.idleCut()
 	for _, e := range s.Exchanges {

@@ -28,6 +28,9 @@ type Session struct {
 	Toxics  []Toxic
 	// TimeScale is the world time scale the session ran at (0 = unknown).
 	TimeScale float64
+	// LateAfter is how much later than recorded an event must come to be
+	// drawn late: the replay's own tolerance; 0 means Options.LateAfter.
+	LateAfter time.Duration
 	// Exchanges in the order the client sent them.
 	Exchanges []Exchange
 	// Markers the server logged, on the session's clock.
