@@ -60,6 +60,9 @@ type Timeline struct {
 	Reason        EndReason     `json:"reason" yaml:"end_reason"`
 	Err           string        `json:"error,omitempty" yaml:"error,omitempty"`
 	Bytes         int64         `json:"bytes" yaml:"bytes"`
+	// Elided is how many of Bytes the recorder forwarded but did not keep
+	// (the body is their first RecorderOptions.MaxBody bytes).
+	Elided int64 `json:"elided,omitempty" yaml:"elided,omitempty"`
 	// Conn is the client's end of the connection that carried the
 	// exchange (its local address), when known: exchanges with the same
 	// Conn went one after another over one connection.

@@ -85,7 +85,10 @@ type RecorderOptions struct {
 	// Source goes to the provenance: SourceCaptured (the default) or
 	// SourceAssembled followed by ": what the script followed".
 	Source string
-	// MaxBody bounds the request body the recorder reads (default 16 MiB).
+	// MaxBody bounds the request body the recorder reads, and how much of
+	// each response body it keeps in the cassette (default 16 MiB). A
+	// longer response is still forwarded whole; the cassette keeps its
+	// first MaxBody bytes and Timeline.Elided says how many more passed.
 	MaxBody int64
 	// PublicURL is the origin clients use when a tunnel sits in front of
 	// the recorder (https://NAME.trycloudflare.com). Empty: taken from each
@@ -201,8 +204,9 @@ type flight struct {
 	// itself by (see RecorderOptions.UpstreamOrigin).
 	origin, self string
 	in           *Interaction
-	captured     bytes.Buffer // the response body as relayed
-	stream       bool         // an SSE response
+	captured     bytes.Buffer // the response body as relayed, its first maxKept bytes
+	maxKept      int64
+	stream       bool // an SSE response
 	parser       SSEParser
 }
 
@@ -217,7 +221,7 @@ func (r *Recorder) begin(w http.ResponseWriter, req *http.Request) (*flight, boo
 	if r.closed {
 		return nil, false
 	}
-	x := &flight{id: r.seq, opened: opened, req: req, w: w, rc: http.NewResponseController(w), in: &Interaction{}}
+	x := &flight{id: r.seq, opened: opened, req: req, w: w, rc: http.NewResponseController(w), in: &Interaction{}, maxKept: r.opts.MaxBody}
 	r.seq++
 	r.inflight.Add(1)
 	if len(r.cancels) == 0 {
@@ -328,14 +332,21 @@ func (r *Recorder) relayBody(x *flight, resp *http.Response) (EndReason, error) 
 	var document []byte
 	whole := x.req.Method != http.MethodHead && !x.stream &&
 		(resp.ContentLength >= 0 && resp.ContentLength < r.opts.MaxBody || documentMedia(resp.Header.Get("Content-Type")))
+	var unread []byte // read to see whether it was a document, not yet forwarded
 	if whole {
 		var err error
-		if document, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody)); err != nil {
+		if document, err = io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxBody+1)); err != nil {
 			http.Error(x.w, "recorder: upstream body: "+err.Error(), http.StatusBadGateway)
 			return EndReset, err
 		}
-		document = []byte(r.toClient(string(document), x.origin, x.self))
-		h.Set("Content-Length", fmt.Sprint(len(document)))
+		if int64(len(document)) > r.opts.MaxBody {
+			// Too long to rewrite: forward every byte as it comes
+			// (a chunked 20 MiB JSON body was cut at 16 MiB, status 200).
+			whole, unread, document = false, document, nil
+		} else {
+			document = []byte(r.toClient(string(document), x.origin, x.self))
+			h.Set("Content-Length", fmt.Sprint(len(document)))
+		}
 	}
 	x.in.Response = cassette.Response{
 		Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
@@ -354,6 +365,11 @@ func (r *Recorder) relayBody(x *flight, resp *http.Response) (EndReason, error) 
 			}
 		}
 		return EndServerEOF, nil
+	}
+	if len(unread) > 0 {
+		if werr := x.write(unread); werr != nil {
+			return EndClientCancel, werr
+		}
 	}
 	buf := make([]byte, 32<<10)
 	for {
@@ -393,7 +409,11 @@ func (x *flight) write(chunk []byte) error {
 	if err == nil {
 		err = x.rc.Flush()
 	}
-	x.captured.Write(chunk)
+	// Keep at most MaxBody bytes of the body: an endless response grew the
+	// recorder to 1.8 GB. The rest is forwarded and counted, not kept.
+	keep := min(int64(len(chunk)), max(x.maxKept-int64(x.captured.Len()), 0))
+	x.captured.Write(chunk[:keep])
+	x.in.Stream.Elided += int64(len(chunk)) - keep
 	parser := &x.parser
 	if !x.stream {
 		parser = nil
