@@ -47,7 +47,14 @@ func send26(w *world, cname, via, name, method string, params map[string]any) (*
 	if params == nil {
 		params = map[string]any{}
 	}
-	params["_meta"] = statelessMeta
+	meta := map[string]any{}
+	if m, ok := params["_meta"].(map[string]any); ok {
+		meta = m // the caller's (a progressToken) beside the triple
+	}
+	for k, v := range statelessMeta {
+		meta[k] = v
+	}
+	params["_meta"] = meta
 	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
 	h := c.mcpHeaders(true, false, "")
 	h.Set("Content-Type", "application/json")

@@ -46,6 +46,7 @@ var mutations = []struct {
 	{"era2026_listen_quick_tunnel", "listen26 -name L", "listen -name L", "the GET listen stream: buffered by the tunnel"},
 	{"era2026_listen_idle_cut", "server --fault no-keepalive", "server", "keepalive on: no cut"},
 	{"era2026_listen_keepalive", "server --keepalive 15s", "server --fault no-keepalive", "keepalive off: cut at 120 s"},
+	{"era2026_stream_broken_reissue", "cut first", "# (the first stream left alone)", "nothing broken: nothing lost or re-issued"},
 	{"era2026_two_eras", "call26 -client new -name discover server/discover", "post -client new -name discover server/discover", "no 2026-07-28 headers: the sessions era answers"},
 }
 
