@@ -1,6 +1,7 @@
 package mcpvcrtest_test
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -19,5 +20,20 @@ func TestKitImportsNoInternal(t *testing.T) {
 				t.Errorf("%s depends on %s", pkg, dep)
 			}
 		}
+	}
+}
+
+// examples/external is a module of its own, which `go test ./...` here
+// does not reach (make ci-extra runs its tests): vet it here, so a change
+// to the exported API that breaks a user's module fails `make test` too.
+func TestExternalModuleBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds another module")
+	}
+	cmd := exec.Command("go", "vet", "./...")
+	cmd.Dir = "../examples/external"
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go vet in examples/external: %v\n%s", err, out)
 	}
 }

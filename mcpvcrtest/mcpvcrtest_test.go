@@ -193,7 +193,7 @@ func TestReplayListenHeld(t *testing.T) {
 		t.Run(string(tc.profile), func(t *testing.T) {
 			t.Parallel()
 			scale := timescale.Scale(0.01)
-			s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: timescale.Scale(float64(scale))})
+			s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: scale})
 			c, rep := mcpvcrtest.Replay(t, "../fixtures/gosdk_oauth_session.yaml", s.URL, tc.profile, scale)
 			listen := mcpvcrtest.ListenStream(c, rep)
 			if listen.Interaction < 0 {

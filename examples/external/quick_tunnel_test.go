@@ -13,6 +13,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -24,8 +25,8 @@ const fixture = "../../fixtures/gosdk_oauth_session.yaml"
 // (mcpvcr's docs/field-failures.md, field failure 2): the session still
 // comes up, but its notifications arrive only at the end.
 func TestQuickTunnelHoldsTheListenStream(t *testing.T) {
-	scale := toxics.TimeScale(0.01) // Cloudflare's 100 s idle cut runs as 1 s
-	s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: float64(scale)})
+	scale := timescale.Scale(0.01) // Cloudflare's 100 s idle cut runs as 1 s
+	s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: scale})
 
 	c, rep := mcpvcrtest.Replay(t, fixture, s.URL, toxics.CloudflareQuickTunnel, scale)
 
@@ -45,8 +46,8 @@ func TestQuickTunnelHoldsTheListenStream(t *testing.T) {
 // The same session through a tunnel that streams (a named Cloudflare
 // tunnel) has no held events: the finding above comes from the profile.
 func TestNamedTunnelDoesNotHoldTheListenStream(t *testing.T) {
-	scale := toxics.TimeScale(0.01)
-	s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: float64(scale)})
+	scale := timescale.Scale(0.01)
+	s := mcpvcrtest.Start(t, server.Config{AutoApprove: true, TimeScale: scale})
 	c, rep := mcpvcrtest.Replay(t, fixture, s.URL, toxics.CloudflareNamedTunnel, scale)
 	if listen := mcpvcrtest.ListenStream(c, rep); listen.Has(harness.EventsHeld) {
 		t.Errorf("listen stream findings = %v, want no %s", listen.Findings, harness.EventsHeld)
