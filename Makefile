@@ -11,9 +11,10 @@ CI_EXTRA :=
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mcpvcr
 
-# The demo: every bundled fixture replayed through every tunnel profile, as a table.
+# The demo: `check` against our own server (started in-process): every bundled
+# fixture through every tunnel profile, as a table (docs/demo.md).
 run: build
-	./$(BIN) demo
+	./$(BIN) check --serve
 
 # The server alone, for a live client (see README "The server").
 serve: build

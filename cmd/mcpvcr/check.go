@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
+	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -41,13 +45,21 @@ Authentication: none, --bearer TOKEN, or --header 'K: V' (repeatable); a
 recording whose own OAuth flow your server's authorization server approves
 without a person (as mcpvcr serve --auto-approve does) replays as recorded.
 
+--serve checks our own server instead: it starts mcpvcr serve --auto-approve
+in-process (on in-process Redis, at --timescale) and checks it with the
+sessions recorded from it (fixtures/), their outcomes written down in
+fixtures/expectations.txt. That is what make run shows: the same cells,
+outcomes and findings as mcpvcr demo, which gives each cell a fresh server.
+
 Exit status: 0 when no tunnel breaks the session (or, with --expect, every
-named profile has the named outcome), 1 when one does, 2 for bad usage.
+named profile has the named outcome; with --serve, every cell is as written
+down in expectations.txt), 1 when one does, 2 for bad usage.
 
 Examples:
   mcpvcr check http://127.0.0.1:8080/mcp
   mcpvcr check https://mcp.example.test/mcp --bearer "$TOKEN" --profile cloudflare-quick-tunnel,aws-alb
   mcpvcr check http://127.0.0.1:8080/mcp --fixture my_claude_session.yaml --expect cloudflare-named-tunnel=ok --json check.json
+  mcpvcr check --serve        (what make run shows)
 
 `
 
@@ -59,7 +71,7 @@ func (e checkFailed) Error() string { return e.msg }
 func (e checkFailed) ExitCode() int { return exitFindings }
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", "check URL [--fixture FILE,...] [--profile P,...] [--bearer TOKEN | --header 'K: V'] [--expect PROFILE=OUTCOME] [--json FILE]", stderr)
+	fs := newFlagSet("check", "check URL | --serve [--fixture FILE,...] [--profile P,...] [--bearer TOKEN | --header 'K: V'] [--expect PROFILE=OUTCOME] [--json FILE]", stderr)
 	usage := fs.Usage
 	fs.Usage = func() { fmt.Fprint(stderr, checkHelp); usage() }
 	dir := fs.String("fixtures", filepath.Join("fixtures", "thirdparty"), "directory of the sessions to replay (*.yaml), when --fixture is not given")
@@ -76,6 +88,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
 	reports := addReportFlags(fs)
 	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
+	serve := fs.Bool("serve", false, "check our own server, started in-process, with the sessions recorded from it (fixtures/) and their expectations.txt (make run)")
 	var target string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		target, args = args[0], args[1:]
@@ -89,8 +102,28 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	if target == "" {
-		return missingFlag(fs, stderr, "the server's URL (e.g. http://127.0.0.1:8080/mcp)")
+	if *serve && target != "" {
+		return fmt.Errorf("--serve starts the server to check: give no URL (%s)", target)
+	}
+	if target == "" && !*serve {
+		return missingFlag(fs, stderr, "the server's URL (e.g. http://127.0.0.1:8080/mcp), or --serve")
+	}
+	if *serve {
+		if !flagSet(fs, "fixtures") {
+			*dir = "fixtures"
+		}
+		if *scale <= 0 {
+			return fmt.Errorf("--timescale %v: must be > 0", *scale)
+		}
+		// Our server as a user runs it (mcpvcr serve --auto-approve), its
+		// keepalive on the world clock, its markers unread: check judges
+		// from the client's side, as against any server.
+		lb, err := server.StartLoopback(server.Config{AutoApprove: true, TimeScale: timescale.Scale(*scale)})
+		if err != nil {
+			return fmt.Errorf("--serve: %w", err)
+		}
+		defer lb.Close()
+		target = lb.URL + "/mcp"
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -158,10 +191,16 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if !contains(opts.Profiles, toxics.Clean) {
 		opts.Profiles = append([]toxics.Profile{toxics.Clean}, opts.Profiles...)
 	}
+	var exp matrix.Expectations
+	expPath := filepath.Join(*dir, matrix.ExpectationsFile)
 	if files := splitList(fixtures); len(files) > 0 {
 		opts.Fixtures = files
 	} else if opts.Fixtures, err = matrix.FixtureFiles(*dir); err != nil {
 		return fmt.Errorf("%w (give --fixture FILE, or run from the repository)", err)
+	} else if *serve {
+		if exp, err = matrix.LoadExpectations(expPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -169,27 +208,19 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err := checkTarget(ctx, target); err != nil {
 		return err
 	}
-	total, done := len(opts.Fixtures)*len(opts.Profiles), 0
 	fmt.Fprintf(stderr, "mcpvcr check %s: %d session(s) × %d profile(s), time scale %g (100 s idle cut = %s)\n",
 		target, len(opts.Fixtures), len(opts.Profiles), *scale, time.Duration(float64(100*time.Second)**scale))
-	opts.Progress = func(c matrix.Cell) {
-		done++
-		what := string(c.Outcome)
-		if c.Err != "" {
-			what = "error: " + c.Err
-		}
-		fmt.Fprintf(stderr, "[%2d/%d] %-40s %-24s %-16s %6.0fms\n", done, total, c.Fixture, c.Profile, what, float64(c.Took)/float64(time.Millisecond))
-	}
+	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*len(opts.Profiles))
 	start := time.Now()
 	cells, err := matrix.Run(ctx, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	matrix.WriteTableWith(stdout, cells, nil, tableOptions(stdout, *wide))
+	matrix.WriteTableWith(stdout, cells, exp, tableOptions(stdout, *wide))
 	writeBaselines(stdout, cells)
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs against %s. What each finding means: docs/findings.md.\n", len(cells), time.Since(start).Seconds(), target)
-	if err := reports.writeCells("mcpvcr check "+target, cells, opts.Fixtures, nil, *scale, stderr); err != nil {
+	if err := reports.writeCells("mcpvcr check "+target, cells, opts.Fixtures, exp, *scale, stderr); err != nil {
 		return err
 	}
 	if *jsonOut != "" {
@@ -197,7 +228,22 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if exp != nil {
+		if err := matrix.Check(cells, exp, expPath); err != nil {
+			return checkFailed{err.Error()}
+		}
+		if len(want) == 0 {
+			return nil
+		}
+	}
 	return checkVerdict(cells, want)
+}
+
+// flagSet reports whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // aimAt points a recorded session at the user's server: requests to the

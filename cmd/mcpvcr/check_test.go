@@ -127,6 +127,7 @@ func TestCheckBadInput(t *testing.T) {
 		{"unknown profile", []string{"check", "http://127.0.0.1:1/mcp", "--profile", "nosuch"}, "nosuch"},
 		{"unknown finding", []string{"check", "http://127.0.0.1:1/mcp", "--allow", "held"}, `unknown finding "held"`},
 		{"missing fixture", []string{"check", "http://127.0.0.1:1/mcp", "--fixture", "nosuch.yaml"}, "nosuch.yaml"},
+		{"--serve and a URL", []string{"check", "http://127.0.0.1:1/mcp", "--serve"}, "--serve starts the server to check: give no URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -118,17 +118,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if nProfiles == 0 {
 		nProfiles = len(toxics.Profiles())
 	}
-	total, done := len(opts.Fixtures)*nProfiles, 0
 	fmt.Fprintf(stderr, "mcpvcr demo: %d fixture(s) × %d profile(s), time scale %g (100 s idle cut = %s), each against a fresh server on in-process Redis\n",
 		len(opts.Fixtures), nProfiles, *scale, time.Duration(float64(100*time.Second)**scale))
-	opts.Progress = func(c matrix.Cell) {
-		done++
-		what := string(c.Outcome)
-		if c.Err != "" {
-			what = "error: " + c.Err
-		}
-		fmt.Fprintf(stderr, "[%2d/%d] %-40s %-24s %-16s %6.0fms\n", done, total, c.Fixture, c.Profile, what, float64(c.Took)/float64(time.Millisecond))
-	}
+	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*nProfiles)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -160,6 +152,20 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		return demoFailed{fmt.Errorf("--check: no %s", expPath)}
 	}
 	return nil
+}
+
+// cellProgress returns a matrix.Options.Progress that prints one line per
+// finished cell of total.
+func cellProgress(w io.Writer, total int) func(matrix.Cell) {
+	done := 0
+	return func(c matrix.Cell) {
+		done++
+		what := string(c.Outcome)
+		if c.Err != "" {
+			what = "error: " + c.Err
+		}
+		fmt.Fprintf(w, "[%2d/%d] %-40s %-24s %-16s %6.0fms\n", done, total, c.Fixture, c.Profile, what, float64(c.Took)/float64(time.Millisecond))
+	}
 }
 
 // splitList flattens repeated, comma-separated flag values.

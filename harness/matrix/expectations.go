@@ -75,6 +75,11 @@ func (x Expectation) Allows(c Cell) bool {
 	return false
 }
 
+// Racy reports whether the line accepts more than one outcome: a random
+// profile (flaky-mobile) or a race the machine's load decides (a deadline
+// against a stream's end), whose cell two runs need not agree on.
+func (x Expectation) Racy() bool { return len(x.Outcomes) > 1 }
+
 func (x Expectation) String() string {
 	if len(x.Findings) == 0 {
 		return x.Outcomes.String()

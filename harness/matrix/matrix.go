@@ -7,7 +7,7 @@
 //	                                            │ markers
 //	  timelines + markers ──► Outcome + diagnosis ◄┘
 //
-// `mcpvcr demo` (and so `make run`) prints the table; the package test
+// `mcpvcr demo` and `mcpvcr check --serve` (make run) print the table; the package test
 // compares every cell with fixtures/expectations.txt.
 //
 //	cells, err := matrix.Run(ctx, matrix.Options{FixturesDir: "fixtures"})
