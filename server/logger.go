@@ -34,6 +34,7 @@ type Logger struct {
 	format LogFormat
 	now    func() time.Time
 	hooks  []func(markers.Event)
+	line   []byte // the text line being written, reused under mu
 }
 
 // NewLogger returns a Logger writing to w in the given format.
@@ -78,8 +79,8 @@ func (l *Logger) Mark(ctx context.Context, m markers.Name, format string, args .
 	default:
 		// One event is one line, with one marker: a client-sent value (a
 		// JSON-RPC method, a session id) must not forge a line or a marker.
-		fmt.Fprintf(l.w, "%s req=%s session=%s %s\n",
-			e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), orDash(inertID(e.RequestID)), orDash(inertID(e.SessionID)), markers.Event{Name: e.Name, Detail: inertDetail(e.Detail)}.Text())
+		l.line = appendTextLine(l.line[:0], e)
+		l.w.Write(l.line)
 	}
 	for _, h := range l.hooks {
 		h(e)
@@ -158,6 +159,43 @@ func inertDetail(d string) string {
 		d = strings.ReplaceAll(d, "{", `\x7b`)
 	}
 	return d
+}
+
+// appendTextLine appends e's text line, "TIME req=ID session=ID === NAME
+// === detail\n", to b. Every marker of every request comes through here,
+// so the common case (plain ids, a detail with nothing to neutralise)
+// costs no allocation; anything else goes through inertID/inertDetail.
+func appendTextLine(b []byte, e markers.Event) []byte {
+	b = e.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = append(b, " req="...)
+	b = appendID(b, e.RequestID)
+	b = append(b, " session="...)
+	b = appendID(b, e.SessionID)
+	b = append(b, " === "...)
+	b = append(b, e.Name...)
+	b = append(b, " ==="...)
+	if e.Detail != "" {
+		b = append(b, ' ')
+		if strings.Contains(e.Detail, "===") || strings.HasSuffix(strings.TrimSpace(e.Detail), "}") {
+			b = append(b, inertDetail(e.Detail)...)
+		} else {
+			b = append(b, e.Detail...) // already free of control bytes (escapeControls)
+		}
+	}
+	return append(b, '\n')
+}
+
+// appendID appends an id as inertID has it, "-" when empty.
+func appendID(b []byte, id string) []byte {
+	if id == "" {
+		return append(b, '-')
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return append(b, orDash(inertID(id))...)
+		}
+	}
+	return append(b, id...)
 }
 
 func orDash(s string) string {

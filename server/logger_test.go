@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpvcr/mcpvcr/markers"
 )
@@ -64,4 +66,22 @@ func TestShortNeverShowsWholeSecret(t *testing.T) {
 func TestNilLoggerDiscards(t *testing.T) {
 	var l *Logger
 	l.Mark(context.Background(), markers.Critical, "ignored") // must not panic
+}
+
+// TestTextLineMatchesInertForm: the allocation-free text line is byte for
+// byte what inertID/inertDetail make of any id and detail, hostile or not.
+func TestTextLineMatchesInertForm(t *testing.T) {
+	values := []string{"", "ab12", "UQRATWZUVKL3MYCOMGTDHL3WTZ", "Received 0 bytes", "method=tools/call, id=6", "a b", `q"uote`, "x}",
+		"x === CRITICAL === y", "a\nb", "\x1b[31m", `{"marker":"X"}`, "====== x", "\u202eevil"}
+	at := time.Date(2026, 12, 1, 20, 0, 0, 123456000, time.UTC)
+	for _, id := range values {
+		for _, detail := range values {
+			e := markers.Event{Time: at, Name: markers.Name("REQUEST BODY"), RequestID: id, SessionID: id, Detail: escapeControls(detail)}
+			want := fmt.Sprintf("%s req=%s session=%s %s\n", at.Format("2006-01-02T15:04:05.000000Z"),
+				orDash(inertID(id)), orDash(inertID(id)), markers.Event{Name: e.Name, Detail: inertDetail(e.Detail)}.Text())
+			if got := string(appendTextLine(nil, e)); got != want {
+				t.Errorf("id %q detail %q:\n got %q\nwant %q", id, detail, got, want)
+			}
+		}
+	}
 }
