@@ -71,3 +71,21 @@ func sessionFixtureForCassetteTests(t *testing.T) string {
 	}
 	return path
 }
+
+// BenchmarkCassetteSave is one rewrite of RecorderOptions.Out, as the
+// recorder's background saver does it: redact, marshal and atomically
+// rewrite the go-sdk session (15 interactions).
+func BenchmarkCassetteSave(b *testing.B) {
+	c, err := LoadCassette(sessionFixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "session.yaml")
+	b.ReportAllocs()
+	for b.Loop() {
+		NewRedactor().RedactCassette(c)
+		if err := c.Save(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
