@@ -34,6 +34,6 @@ func TestExternalModuleBuilds(t *testing.T) {
 	cmd.Dir = "../examples/external"
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go vet in examples/external: %v\n%s", err, out)
+		t.Fatalf("go vet in examples/external: %v\n%s\n(a new dependency of mcpvcr? cd examples/external && GOFLAGS=-mod=mod GOPROXY=off go mod tidy -e)", err, out)
 	}
 }
