@@ -163,4 +163,7 @@ func (st *bodyDropState) piece(t *BodyDrop, p piece, o *chunkOut) bool {
 	return false
 }
 
-func init() { register(BodyDropType, new(BodyDrop)) }
+// BodyDropType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const BodyDropType ToxicType = "body_drop"
+
+func init() { Register(BodyDropType, new(BodyDrop), ToxicInfo{Stream: Upstream}) }

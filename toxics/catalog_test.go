@@ -67,16 +67,6 @@ func TestCatalog(t *testing.T) {
 			}
 		}
 	}
-	for _, tt := range []ToxicType{RequestLogType, SSEBufferType, BodyDropType, IdleCutType, HeaderHoldType, CloseAfterEventsType, StatusRewriteType, HeaderStripType, RequestBufferType} {
-		if !known[tt] {
-			t.Errorf("%s is not registered", tt)
-		}
-		for _, a := range Attributes(tt) {
-			if a.Help == "" || a.Name == "" {
-				t.Errorf("%s: attribute %+v lacks a name or help", tt, a)
-			}
-		}
-	}
 	if _, err := Profile("nope").Toxics(); err == nil {
 		t.Error("unknown profile: want an error")
 	}

@@ -81,4 +81,9 @@ func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 	}
 }
 
-func init() { register(CloseAfterEventsType, new(CloseAfterEvents)) }
+// CloseAfterEventsType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const CloseAfterEventsType ToxicType = "close_after_events"
+
+func init() {
+	Register(CloseAfterEventsType, new(CloseAfterEvents), ToxicInfo{Stream: Downstream, NeedsRequests: true})
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"sort"
 	"strings"
 
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
@@ -16,25 +15,11 @@ type Attribute struct {
 	Name, Kind, Help string
 }
 
-// ToxicTypes returns every toxic type the embedded toxiproxy knows, sorted.
-func ToxicTypes() []ToxicType {
-	var out []ToxicType
-	for name := range tptoxics.ToxicRegistry {
-		out = append(out, ToxicType(name))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
 // Attributes lists a toxic type's attributes: ours from their struct tags
-// (json name, help), toxiproxy's from builtinAttributes.
+// (json name, help), toxiproxy's from their registration (builtin.go).
 func Attributes(t ToxicType) []Attribute {
 	if !t.Custom() {
-		var out []Attribute
-		for _, a := range builtinAttributes[t] {
-			out = append(out, Attribute{Name: a[0], Kind: "number", Help: a[1]})
-		}
-		return out
+		return append([]Attribute(nil), toxicInfo(t).Attributes...)
 	}
 	proto, ok := tptoxics.ToxicRegistry[string(t)]
 	if !ok {

@@ -45,4 +45,9 @@ func (t *HeaderHold) holdHead() bool { return true }
 
 func (t *HeaderHold) toxicType() ToxicType { return HeaderHoldType }
 
-func init() { register(HeaderHoldType, new(HeaderHold)) }
+// HeaderHoldType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const HeaderHoldType ToxicType = "header_hold"
+
+func init() {
+	Register(HeaderHoldType, new(HeaderHold), ToxicInfo{Stream: Downstream, NeedsRequests: true})
+}

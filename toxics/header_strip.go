@@ -64,4 +64,7 @@ func hasAny(m *message, names []string) bool {
 	return false
 }
 
-func init() { register(HeaderStripType, new(HeaderStrip)) }
+// HeaderStripType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const HeaderStripType ToxicType = "header_strip"
+
+func init() { Register(HeaderStripType, new(HeaderStrip), ToxicInfo{Stream: Downstream}) }

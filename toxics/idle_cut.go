@@ -190,4 +190,7 @@ func edgeError(status int, page ErrorPage) []byte {
 	return []byte(b.String())
 }
 
-func init() { register(IdleCutType, new(IdleCut)) }
+// IdleCutType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const IdleCutType ToxicType = "idle_cut"
+
+func init() { Register(IdleCutType, new(IdleCut), ToxicInfo{Stream: Downstream, NeedsRequests: true}) }

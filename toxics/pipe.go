@@ -17,16 +17,6 @@ import (
 // return, because Pipe is run again with the same stub and State after an
 // update; every byte read is either written or dropped on purpose.
 
-// register adds a toxic type to toxiproxy's registry. toxiproxy silently
-// replaces a duplicate name; a clash here would mean two toxics answer to
-// one name in the REST API, so it panics instead.
-func register(name ToxicType, t tptoxics.Toxic) {
-	if _, dup := tptoxics.ToxicRegistry[string(name)]; dup {
-		panic("toxics: duplicate toxic type " + string(name))
-	}
-	tptoxics.Register(string(name), t)
-}
-
 // send writes b, which the caller gives up, as one chunk.
 func send(stub *tptoxics.ToxicStub, b []byte) {
 	if len(b) > 0 {

@@ -98,4 +98,7 @@ func (st *requestBufferState) reset() {
 	st.head, st.raw, st.data = st.head[:0], st.raw[:0], st.data[:0]
 }
 
-func init() { register(RequestBufferType, new(RequestBuffer)) }
+// RequestBufferType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const RequestBufferType ToxicType = "request_buffer"
+
+func init() { Register(RequestBufferType, new(RequestBuffer), ToxicInfo{Stream: Upstream}) }

@@ -74,4 +74,7 @@ func setNote(add []string) string {
 	return " (and set " + add[0] + ")"
 }
 
-func init() { register(RequestHeaderStripType, new(RequestHeaderStrip)) }
+// RequestHeaderStripType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const RequestHeaderStripType ToxicType = "request_header_strip"
+
+func init() { Register(RequestHeaderStripType, new(RequestHeaderStrip), ToxicInfo{Stream: Upstream}) }

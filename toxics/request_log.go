@@ -63,4 +63,7 @@ func (t *RequestLog) Cleanup(stub *tptoxics.ToxicStub) {
 	}
 }
 
-func init() { register(RequestLogType, new(RequestLog)) }
+// RequestLogType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const RequestLogType ToxicType = "request_log"
+
+func init() { Register(RequestLogType, new(RequestLog), ToxicInfo{Stream: Upstream}) }

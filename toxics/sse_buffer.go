@@ -65,4 +65,9 @@ func (t *SSEBuffer) maxHold() time.Duration { return time.Duration(t.MaxHold) * 
 
 func (t *SSEBuffer) toxicType() ToxicType { return SSEBufferType }
 
-func init() { register(SSEBufferType, new(SSEBuffer)) }
+// SSEBufferType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const SSEBufferType ToxicType = "sse_buffer"
+
+func init() {
+	Register(SSEBufferType, new(SSEBuffer), ToxicInfo{Stream: Downstream, NeedsRequests: true})
+}

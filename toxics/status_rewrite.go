@@ -74,4 +74,9 @@ func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
 	}
 }
 
-func init() { register(StatusRewriteType, new(StatusRewrite)) }
+// StatusRewriteType names the toxic in toxiproxy's REST API, the CLI and profiles.
+const StatusRewriteType ToxicType = "status_rewrite"
+
+func init() {
+	Register(StatusRewriteType, new(StatusRewrite), ToxicInfo{Stream: Downstream, NeedsRequests: true})
+}

@@ -1,0 +1,60 @@
+package toxics
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Profile names a tunnel: a list of toxics that reproduces one real path
+// between a client and a server. Each profile is one file,
+// profile_NAME.go, that declares its name and registers it:
+//
+//	const AWSALB Profile = "aws-alb"
+//
+//	func init() {
+//		RegisterProfile(AWSALB, ProfileInfo{Summary: "...", Toxics: []Spec{...}})
+//	}
+type Profile string
+
+// ProfileInfo is a profile's catalog entry.
+type ProfileInfo struct {
+	// Summary describes the path in one line (`mcpvcr tunnel --list`).
+	Summary string
+	// Toxics are the profile's toxics in chain order; each cites the field
+	// failure (docs/field-failures.md), calibration or document it comes
+	// from in its Why.
+	Toxics []Spec
+}
+
+var profiles = map[Profile]ProfileInfo{}
+
+// RegisterProfile adds a profile to the catalog. Call it from an init
+// function, one file per profile. Registering a name twice panics.
+func RegisterProfile(p Profile, info ProfileInfo) {
+	if _, dup := profiles[p]; dup {
+		panic("toxics: duplicate profile " + string(p))
+	}
+	profiles[p] = info
+}
+
+// Profiles returns the profile names, sorted.
+func Profiles() []Profile {
+	out := make([]Profile, 0, len(profiles))
+	for p := range profiles {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Summary describes a profile in one line.
+func (p Profile) Summary() string { return profiles[p].Summary }
+
+// Toxics returns a profile's toxics, or an error naming the known profiles.
+func (p Profile) Toxics() ([]Spec, error) {
+	info, ok := profiles[p]
+	if !ok {
+		return nil, fmt.Errorf("unknown profile %q (known: %v)", p, Profiles())
+	}
+	return append([]Spec(nil), info.Toxics...), nil
+}
