@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (s *Server) verifyBearer(r *http.Request) (string, *auth.TokenInfo, error) 
 	if !exp.After(time.Now()) {
 		return token, nil, refuse(ErrInvalidToken, "access token expired at %s", exp.UTC().Format(time.RFC3339))
 	}
-	if !slices.Contains(s.resources(), g.Resource) {
+	if !s.audienceAllows(g.Resource, r.URL.Path) {
 		return token, nil, refuse(ErrInvalidToken, "token audience %q is not this resource (%s)", g.Resource, s.cfg.Issuer+r.URL.Path)
 	}
 	return token, &auth.TokenInfo{
@@ -88,6 +87,33 @@ func (s *Server) verifyBearer(r *http.Request) (string, *auth.TokenInfo, error) 
 		Expiration: exp,
 		Extra:      map[string]any{"client_id": g.ClientID, "resource": g.Resource, "grant": g.Family},
 	}, nil
+}
+
+// audienceAllows reports whether a token for resource may be used at
+// path: a token for the whole server (the issuer) anywhere, a token for
+// one protected path (/mcp, /sse) only there. An /sse token worked on
+// /mcp before (issue 12 Low).
+func (s *Server) audienceAllows(resource, path string) bool {
+	if resource == s.cfg.Issuer {
+		return true
+	}
+	for _, p := range protectedPaths {
+		if resource == s.cfg.Issuer+p {
+			return path == p || strings.HasPrefix(path, p+"/") || !s.isProtectedPath(path)
+		}
+	}
+	return false
+}
+
+// isProtectedPath reports whether path is under one of protectedPaths
+// (a handler served with RequireBearer elsewhere is not).
+func (s *Server) isProtectedPath(path string) bool {
+	for _, p := range protectedPaths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header (the

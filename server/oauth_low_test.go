@@ -68,3 +68,34 @@ func TestSecurityLowOtherClientCannotBurnGrant(t *testing.T) {
 	assert.Equal(t, "invalid_grant", ts.PostToken(t, "/token", with(refreshForm(rotated), "client_id", other), "", "").Error)
 	assert.Equal(t, http.StatusOK, ts.Get(t, "/mcp", next.AccessToken).StatusCode, "another client's rotated refresh token revoked the victim's grant")
 }
+
+// TestSecurityLowTokenAudiencePerPath is issue 12 Low: a token for /sse
+// worked on /mcp. A token for one protected path works only there; a
+// token for the whole server (the issuer) works on both.
+func TestSecurityLowTokenAudiencePerPath(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true})
+	token := func(resource string) string {
+		p := servertest.NewPKCE()
+		_, loc := ts.Authorize(t, with(servertest.AuthorizeParams(p), "resource", resource))
+		require.NotNil(t, loc)
+		tr := ts.ExchangeCode(t, loc.Query().Get("code"), p)
+		require.Equal(t, http.StatusOK, tr.Status, tr.ErrorDescription)
+		return tr.AccessToken
+	}
+	sse, whole := token(ts.URL+"/sse"), token(ts.URL)
+	resp, body := doMCP(t, mcpRequest(t, ts, http.MethodPost, sse, "", initializeJSON))
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "an /sse token on /mcp: %s", body)
+	resp, body = doMCP(t, mcpRequest(t, ts, http.MethodPost, whole, "", initializeJSON))
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "a token for the whole server on /mcp: %s", body)
+}
+
+// TestSecurityLowOtherIssuerCannotRefresh is issue 12 Low: two servers
+// sharing one Redis (and key prefix): issuer B refreshed A's token.
+func TestSecurityLowOtherIssuerCannotRefresh(t *testing.T) {
+	a := servertest.Start(t, server.Config{AutoApprove: true})
+	b := servertest.Start(t, server.Config{AutoApprove: true, RedisURL: "redis://" + a.Mini.Addr(), RedisKeyPrefix: a.KeyPrefix})
+	rt := a.Token(t).RefreshToken
+	tr := b.PostToken(t, "/token", refreshForm(rt), "", "")
+	assert.Equal(t, "invalid_grant", tr.Error, "B refreshed A's token: %d", tr.Status)
+	assert.Equal(t, http.StatusOK, a.PostToken(t, "/token", refreshForm(rt), "", "").Status, "A's token still refreshes at A")
+}

@@ -166,6 +166,10 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 	case ru != "" && ru != g.RedirectURI:
 		return nil, refuse(ErrInvalidGrant, "redirect_uri %q differs from the authorization request's", ru)
 	}
+	if !slices.Contains(s.resources(), g.Resource) {
+		// Another server sharing this Redis (and key prefix) issued it.
+		return nil, refuse(ErrInvalidGrant, "authorization code was issued by another authorization server (for %s)", g.Resource)
+	}
 	if err := verifyPKCE(verifier, g.CodeChallenge); err != nil {
 		return nil, err
 	}
@@ -192,6 +196,10 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 	case err == nil:
 		if peek.ClientID != c.ID {
 			return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+		}
+		if !slices.Contains(s.resources(), peek.Resource) {
+			// Issuer B sharing A's Redis refreshed A's tokens (issue 12 Low).
+			return nil, refuse(ErrInvalidGrant, "refresh token was issued by another authorization server (for %s)", peek.Resource)
 		}
 		if _, err := narrowScope(peek.Scope, r.PostForm.Get("scope")); err != nil {
 			return nil, err
