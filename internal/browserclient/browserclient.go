@@ -25,6 +25,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/mcpvcr/mcpvcr/internal/moduleroot"
 )
 
 //go:embed page
@@ -250,7 +252,7 @@ func bundleClient() ([]byte, error) {
 }
 
 func runEsbuild() ([]byte, error) {
-	root, err := moduleRoot()
+	root, err := moduleroot.Find()
 	if err != nil {
 		return nil, err
 	}
@@ -281,23 +283,4 @@ func runEsbuild() ([]byte, error) {
 		return nil, fmt.Errorf("esbuild: %w\n%s", err, b)
 	}
 	return os.ReadFile(out)
-}
-
-// moduleRoot is the directory holding go.mod above the working directory
-// (a test runs in its package's directory).
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

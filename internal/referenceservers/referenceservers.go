@@ -28,6 +28,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/internal/moduleroot"
 )
 
 // Server is one reference server in one mode.
@@ -181,7 +183,7 @@ func freePort() (int, error) {
 func everythingTSCommand(port int) ([]string, []string, error) {
 	js := os.Getenv("SERVER_EVERYTHING_JS")
 	if js == "" {
-		root, err := moduleRoot()
+		root, err := moduleroot.Find()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -222,7 +224,7 @@ var goBuild struct {
 // build after the first a link.
 func everythingGoBinary() (string, error) {
 	goBuild.once.Do(func() {
-		root, err := moduleRoot()
+		root, err := moduleroot.Find()
 		if err != nil {
 			goBuild.err = err
 			return
@@ -240,22 +242,4 @@ func everythingGoBinary() (string, error) {
 		}
 	})
 	return goBuild.bin, goBuild.err
-}
-
-// moduleRoot is the directory of the go.mod above the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("referenceservers: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/internal/moduleroot"
 )
 
 // Tool names one of toxiproxy's binaries.
@@ -36,7 +38,7 @@ func Binary(t testing.TB, tool Tool) string {
 	if dir := os.Getenv("TOXIPROXY_BIN_DIR"); dir != "" {
 		tried = append(tried, filepath.Join(dir, string(tool)))
 	}
-	if root, err := moduleRoot(); err == nil {
+	if root, err := moduleroot.Find(); err == nil {
 		tried = append(tried, filepath.Join(root, ".cache", "bin", string(tool)))
 	}
 	for _, p := range tried {
@@ -95,24 +97,5 @@ func WaitReady(t testing.TB, url string) {
 			t.Fatalf("toxiproxy API at %s not ready: %v", url, err)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a starting process
-	}
-}
-
-// moduleRoot finds the directory holding go.mod above the working
-// directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
 	}
 }
