@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -45,16 +46,15 @@ func init() {
 
 func cmdRefresh(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("refresh")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
-	return w.client(*cname).refreshToken(base)
+	return c.refreshToken(base)
 }
 
 // mcpHeaders are the headers a Streamable HTTP client sends.
@@ -84,8 +84,7 @@ func init() {
 
 func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("post")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	name := fs.String("name", "", "stream name (default sN)")
 	chunked := fs.Bool("chunked", false, "send the body without Content-Length (Transfer-Encoding: chunked)")
 	async := fs.Bool("async", false, "do not wait for the response to end")
@@ -96,11 +95,10 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	if err := parse(fs, args, 1, 2); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
-	c := w.client(*cname)
 	method := fs.Arg(0)
 	msg := map[string]any{"jsonrpc": "2.0", "method": method}
 	if !strings.HasPrefix(method, "notifications/") {
@@ -154,19 +152,17 @@ func init() {
 
 func cmdListen(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("listen")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	name := fs.String("name", "", "stream name (default sN)")
 	resume := fs.String("resume", "", "send Last-Event-ID: the last SSE id seen on this stream")
 	lastID := fs.String("last-event-id", "", "send this Last-Event-ID")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
-	c := w.client(*cname)
 	h := c.mcpHeaders(true, true, "")
 	h.Set("Accept", "text/event-stream")
 	id := *lastID
@@ -201,17 +197,15 @@ func init() {
 
 func cmdDelete(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("delete")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	name := fs.String("name", "", "stream name (default sN)")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
-	c := w.client(*cname)
 	s, err := w.send(c, request{name: *name, method: http.MethodDelete, base: base, path: "/mcp", header: c.mcpHeaders(true, true, "")})
 	if err != nil {
 		return err
@@ -271,17 +265,36 @@ func init() {
 
 func cmdExportEnv(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("export-env")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel (default: the one started last)")
+	peer := peerFlags(fs)
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
-	token, _, _ := w.client(*cname).get()
+	token, _, _ := c.get()
 	ts.Setenv("MCP_URL", base+"/mcp")
 	ts.Setenv("MCP_TOKEN", token)
 	return nil
+}
+
+// peer is the -client and -via flags the client commands share: which
+// client speaks, and through which server or tunnel.
+type peer struct{ client, via *string }
+
+func peerFlags(fs *flag.FlagSet) peer {
+	return peer{
+		client: fs.String("client", "c", "client name"),
+		via:    fs.String("via", "", "server or tunnel to talk to (default: the one started last)"),
+	}
+}
+
+// resolve returns the client (made on first use) and the hop's base URL.
+func (p peer) resolve(w *world) (*client, string, error) {
+	base, err := w.hop(*p.via)
+	if err != nil {
+		return nil, "", err
+	}
+	return w.client(*p.client), base, nil
 }
