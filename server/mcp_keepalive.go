@@ -31,40 +31,63 @@ func (e *mcpEndpoints) idleClose() time.Duration {
 	return e.scaled(e.faults.Duration(FaultIdleClose))
 }
 
-// keepaliveLoop runs while an SSE response is open. Every write (an event
-// or a comment) restarts both clocks:
+// startClocks starts an SSE response's two clocks; every write (an event
+// or a comment, see touch) restarts both:
 //   - after `interval` without a write it sends an SSE comment (the seed's
 //     "Fix A": `yield ":\n\n"` on a 30 s timeout);
 //   - after `idle` without a write (the idle-close fault) it cancels the
 //     request, as a tunnel that cuts quiet connections would.
 //
 // A comment counts as a write, which is exactly why keepalive defeats an
-// idle cut. Zero durations disable that clock.
-func (ow *observedWriter) keepaliveLoop(interval, idle time.Duration) {
-	defer close(ow.loopDone)
-	ka := newOptionalTimer(interval)
-	cut := newOptionalTimer(idle)
-	defer ka.stop()
-	defer cut.stop()
-	for {
-		select {
-		case <-ow.stop:
-			return
-		case <-ow.activity:
-			ka.reset()
-			cut.reset()
-		case <-ka.c():
-			if err := ow.writeComment("keepalive"); err != nil {
-				return
-			}
-			ka.reset()
-			cut.reset()
-		case <-cut.c():
-			ow.e.log.Mark(ow.ctx, markers.FaultActive, "idle-close: no bytes for %s, closing the stream", idle)
-			ow.cancel(errIdleClosed)
-			return
-		}
+// idle cut. Zero durations disable that clock. They are timers, not a
+// goroutine per stream: a held listen stream costs no goroutine of ours,
+// and a write resets a timer instead of waking one. The caller holds ow.mu.
+func (ow *observedWriter) startClocks(interval, idle time.Duration) {
+	ow.kaEvery, ow.idleAfter = interval, idle
+	if interval > 0 {
+		ow.kaTimer = time.AfterFunc(interval, ow.keepaliveDue)
 	}
+	if idle > 0 {
+		ow.idleTimer = time.AfterFunc(idle, ow.idleDue)
+	}
+}
+
+// restartClocks restarts both clocks after a write. The caller holds ow.mu.
+func (ow *observedWriter) restartClocks() {
+	if ow.kaTimer != nil {
+		ow.kaTimer.Reset(ow.kaEvery)
+	}
+	if ow.idleTimer != nil {
+		ow.idleTimer.Reset(ow.idleAfter)
+	}
+}
+
+// stopClocks stops both clocks for good. The caller holds ow.mu; a clock
+// that already fired finds ow.finished set and does nothing.
+func (ow *observedWriter) stopClocks() {
+	if ow.kaTimer != nil {
+		ow.kaTimer.Stop()
+	}
+	if ow.idleTimer != nil {
+		ow.idleTimer.Stop()
+	}
+}
+
+// keepaliveDue runs when the stream has been quiet for the interval.
+func (ow *observedWriter) keepaliveDue() {
+	_ = ow.writeComment("keepalive") // a finished or broken stream gets none
+}
+
+// idleDue runs when the stream has been quiet for the idle-close fault.
+func (ow *observedWriter) idleDue() {
+	ow.mu.Lock()
+	finished := ow.finished
+	ow.mu.Unlock()
+	if finished {
+		return
+	}
+	ow.e.log.Mark(ow.ctx, markers.FaultActive, "idle-close: no bytes for %s, closing the stream", ow.idleAfter)
+	ow.cancel(errIdleClosed)
 }
 
 // optionalTimer is a time.Timer that may be disabled (d == 0): its channel

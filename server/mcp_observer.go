@@ -135,7 +135,7 @@ func (ow *observedWriter) commitEarly() {
 
 // observedWriter wraps the http.ResponseWriter of one MCP request. It is
 // safe for concurrent use: go-sdk writes from its session goroutines while
-// the keepalive loop writes comments; mu keeps each Write whole.
+// the keepalive clock writes comments; mu keeps each Write whole.
 type observedWriter struct {
 	e      *mcpEndpoints
 	w      http.ResponseWriter
@@ -152,9 +152,10 @@ type observedWriter struct {
 	era          ProtocolEra
 	clientID     string // the bearer token's client, owner of a session this response creates (bindSession)
 
-	activity chan struct{} // a write happened: reset the idle timers
-	stop     chan struct{} // the handler returned
-	loopDone chan struct{} // the keepalive loop has exited
+	// An SSE response's clocks (mcp_keepalive.go): a comment after
+	// kaEvery without a write, the idle-close fault after idleAfter.
+	kaTimer, idleTimer *time.Timer
+	kaEvery, idleAfter time.Duration
 
 	mu            sync.Mutex
 	committed     bool
@@ -191,8 +192,6 @@ func (e *mcpEndpoints) newObservedWriter(w http.ResponseWriter, r *http.Request,
 		start:     time.Now(),
 		lastWrite: time.Now(),
 		cancel:    cancel,
-		activity:  make(chan struct{}, 1),
-		stop:      make(chan struct{}),
 	}
 }
 
@@ -208,7 +207,7 @@ func (ow *observedWriter) WriteHeader(code int) {
 }
 
 // commitLocked sends the headers once, applying the header faults, and
-// starts the keepalive loop on an SSE stream.
+// starts the keepalive clocks on an SSE stream.
 func (ow *observedWriter) commitLocked(code int) {
 	if ow.committed {
 		return
@@ -251,8 +250,7 @@ func (ow *observedWriter) commitLocked(code int) {
 	}
 	if ow.sse {
 		e.log.Mark(ow.ctx, markers.SSEStreamStart, "Beginning event generation")
-		ow.loopDone = make(chan struct{})
-		go ow.keepaliveLoop(e.keepaliveInterval(ow.seedMode), e.idleClose())
+		ow.startClocks(e.keepaliveInterval(ow.seedMode), e.idleClose())
 	}
 }
 
@@ -321,13 +319,11 @@ func (ow *observedWriter) learnLegacySession(endpoint string) {
 	}
 }
 
-// touch tells the keepalive loop the stream just carried bytes.
+// touch notes that the stream just carried bytes: both clocks restart.
+// The caller holds ow.mu.
 func (ow *observedWriter) touch() {
 	ow.lastWrite = time.Now()
-	select {
-	case ow.activity <- struct{}{}:
-	default:
-	}
+	ow.restartClocks()
 }
 
 // FlushError flushes the response; http.ResponseController finds it.
@@ -345,7 +341,7 @@ func (ow *observedWriter) FlushError() error {
 // Flush implements http.Flusher for callers that type-assert.
 func (ow *observedWriter) Flush() { _ = ow.FlushError() }
 
-// writeComment sends an SSE comment from the keepalive loop.
+// writeComment sends an SSE comment when the keepalive clock is due.
 func (ow *observedWriter) writeComment(text string) error {
 	ow.mu.Lock()
 	defer ow.mu.Unlock()
@@ -357,7 +353,7 @@ func (ow *observedWriter) writeComment(text string) error {
 	}
 	ow.comments++
 	ow.writes++
-	ow.lastWrite = time.Now()
+	ow.touch()
 	if err := ow.rc.Flush(); err != nil {
 		return err
 	}
@@ -387,7 +383,7 @@ func (ow *observedWriter) markClosing() {
 	ow.mu.Unlock()
 }
 
-// finish runs after the handler returned: it stops the keepalive loop and
+// finish runs after the handler returned: it stops the keepalive clocks and
 // logs how the exchange ended.
 func (ow *observedWriter) finish(clientCtx context.Context) {
 	ow.mu.Lock()
@@ -395,14 +391,7 @@ func (ow *observedWriter) finish(clientCtx context.Context) {
 	if ow.graceTimer != nil {
 		ow.graceTimer.Stop()
 	}
-	close(ow.stop)
-	loopDone := ow.loopDone
-	ow.mu.Unlock()
-	if loopDone != nil {
-		<-loopDone
-	}
-
-	ow.mu.Lock()
+	ow.stopClocks()
 	defer ow.mu.Unlock()
 	e := ow.e
 	elapsed := time.Since(ow.start).Round(time.Millisecond)
