@@ -53,7 +53,7 @@ func startServer(addr string, logger zerolog.Logger) (*Server, error) {
 		ln:  ln,
 		// Routes() may be called once only: it registers the metrics
 		// collectors, and a second registration panics.
-		hs:  &http.Server{Handler: api.Routes(), ReadHeaderTimeout: 15 * time.Second},
+		hs:  &http.Server{Handler: guardAPI(api.Routes()), ReadHeaderTimeout: 15 * time.Second},
 		err: make(chan error, 1),
 	}
 	go func() { s.err <- s.hs.Serve(ln) }()
