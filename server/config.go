@@ -62,14 +62,16 @@ type Config struct {
 	LogFormat LogFormat
 
 	// Keepalive is the interval of SSE comments on idle streams; 0 means the
-	// default of 15 s, a negative value turns keepalive off.
+	// default of 15 s, KeepaliveOff (any negative value) turns keepalive off.
+	// (On the command line --keepalive 0 means off: RegisterConfigFlags
+	// maps it.)
 	Keepalive time.Duration
 	// TimeScale multiplies every server-side duration (keepalive, fault
 	// delays, the seed's 0.1 s wait, HTTP timeouts) so tests run real
 	// timeouts fast. 0 = 1. Give the tunnel in front the same scale.
 	TimeScale timescale.Scale
-	// Tools selects the tool set: "default" or "conformance".
-	Tools string
+	// Tools selects the tool set; "" means ToolsDefault.
+	Tools ToolSet
 	// Faults are misbehaviours to inject, by name (see faults.go).
 	Faults []string
 	// SessionIdleTimeout closes an MCP session that has had no request
@@ -88,6 +90,9 @@ func (c Config) sessionIdleTimeout() time.Duration {
 	}
 	return c.scaled(c.SessionIdleTimeout)
 }
+
+// KeepaliveOff is the Config.Keepalive that sends no idle-stream comments.
+const KeepaliveOff time.Duration = -1
 
 // scaled returns d multiplied by the time scale.
 func (c Config) scaled(d time.Duration) time.Duration { return c.TimeScale.Scale(d) }

@@ -61,7 +61,7 @@ func RegisterConfigFlags(fs *flag.FlagSet, cfg *Config) *ConfigFlags {
 	fs.StringVar(&f.auth, "auth", f.auth, "bearer check on /mcp: on, or off (only for the conformance suite)")
 	fs.DurationVar(&cfg.Keepalive, "keepalive", cfg.Keepalive, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
 	fs.Float64Var((*float64)(&cfg.TimeScale), "timescale", cfg.TimeScale.Factor(), "multiply every server-side duration by this factor")
-	fs.StringVar(&cfg.Tools, "tools", cfg.Tools, "tool set: default or conformance")
+	fs.StringVar((*string)(&cfg.Tools), "tools", string(cfg.Tools), "tool set: default or conformance")
 	fs.Var(&f.faults, "fault", "inject a server fault NAME[=VALUE] (repeatable; DURs scaled by --timescale):\n  "+strings.Join(FaultUsage(), "\n  "))
 	return f
 }
@@ -85,7 +85,7 @@ func (f *ConfigFlags) Apply() error {
 		return fmt.Errorf("--auth %q: want on or off", f.auth)
 	}
 	if cfg.Keepalive == 0 {
-		cfg.Keepalive = -1 // flag 0 means off; Config 0 means default
+		cfg.Keepalive = KeepaliveOff // flag 0 means off; Config 0 means default
 	}
 	if cfg.TimeScale <= 0 {
 		return fmt.Errorf("--timescale %v: must be > 0", float64(cfg.TimeScale))

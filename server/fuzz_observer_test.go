@@ -36,7 +36,7 @@ func (c *lineCheck) Write(p []byte) (int, error) {
 func FuzzObserverWrite(f *testing.F) {
 	check := &lineCheck{}
 	log := NewLogger(check, LogText)
-	e, err := newMCPEndpoints(Config{Issuer: "http://127.0.0.1:1", Keepalive: -1}, log, NewMemorySessionState())
+	e, err := newMCPEndpoints(Config{Issuer: "http://127.0.0.1:1", Keepalive: KeepaliveOff}, log, NewMemorySessionState())
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func TestMarkersDiscoverAndListen(t *testing.T) {
 // TestMarkersListenIdleClosed: the idle-close fault cuts a quiet listen
 // stream, and the reason says so.
 func TestMarkersListenIdleClosed(t *testing.T) {
-	s := startMCPServer(t, Config{AuthOff: true, Keepalive: -1, Faults: []string{"idle-close=1s"}, TimeScale: 0.05}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Keepalive: KeepaliveOff, Faults: []string{"idle-close=1s"}, TimeScale: 0.05}, nil)
 	resp := s.postStateless(t, t.Context(), "subscriptions/listen", "", statelessBody(1, "subscriptions/listen", map[string]any{
 		"notifications": map[string]any{"toolsListChanged": true},
 	}))

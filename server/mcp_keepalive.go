@@ -13,7 +13,7 @@ import (
 const defaultKeepalive = 15 * time.Second
 
 // keepaliveInterval returns the scaled interval of idle-stream comments, or
-// 0 when keepalive is off (Config.Keepalive < 0, the no-keepalive fault, or
+// 0 when keepalive is off (Config.Keepalive KeepaliveOff, the no-keepalive fault, or
 // the seed handler, which had none).
 func (e *mcpEndpoints) keepaliveInterval(seedMode bool) time.Duration {
 	if seedMode || e.cfg.Keepalive < 0 || e.faults.Has(FaultNoKeepalive) {

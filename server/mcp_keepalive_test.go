@@ -91,7 +91,7 @@ func TestNoKeepaliveFaultSendsNoComments(t *testing.T) {
 // TestIdleCloseFaultCutsQuietStream: with keepalive off, idle-close ends a
 // silent listen stream and says why.
 func TestIdleCloseFaultCutsQuietStream(t *testing.T) {
-	s := startMCPServer(t, Config{AuthOff: true, Keepalive: -1, TimeScale: keepaliveScale, Faults: []string{"idle-close=5s"}}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Keepalive: KeepaliveOff, TimeScale: keepaliveScale, Faults: []string{"idle-close=5s"}}, nil)
 	sid := s.initialize(t, "2025-06-18")
 	resp := s.listen(t, t.Context(), sid, "2025-06-18")
 	stream := readSSE(resp.Body)

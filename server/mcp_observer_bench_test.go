@@ -22,7 +22,7 @@ var benchEvent = []byte("event: message\nid: S_1\ndata: {\"jsonrpc\":\"2.0\",\"m
 // (Write + Flush, parse, one text marker line); compare with
 // BenchmarkSSEEventRaw.
 func BenchmarkSSEEventObserved(b *testing.B) {
-	e := &mcpEndpoints{cfg: Config{Keepalive: -1}, log: NewLogger(io.Discard, LogText)}
+	e := &mcpEndpoints{cfg: Config{Keepalive: KeepaliveOff}, log: NewLogger(io.Discard, LogText)}
 	w := &discardFlusher{h: http.Header{"Content-Type": {"text/event-stream"}}}
 	r := httptest.NewRequest(http.MethodGet, "/mcp", nil)
 	ctx, _ := WithScope(context.Background(), "bench")

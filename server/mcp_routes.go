@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/markers"
+	"github.com/mcpvcr/mcpvcr/server/conformance"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -109,7 +110,7 @@ func newMCPServer(cfg Config, state SessionState) (*mcp.Server, error) {
 		addDefaultTools(s)
 		return s, nil
 	case ToolsConformance:
-		return newConformanceServer(state), nil
+		return conformance.NewServer(state.NewSessionID), nil
 	default:
 		return nil, fmt.Errorf("tool set %q: want %q or %q", cfg.Tools, ToolsDefault, ToolsConformance)
 	}

@@ -10,13 +10,17 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Tool sets, chosen with --tools / Config.Tools.
+// ToolSet names the tools, resources and prompts the server offers
+// (--tools, Config.Tools).
+type ToolSet string
+
 const (
 	// ToolsDefault exercises the transport: echo, slow, notify, whoami, fail.
-	ToolsDefault = "default"
+	ToolsDefault ToolSet = "default"
 	// ToolsConformance is the reference everything-server's tools, resources
-	// and prompts, as @modelcontextprotocol/conformance calls them.
-	ToolsConformance = "conformance"
+	// and prompts, as @modelcontextprotocol/conformance calls them (package
+	// server/conformance).
+	ToolsConformance ToolSet = "conformance"
 )
 
 // addDefaultTools registers the transport-exercising tools.

@@ -68,7 +68,7 @@ func TestNoGoroutineLeakWithEveryToxic(t *testing.T) {
 
 // The toxics that cut a connection while bytes keep coming (a body still
 // uploading, a stream still writing) must read on until the end, or the
-// toxics before them block for ever (see cut in pipe.go).
+// toxics before them block for ever (see cut in stub.go).
 func TestNoGoroutineLeakAfterCuts(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	t.Run("traffic", func(t *testing.T) {

@@ -6,12 +6,12 @@
 // conformance/everything-server/main.go: the tools, resources and prompts of
 // the reference everything-server that @modelcontextprotocol/conformance
 // calls (--tools conformance). Changes: package, names prefixed with "conf",
-// no main/flags, and the watched-resource updater runs only while a client
+// no main/flags, the session id from the caller, and the watched-resource updater runs only while a client
 // is subscribed (so a test server leaks no goroutine).
 //
 //lint:file-ignore SA1019 conformance server exercises deprecated SEP-2577 APIs (roots, sampling, logging).
 
-package server
+package conformance
 
 import (
 	"context"
@@ -1261,8 +1261,10 @@ func confAudioData() []byte {
 	return data
 }
 
-// newConformanceServer is the everything-server's main, minus the transport.
-func newConformanceServer(state SessionState) *mcp.Server {
+// NewServer is the everything-server's main, minus the transport:
+// a go-sdk server with its tools, resources and prompts. newSessionID, if
+// not nil, names each new session (mcp.ServerOptions.GetSessionID).
+func NewServer(newSessionID func() string) *mcp.Server {
 	w := &confWatcher{}
 	server := mcp.NewServer(&mcp.Implementation{
 		Name:    "mcp-conformance-test-server",
@@ -1271,7 +1273,7 @@ func newConformanceServer(state SessionState) *mcp.Server {
 		CompletionHandler:  confCompletionHandler,
 		SubscribeHandler:   w.subscribe,
 		UnsubscribeHandler: w.unsubscribe,
-		GetSessionID:       state.NewSessionID,
+		GetSessionID:       newSessionID,
 	})
 	w.server = server
 	confRegisterTools(server)
