@@ -59,6 +59,7 @@ func RegisterConfigFlags(fs *flag.FlagSet, cfg *Config) *ConfigFlags {
 	fs.StringVar(&f.clientsFile, "clients", "", "JSON file of static OAuth clients, besides the built-in public client claude-desktop (see docs/oauth.md)")
 	fs.StringVar(&f.logFormat, "log-format", f.logFormat, "marker log format: text or json")
 	fs.StringVar(&f.auth, "auth", f.auth, "bearer check on /mcp: on, or off (only for the conformance suite)")
+	fs.DurationVar(&cfg.SessionIdleTimeout, "session-timeout", cfg.SessionIdleTimeout, "close an MCP session with no request open for this long (0 = 30m, negative = never; scaled by --timescale)")
 	fs.DurationVar(&cfg.Keepalive, "keepalive", cfg.Keepalive, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
 	fs.Float64Var((*float64)(&cfg.TimeScale), "timescale", cfg.TimeScale.Factor(), "multiply every server-side duration by this factor")
 	fs.StringVar((*string)(&cfg.Tools), "tools", string(cfg.Tools), "tool set: default or conformance")
