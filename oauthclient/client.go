@@ -56,6 +56,10 @@ type Client struct {
 	RedirectURI string
 	// Scope is requested when not empty.
 	Scope string
+	// Resource, when not empty, is the RFC 8707 resource indicator sent on
+	// the authorization and token requests: the MCP server's URL, as the
+	// protected resource metadata names it.
+	Resource string
 	// Metadata holds the issuer's endpoints. Discover fills it; with none,
 	// the endpoints are Issuer + "/authorize", "/token" and "/register",
 	// the defaults MCP gives a server without metadata.
@@ -219,10 +223,9 @@ func (c *Client) Register(ctx context.Context) error {
 	return nil
 }
 
-// Authorize sends the authorization request with p's challenge and state
-// and returns the code from the redirect, which it never follows. The
-// issuer must approve without a person.
-func (c *Client) Authorize(ctx context.Context, p PKCE, state string) (string, error) {
+// AuthorizeURL returns the authorization request's URL with p's challenge
+// and state: what a person opens in a browser when the issuer needs one.
+func (c *Client) AuthorizeURL(p PKCE, state string) string {
 	q := url.Values{
 		"response_type":         {"code"},
 		"client_id":             {c.ClientID},
@@ -234,12 +237,22 @@ func (c *Client) Authorize(ctx context.Context, p PKCE, state string) (string, e
 	if c.Scope != "" {
 		q.Set("scope", c.Scope)
 	}
+	if c.Resource != "" {
+		q.Set("resource", c.Resource)
+	}
 	u := c.endpoint("/authorize")
 	sep := "?"
 	if strings.Contains(u, "?") {
 		sep = "&"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+sep+q.Encode(), nil)
+	return u + sep + q.Encode()
+}
+
+// Authorize sends the authorization request (AuthorizeURL) and returns
+// the code from the redirect, which it never follows. The issuer must
+// approve without a person.
+func (c *Client) Authorize(ctx context.Context, p PKCE, state string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.AuthorizeURL(p, state), nil)
 	if err != nil {
 		return "", err
 	}
@@ -286,6 +299,9 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Token, erro
 func (c *Client) token(ctx context.Context, form url.Values) (*Token, error) {
 	if c.ClientSecret != "" {
 		form.Set("client_secret", c.ClientSecret)
+	}
+	if c.Resource != "" {
+		form.Set("resource", c.Resource)
 	}
 	var tok Token
 	if err := c.do(ctx, http.MethodPost, c.endpoint("/token"), "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, &tok); err != nil {

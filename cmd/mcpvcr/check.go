@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,9 +43,17 @@ record). Each is first replayed through the clean profile: what differs
 there is your server, not a tunnel, and is shown once as the baseline
 instead of in every row.
 
-Authentication: none, --bearer TOKEN, or --header 'K: V' (repeatable); a
-recording whose own OAuth flow your server's authorization server approves
-without a person (as mcpvcr serve --auto-approve does) replays as recorded.
+Authentication (docs/check.md): none, --bearer TOKEN, or --header 'K: V'
+(repeatable). Without them, a server that answers 401 is asked for its
+OAuth authorization server: one that approves without a person (as mcpvcr
+serve --auto-approve does) lets a recording's own OAuth flow replay as
+recorded; one that needs a person gets a one-time login: check prints the
+authorization URL (on a terminal it offers to open it), catches the code on
+a loopback callback and runs every replay on tokens from that grant. The
+grant is cached in your cache directory (mcpvcr/tokens, mode 0600, per
+issuer) and refreshed with its refresh token on later runs; --login asks
+again. With a token, the recorded flow with the authorization server is
+left out and the token replaces the recorded one.
 
 --serve checks our own server instead: it starts mcpvcr serve --auto-approve
 in-process (on in-process Redis, at --timescale) and checks it with the
@@ -88,6 +98,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
 	reports := addReportFlags(fs)
 	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
+	forceLogin := fs.Bool("login", false, "log in again (a new grant through the browser), whatever the token cache holds")
 	serve := fs.Bool("serve", false, "check our own server, started in-process, with the sessions recorded from it (fixtures/) and their expectations.txt (make run)")
 	var target string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -170,7 +181,6 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	opts := matrix.Options{
 		Target: u.Scheme + "://" + u.Host, TimeScale: *scale, Pace: *pace, Parallel: *parallel, Baseline: toxics.Clean,
-		Prepare: func(c *harness.Cassette) error { return aimAt(c, u.EscapedPath(), set) },
 	}
 	for _, a := range allow {
 		n, err := harness.ParseFindingName(a)
@@ -208,6 +218,20 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err := checkTarget(ctx, target); err != nil {
 		return err
 	}
+	var grant *loginGrant
+	if len(set) == 0 && !*serve { // our own server approves without a person
+		cache, err := userTokenCache()
+		if err != nil {
+			return err
+		}
+		l := &checkLogin{mcpURL: target, force: *forceLogin, cache: cache, out: stderr, offer: interactiveStdin(stderr), open: openBrowser,
+			wait: defaultLoginWait, hc: &http.Client{Timeout: 10 * time.Second}}
+		if grant, err = l.grant(ctx); err != nil {
+			return err
+		}
+	}
+	creds := credentials{set: set, grant: grant}
+	opts.Prepare = func(c *harness.Cassette) error { return aimAt(c, u.EscapedPath(), creds.headers(c, grant.token())) }
 	fmt.Fprintf(stderr, "mcpvcr check %s: %d session(s) × %d profile(s), time scale %g (100 s idle cut = %s)\n",
 		target, len(opts.Fixtures), len(opts.Profiles), *scale, time.Duration(float64(100*time.Second)**scale))
 	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*len(opts.Profiles))
@@ -220,7 +244,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	matrix.WriteTableWith(stdout, cells, exp, tableOptions(stdout, *wide))
 	writeBaselines(stdout, cells)
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs against %s. What each finding means: docs/findings.md.\n", len(cells), time.Since(start).Seconds(), target)
-	if err := reports.writeCells("mcpvcr check "+target, cells, opts.Fixtures, exp, *scale, stderr); err != nil {
+	if err := reports.writeCells("mcpvcr check "+target, cells, opts.Fixtures, creds.redacted(u.EscapedPath()), exp, *scale, stderr); err != nil {
 		return err
 	}
 	if *jsonOut != "" {
@@ -246,9 +270,46 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+// credentials are what check sends besides the recording: the user's
+// headers (--bearer, --header) or a login's grant.
+type credentials struct {
+	set   http.Header
+	grant *loginGrant
+}
+
+// headers returns the headers for c with token as the grant's, unless c's
+// own OAuth flow replays (an issuer that needs no person).
+func (cr credentials) headers(c *harness.Cassette, token string) http.Header {
+	if cr.grant == nil || (!cr.grant.PersonNeeded && hasOAuthFlow(c)) {
+		return cr.set
+	}
+	h := cr.set.Clone()
+	h.Set("Authorization", "Bearer "+token)
+	return h
+}
+
+// redacted prepares a cassette for the reports as check replayed it, with
+// placeholders for the credentials: a report never holds a token.
+func (cr credentials) redacted(path string) func(*harness.Cassette) error {
+	return func(c *harness.Cassette) error {
+		h := http.Header{}
+		for k := range cr.headers(c, "") {
+			h.Set(k, "__REDACTED__")
+		}
+		if h.Get("Authorization") != "" {
+			h.Set("Authorization", "Bearer __ACCESS_TOKEN_1__")
+		}
+		return aimAt(c, path, h)
+	}
+}
+
 // aimAt points a recorded session at the user's server: requests to the
-// recorded MCP endpoint go to path, with the given headers set (a bearer
-// token replaces the recorded one).
+// recorded MCP endpoint go to path, with the given headers set. An
+// Authorization among them stands for the session's own OAuth: the
+// recorded flow with the authorization server (oauthFlow) is left out,
+// and it replaces the recorded Authorization where the recorded client
+// sent one (on every MCP request when it never did: a recording of a
+// server without auth).
 func aimAt(c *harness.Cassette, path string, set http.Header) error {
 	mcpPath := ""
 	for _, in := range c.Interactions {
@@ -262,23 +323,81 @@ func aimAt(c *harness.Cassette, path string, set http.Header) error {
 	if mcpPath == "" {
 		return fmt.Errorf("no initialize or server/discover request: not an MCP session")
 	}
-	for _, in := range c.Interactions {
+	auth := set.Get("Authorization")
+	if auth != "" {
+		c.Interactions = slices.DeleteFunc(c.Interactions, oauthFlow(c))
+	}
+	isMCP := func(in *harness.Interaction) bool {
 		u, err := url.Parse(in.Request.URL)
-		if err != nil || u.EscapedPath() != mcpPath {
+		return err == nil && u.EscapedPath() == mcpPath
+	}
+	recordedAuth := slices.ContainsFunc(c.Interactions, func(in *harness.Interaction) bool {
+		return isMCP(in) && in.Request.Headers.Get("Authorization") != ""
+	})
+	for _, in := range c.Interactions {
+		if !isMCP(in) {
 			continue
 		}
+		u, _ := url.Parse(in.Request.URL)
 		if path != "" && path != "/" {
 			u.Path, u.RawPath = "", ""
+			var err error
 			if u, err = u.Parse(path); err != nil {
 				return err
 			}
 		}
 		in.Request.URL = u.String()
 		for k, vs := range set {
+			if strings.EqualFold(k, "Authorization") {
+				continue
+			}
 			in.Request.Headers[k] = vs
+		}
+		if auth != "" && (!recordedAuth || in.Request.Headers.Get("Authorization") != "") {
+			in.Request.Headers.Set("Authorization", auth)
 		}
 	}
 	return nil
+}
+
+// oauthFlow returns a test for c's exchanges with the authorization
+// server: its metadata, and the registration, authorization and token
+// endpoints that metadata names (/register, /authorize and /token when c
+// has none). A token of the user's replaces them.
+func oauthFlow(c *harness.Cassette) func(*harness.Interaction) bool {
+	endpoints := map[string]bool{"/register": true, "/authorize": true, "/token": true}
+	isMetadata := func(p string) bool {
+		return strings.HasPrefix(p, "/.well-known/oauth-authorization-server") || strings.HasPrefix(p, "/.well-known/openid-configuration")
+	}
+	for _, in := range c.Interactions {
+		if u, err := url.Parse(in.Request.URL); err != nil || !isMetadata(u.Path) {
+			continue
+		}
+		var md map[string]any
+		if json.Unmarshal([]byte(in.Response.Body), &md) != nil {
+			continue
+		}
+		clear(endpoints)
+		for _, k := range []string{"registration_endpoint", "authorization_endpoint", "token_endpoint"} {
+			if s, ok := md[k].(string); ok {
+				if u, err := url.Parse(s); err == nil {
+					endpoints[u.Path] = true
+				}
+			}
+		}
+	}
+	return func(in *harness.Interaction) bool {
+		u, err := url.Parse(in.Request.URL)
+		return err == nil && (isMetadata(u.Path) || endpoints[u.Path])
+	}
+}
+
+// hasOAuthFlow reports whether c holds a recorded code exchange: a session
+// that logs itself in when the issuer needs no person.
+func hasOAuthFlow(c *harness.Cassette) bool {
+	return slices.ContainsFunc(c.Interactions, func(in *harness.Interaction) bool {
+		return in.Request.Method == http.MethodPost && strings.Contains(in.Request.Body, "grant_type=authorization_code")
+	})
 }
 
 // writeBaselines says, once per session, what differed from the recording

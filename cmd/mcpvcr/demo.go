@@ -133,7 +133,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	matrix.WriteTableWith(stdout, cells, exp, tableOptions(stdout, *wide))
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs. Outcomes written down in %s; the field failure numbers are in docs/demo.md.\n",
 		len(cells), time.Since(start).Seconds(), expPath)
-	if err := reports.writeCells("mcpvcr demo: every fixture through every profile", cells, opts.Fixtures, exp, *scale, stderr); err != nil {
+	if err := reports.writeCells("mcpvcr demo: every fixture through every profile", cells, opts.Fixtures, nil, exp, *scale, stderr); err != nil {
 		return err
 	}
 	if *jsonOut != "" {

@@ -46,16 +46,16 @@ func (rf reportFlags) writeSession(s *report.Session, stderr io.Writer) error {
 		func(w io.Writer) error { return report.WriteHAR(w, s) })
 }
 
-// writeCells writes a matrix of cells (files are the fixtures replayed).
-func (rf reportFlags) writeCells(title string, cells []matrix.Cell, files []string, exp matrix.Expectations, scale float64, stderr io.Writer) error {
+// writeCells writes a matrix of cells (files are the fixtures replayed,
+// each passed through prepare when it is not nil: check's aiming, with
+// placeholders for the credentials, never them).
+func (rf reportFlags) writeCells(title string, cells []matrix.Cell, files []string, prepare func(*harness.Cassette) error, exp matrix.Expectations, scale float64, stderr io.Writer) error {
 	if *rf.html == "" && *rf.har == "" {
 		return nil
 	}
-	// The cassettes as recorded (a check aims its copies at the user's
-	// server and may add their credentials: never those).
 	cassettes := map[string]*harness.Cassette{}
 	for _, f := range files {
-		if c, err := harness.LoadCassette(f); err == nil {
+		if c, err := harness.LoadCassette(f); err == nil && (prepare == nil || prepare(c) == nil) {
 			cassettes[matrix.FixtureName(f)] = c
 		}
 	}
