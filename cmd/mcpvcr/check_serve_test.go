@@ -34,7 +34,9 @@ func TestCheckServeMatchesDemo(t *testing.T) {
 		t.Helper()
 		jsonOut := filepath.Join(t.TempDir(), "cells.json")
 		var out, errb bytes.Buffer
-		args = append(args, "--fixtures", "../../fixtures", "--json", jsonOut)
+		// Four cells at a time: a loaded 2-core machine delays answers past
+		// the lateness tolerance less often than with eight.
+		args = append(args, "--fixtures", "../../fixtures", "--json", jsonOut, "--parallel", "4")
 		if code := run(args, &out, &errb); code != 0 {
 			t.Fatalf("mcpvcr %s: exit %d, want 0\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
 		}

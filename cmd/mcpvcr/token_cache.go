@@ -17,12 +17,12 @@ import (
 // repository), in a file only the user can read, and nothing prints more
 // of its tokens than their first characters.
 type cachedGrant struct {
-	Issuer       string    `json:"issuer"`
-	Resource     string    `json:"resource,omitempty"`
-	ClientID     string    `json:"client_id"`
-	ClientSecret string    `json:"client_secret,omitempty"`
-	AccessToken  string    `json:"access_token"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
+	Issuer       string `json:"issuer"`
+	Resource     string `json:"resource,omitempty"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 	// ExpiresAt is when the access token expires; zero when the issuer
 	// did not say.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
