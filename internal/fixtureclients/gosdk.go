@@ -30,28 +30,23 @@ const GoSDKName = "mcpvcr-fixture-gosdk"
 // messages that arrive on the listen stream), whoami, and DELETE on close.
 // It needs a server that auto-approves (`mcpvcr serve --auto-approve`).
 func GoSDK(ctx context.Context, base string) error {
-	oauth, err := oauthclient.GoSDKHandler(GoSDKName, nil)
-	if err != nil {
-		return err
-	}
 	logs := make(chan string, 8)
-	client := mcp.NewClient(&mcp.Implementation{Name: GoSDKName, Version: "1.8.0"}, &mcp.ClientOptions{
+	opts := &mcp.ClientOptions{
 		LoggingMessageHandler: func(_ context.Context, req *mcp.LoggingMessageRequest) {
 			select {
 			case logs <- fmt.Sprint(req.Params.Data):
 			default:
 			}
 		},
-	})
+	}
 	// The notify tool's messages go to the listen stream: call it only once
 	// that stream is open, or they would have nowhere to go.
 	listen := &listenWatch{next: http.DefaultTransport, open: make(chan struct{})}
-	transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: &http.Client{Transport: listen}}
 	// 2025-11-25: this fixture records the session flow (initialize, the
 	// GET listen stream); go-sdk v1.8.0 would otherwise speak 2026-07-28.
-	cs, err := client.Connect(ctx, transport, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	cs, err := connectGoSDK(ctx, base, GoSDKName, opts, &http.Client{Transport: listen}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return err
 	}
 	defer cs.Close()
 	select {
@@ -91,6 +86,23 @@ func GoSDK(ctx context.Context, base string) error {
 		return fmt.Errorf("close: %w", err)
 	}
 	return nil
+}
+
+// connectGoSDK connects go-sdk's client named name (v1.8.0, with opts) to
+// base + "/mcp", its OAuth run by oauthclient.GoSDKHandler, every request
+// sent by hc.
+func connectGoSDK(ctx context.Context, base, name string, opts *mcp.ClientOptions, hc *http.Client, session *mcp.ClientSessionOptions) (*mcp.ClientSession, error) {
+	oauth, err := oauthclient.GoSDKHandler(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	client := mcp.NewClient(&mcp.Implementation{Name: name, Version: "1.8.0"}, opts)
+	transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: hc}
+	cs, err := client.Connect(ctx, transport, session)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return cs, nil
 }
 
 // noRedirect returns redirects instead of following them.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/mcpvcr/mcpvcr/oauthclient"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -23,12 +22,8 @@ const GoSDK2026Name = "mcpvcr-fixture-gosdk-stateless"
 // request carries `_meta` and the Mcp-Method/Mcp-Name headers. It needs a
 // server that auto-approves.
 func GoSDK2026(ctx context.Context, base string) error {
-	oauth, err := oauthclient.GoSDKHandler(GoSDK2026Name, nil)
-	if err != nil {
-		return err
-	}
 	progress := make(chan float64, 8)
-	client := mcp.NewClient(&mcp.Implementation{Name: GoSDK2026Name, Version: "1.8.0"}, &mcp.ClientOptions{
+	opts := &mcp.ClientOptions{
 		// A list-changed handler is what makes go-sdk open subscriptions/listen.
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {},
 		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
@@ -37,11 +32,10 @@ func GoSDK2026(ctx context.Context, base string) error {
 			default:
 			}
 		},
-	})
-	transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", OAuthHandler: oauth, HTTPClient: &http.Client{}}
-	cs, err := client.Connect(ctx, transport, nil)
+	}
+	cs, err := connectGoSDK(ctx, base, GoSDK2026Name, opts, &http.Client{}, nil)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return err
 	}
 	defer cs.Close()
 	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
