@@ -21,7 +21,7 @@ type Scenarios struct {
 	Ratio      float64 `json:"simulated_per_wall"`
 }
 
-var simulatedRE = regexp.MustCompile(`simulated ([0-9.]+[a-zµ]+)`)
+var simulatedRE = regexp.MustCompile(`simulated ((?:[0-9.]+[a-zµ]+)+)`)
 
 // measureScenarios runs the scenario suite once, uncached.
 func measureScenarios(ctx context.Context) (*Scenarios, error) {
