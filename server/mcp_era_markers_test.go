@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -144,4 +147,41 @@ func TestMarkersRequestLostAndReissued(t *testing.T) {
 	cancel2, _ := call(9)
 	defer cancel2()
 	s.markers.waitMarker(t, markers.RequestReissued, "id=9 re-issues id=5")
+}
+
+// TestLostCallIsCancelled: 2026-07-28 says closing a call's stream cancels
+// it. A call whose stream broke must not go on to do its work beside the
+// client's re-issue: a tool that counts its completed runs, called, cut
+// mid-call and re-issued, has run once when the re-issue answers (twice
+// if the lost call had gone on: it started first, so it ends first).
+func TestLostCallIsCancelled(t *testing.T) {
+	// TimeScale 0.1: the headers go out after 100 ms (statelessHeaderGrace),
+	// while the call still runs.
+	s := startMCPServer(t, Config{AuthOff: true, TimeScale: 0.1}, nil)
+	var runs atomic.Int32
+	started := make(chan struct{}, 2)
+	mcp.AddTool(s.srv.mcp.server, &mcp.Tool{Name: "tally"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		started <- struct{}{}
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-t.C:
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprint(runs.Add(1))}}}, nil, nil
+	})
+	body := func(id int) []byte {
+		return statelessBody(id, "tools/call", map[string]any{"name": "tally", "arguments": map[string]any{}})
+	}
+	ctx, cut := context.WithCancel(t.Context())
+	s.postStateless(t, ctx, "tools/call", "tally", body(1))
+	<-started
+	cut()
+	s.markers.waitMarker(t, markers.RequestLost, "id=1")
+	resp := s.postStateless(t, t.Context(), "tools/call", "tally", body(2))
+	ev := readSSE(resp.Body).nextEvent(t)
+	if !strings.Contains(ev.data, `"text":"1"`) {
+		t.Errorf("re-issued tally answered %s, want 1 run: the lost call went on after its stream broke", ev.data)
+	}
 }

@@ -41,6 +41,7 @@ func (s *Server) routeMCP(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
+	s.mcp = e
 	protect := s.requireBearer
 	if s.cfg.AuthOff {
 		protect = func(h http.Handler) http.Handler { return h }

@@ -21,7 +21,8 @@ type Server struct {
 	cfg   Config
 	log   *Logger
 	mux   *http.ServeMux
-	oauth *authServer // the authorization server's state (oauth_routes.go)
+	oauth *authServer   // the authorization server's state (oauth_routes.go)
+	mcp   *mcpEndpoints // the MCP endpoints (mcp_routes.go)
 }
 
 // New returns a Server for cfg.
