@@ -113,6 +113,12 @@ const (
 	// FieldAdded: a JSON field the recording lacks came in the live
 	// response (a newer server added it); never a regression.
 	FieldAdded FindingName = "field-added"
+	// LoginRedirect: the answer became a redirect (3xx) where the recording
+	// had none: an access proxy sent the client to a login page.
+	LoginRedirect FindingName = "login-redirect"
+	// HTMLInterstitial: the answer is an HTML page where the recording had
+	// JSON or an event stream: an edge answered in the server's place.
+	HTMLInterstitial FindingName = "html-interstitial"
 	// ContentDiffers: status and timing as recorded, but a body, an event's
 	// data or a compared header differs (see the report's differences).
 	ContentDiffers FindingName = "content-differs"
@@ -191,6 +197,12 @@ var FindingCatalog = map[FindingName]FindingInfo{
 	RequestLost: {RequestLost, Breaks,
 		"a 2026-07-28 call's stream broke before its response: nothing resumes in that era, the request is lost",
 		"the client must re-issue the request with a new id; the server should cancel a call whose stream closed, so the re-issue does not repeat its side effect; then find what broke the stream (see its other findings)"},
+	LoginRedirect: {LoginRedirect, Breaks,
+		"the answer was a redirect to a login page where the server's answer was recorded: an access proxy (Cloudflare Access, an SSO gateway) stands in front of the server",
+		"give the client a service token (Cloudflare Access: CF-Access-Client-Id and CF-Access-Client-Secret headers) or exempt the MCP path from the access policy; MCP clients do not follow logins (field failure 34)"},
+	HTMLInterstitial: {HTMLInterstitial, Breaks,
+		"an HTML page came where the server's JSON or event stream was recorded: an edge answered in the server's place",
+		"ngrok's free tier shows a browser warning unless the request sends ngrok-skip-browser-warning; use a tunnel without interstitial, or a paid plan (field failure 34)"},
 	ContentDiffers: {ContentDiffers, Degrades,
 		"timing and status as recorded, but a body, an event's data or a header differs",
 		"expected against another server or version; read the report's differences, `replay --allow PART` accepts them"},

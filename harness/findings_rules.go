@@ -67,11 +67,17 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 			add(BodyNotArrived, fmt.Sprintf("%s: the server answered %d %q to a request recorded with a %d-byte body: the body did not arrive", what(rec), live.Status, clip(res.liveBody), len(rec.Request.Body)), recHeaders, liveHeaders)
 		case live.Status == http.StatusBadRequest && isHeaderMismatch(res.liveBody):
 			add(HeaderMismatch, fmt.Sprintf("%s: refused 400 HeaderMismatch (-32020), recorded %d: an Mcp-* header was stripped or rewritten on the way", what(rec), rec.Response.Code), recHeaders, liveHeaders, "live body "+clip(res.liveBody))
+		case isRedirect(live.Status) && !isRedirect(rec.Response.Code):
+			add(LoginRedirect, fmt.Sprintf("%s: recorded %d, live %d to %s: something in front of the server wants a login", what(rec), rec.Response.Code, live.Status, clip(res.liveHeader.Get("Location"))), recHeaders, liveHeaders)
 		case rec.Response.Code == http.StatusAccepted:
 			add(AcceptedChanged, fmt.Sprintf("%s: recorded 202 Accepted, live %d", what(rec), live.Status), recHeaders, liveHeaders)
 		default:
 			add(StatusChanged, fmt.Sprintf("%s: recorded %d, live %d", what(rec), rec.Response.Code, live.Status), recHeaders, liveHeaders)
 		}
+		return out
+	}
+	if isHTML(live.ContentType) && !isHTML(rec.Response.Headers.Get("Content-Type")) && rec.Response.Headers.Get("Content-Type") != "" {
+		add(HTMLInterstitial, fmt.Sprintf("%s: an HTML page (%q) came instead of the recorded %s", what(rec), clip(res.liveBody), rec.Response.Headers.Get("Content-Type")), recHeaders, liveHeaders)
 		return out
 	}
 	if bodyNotArrived(rec, res.liveBody) {
@@ -304,4 +310,12 @@ func lostCall(rec *Interaction, fs []Finding) bool {
 		}
 	}
 	return false
+}
+
+func isRedirect(status int) bool {
+	return status >= 300 && status < 400 && status != http.StatusNotModified
+}
+
+func isHTML(contentType string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html")
 }

@@ -76,7 +76,7 @@ func (c *client) mcpHeaders(withToken, withSession bool, session string) http.He
 
 func init() {
 	register(command{
-		usage:   "post [-client C] [-via HOP] [-name S] [-chunked] [-async] [-no-session] [-session ID] [-no-token] [-timeout D] METHOD [PARAMS_JSON]",
+		usage:   "post [-client C] [-via HOP] [-name S] [-chunked] [-async] [-no-session] [-session ID] [-no-token] [-header 'Name: value']... [-timeout D] METHOD [PARAMS_JSON]",
 		summary: "POST a JSON-RPC message to /mcp (an id unless METHOD is notifications/*); waits for the response to end unless -async",
 		run:     cmdPost,
 	})
@@ -92,6 +92,8 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	session := fs.String("session", "", "send this Mcp-Session-Id instead of the client's")
 	noToken := fs.Bool("no-token", false, "send no bearer token")
 	timeout := fs.String("timeout", "60s", "how long to wait for the response to end (scaled)")
+	var extra stringList
+	fs.Var(&extra, "header", "an extra request header 'Name: value' (repeatable)")
 	if err := parse(fs, args, 1, 2); err != nil {
 		return err
 	}
@@ -123,6 +125,13 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	h := c.mcpHeaders(!*noToken, !*noSession && method != "initialize", *session)
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json, text/event-stream")
+	for _, v := range extra {
+		k, val, ok := strings.Cut(v, ":")
+		if !ok {
+			return fmt.Errorf("post -header %q: want 'Name: value'", v)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
+	}
 	s, err := w.send(c, request{name: *name, method: http.MethodPost, base: base, path: "/mcp", body: body, chunked: *chunked, header: h, rpcMethod: method})
 	if err != nil {
 		return err

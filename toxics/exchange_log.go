@@ -1,6 +1,7 @@
 package toxics
 
 import (
+	"net/textproto"
 	"runtime"
 	"strconv"
 	"sync"
@@ -42,6 +43,8 @@ import (
 // requestHead is what the response side needs to know about a request.
 type requestHead struct {
 	method, target string
+	// header is the request's header fields (interstitial reads them).
+	header textproto.MIMEHeader
 }
 
 // exchangeLog is the state both directions of one connection share.

@@ -306,6 +306,30 @@ func TestProfiles(t *testing.T) {
 			o.held(t, c, base+"/held")
 			reframed(t, o, c, base)
 		}},
+		{NgrokFree, 1, func(t *testing.T, o *origin, c *http.Client, base string) {
+			if status, ct, _ := answer(t, c, base+"/echo", nil); status != 200 || !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("without the header: %d %s, want ngrok's HTML 200", status, ct)
+			}
+			<-o.seen // the server answered; the edge replaced it
+			if status, ct, _ := answer(t, c, base+"/echo", http.Header{"Ngrok-Skip-Browser-Warning": {"1"}}); status != 200 || strings.HasPrefix(ct, "text/html") {
+				t.Errorf("with ngrok-skip-browser-warning: %d %s, want the server's answer", status, ct)
+			}
+			<-o.seen
+		}},
+		{CloudflareAccess, 1, func(t *testing.T, o *origin, c *http.Client, base string) {
+			status, _, loc := answer(t, c, base+"/echo", nil)
+			<-o.seen
+			if status != 302 || !strings.HasPrefix(loc, "/cdn-cgi/access/login") {
+				t.Errorf("without a service token: %d Location %q, want a 302 to the login page", status, loc)
+			}
+			if status, ct, _ := answer(t, c, base+loc, nil); status != 200 || !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("the login page: %d %s, want HTML 200", status, ct)
+			}
+			if status, _, _ := answer(t, c, base+"/echo", http.Header{"Cf-Access-Client-Id": {"id"}}); status != 200 {
+				t.Errorf("with CF-Access-Client-Id: %d, want the server's 200", status)
+			}
+			<-o.seen
+		}},
 		{FlakyMobile, 0.1, func(t *testing.T, o *origin, c *http.Client, base string) {
 			// At scale 0.1: 30±20 ms down, 10±5 ms up, so a fresh
 			// connection's exchange takes >= 15 ms; 256 KB/s makes 64 KiB
@@ -398,6 +422,26 @@ func keptAlive(t *testing.T, o *origin, c *http.Client, base string) {
 	if err != nil || !strings.HasSuffix(string(b), "data: done\n\n") {
 		t.Errorf("kept-alive stream: %v, %q; want it whole", err, b)
 	}
+}
+
+// answer POSTs {} to url with header and returns the status, the
+// Content-Type and the Location, redirects not followed.
+func answer(t *testing.T, c *http.Client, url string, header http.Header) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Transport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Location")
 }
 
 // isConnectionLoss reports errors a reset or cut connection gives a client.

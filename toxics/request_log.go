@@ -47,7 +47,7 @@ func (t *RequestLog) Pipe(stub *tptoxics.ToxicStub) {
 			st.log.touchUpstream(c.Timestamp)
 			st.parser.feed(c.Data, func(p piece) {
 				if p.kind == pieceHead {
-					st.log.add(requestHead{method: p.msg.method, target: p.msg.target})
+					st.log.add(requestHead{method: p.msg.method, target: p.msg.target, header: p.msg.header})
 				}
 			})
 			stub.Output <- c
