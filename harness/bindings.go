@@ -84,7 +84,7 @@ func (b *bindings) generate(p string) bool {
 		b.bind(fmt.Sprintf("__%s_%s__", CodeVerifier, n), verifier)
 		b.bind(fmt.Sprintf("__%s_%s__", CodeChallenge, n), base64.RawURLEncoding.EncodeToString(sum[:]))
 		return true
-	case State:
+	case OAuthState:
 		b.bind(p, rand.Text())
 		return true
 	}

@@ -32,9 +32,9 @@ const (
 	ClientSecret      SecretKind = "CLIENT_SECRET"
 	RegistrationToken SecretKind = "REGISTRATION_TOKEN"
 	SessionID         SecretKind = "SESSION_ID"
-	State             SecretKind = "STATE"
+	OAuthState        SecretKind = "STATE"
 	EventID           SecretKind = "EVENT_ID"
-	Cookie            SecretKind = "COOKIE"
+	CookieValue       SecretKind = "COOKIE"
 	// CSRFToken is a consent form's anti-forgery token (a real user's
 	// browser posting the consent page through the recorder).
 	CSRFToken SecretKind = "CSRF_TOKEN"
@@ -52,7 +52,7 @@ var paramSecrets = map[string]SecretKind{
 	"code":           AuthCode,
 	"code_verifier":  CodeVerifier,
 	"code_challenge": CodeChallenge,
-	"state":          State,
+	"state":          OAuthState,
 	"client_secret":  ClientSecret,
 	"refresh_token":  RefreshToken,
 	"access_token":   AccessToken,
@@ -274,13 +274,13 @@ func (r *Redactor) discoverHeaders(h http.Header) {
 			case "Cookie":
 				for _, c := range strings.Split(v, ";") {
 					if _, val, ok := strings.Cut(c, "="); ok {
-						r.Placeholder(Cookie, strings.TrimSpace(val))
+						r.Placeholder(CookieValue, strings.TrimSpace(val))
 					}
 				}
 			case "Set-Cookie":
 				first, _, _ := strings.Cut(v, ";")
 				if _, val, ok := strings.Cut(first, "="); ok {
-					r.Placeholder(Cookie, strings.TrimSpace(val))
+					r.Placeholder(CookieValue, strings.TrimSpace(val))
 				}
 			default:
 				if isSecretName(k) { // X-Api-Key, X-Auth-Token, Proxy-Authorization, a custom secret header

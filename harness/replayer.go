@@ -17,14 +17,14 @@ import (
 	"time"
 )
 
-// Tunnel puts something between the replayer and the target, such as a
+// TunnelFunc puts something between the replayer and the target, such as a
 // toxiproxy tunnel profile:
 //
 //	replayer > tunnel(toxics) > target
 //
 // It returns the URL the replayer should send to instead of target, and a
-// function that tears the tunnel down. A nil Tunnel means direct.
-type Tunnel func(ctx context.Context, target *url.URL) (through *url.URL, closeTunnel func() error, err error)
+// function that tears the tunnel down. A nil TunnelFunc means direct.
+type TunnelFunc func(ctx context.Context, target *url.URL) (through *url.URL, closeTunnel func() error, err error)
 
 // ReplayOptions configures a replay. Nil means defaults.
 //
@@ -42,8 +42,8 @@ type ReplayOptions struct {
 	// Pace multiplies the recorded offsets on top of TimeScale (2 = half
 	// speed), for replaying slower or faster than the world. 0 means 1.
 	Pace float64
-	// Tunnel, if set, wraps the target (see Tunnel).
-	Tunnel Tunnel
+	// Tunnel, if set, wraps the target (see TunnelFunc).
+	Tunnel TunnelFunc
 	// Transport sends the requests; nil means a clone of
 	// http.DefaultTransport. Redirects are never followed: the recorded
 	// client saw the 302 itself.

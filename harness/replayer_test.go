@@ -107,7 +107,7 @@ func TestReplayWithServerMarkers(t *testing.T) {
 
 // tcpTunnel is a Tunnel that forwards bytes unchanged: what the "clean"
 // profile is, and the shape a toxiproxy profile plugs into.
-func tcpTunnel() Tunnel {
+func tcpTunnel() TunnelFunc {
 	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -64,22 +64,22 @@ type verifiedTokenKey struct{}
 func (s *Server) verifyBearer(r *http.Request) (string, *auth.TokenInfo, error) {
 	token, ok := bearerToken(r)
 	if !ok {
-		return "", nil, refuse(ErrInvalidRequest, "no bearer token (send Authorization: Bearer <access_token>)")
+		return "", nil, refuse(OAuthInvalidRequest, "no bearer token (send Authorization: Bearer <access_token>)")
 	}
 	st := s.oauth.store
 	g, err := st.accessGrant(r.Context(), st.secretKey(keyAccess, token))
 	if errors.Is(err, errNotFound) {
-		return token, nil, refuse(ErrInvalidToken, "access token unknown, expired or revoked")
+		return token, nil, refuse(OAuthInvalidToken, "access token unknown, expired or revoked")
 	}
 	if err != nil {
 		return token, nil, err
 	}
 	exp := time.Unix(g.ExpiresAt, 0)
 	if !exp.After(time.Now()) {
-		return token, nil, refuse(ErrInvalidToken, "access token expired at %s", exp.UTC().Format(time.RFC3339))
+		return token, nil, refuse(OAuthInvalidToken, "access token expired at %s", exp.UTC().Format(time.RFC3339))
 	}
 	if !s.audienceAllows(g.Resource, r.URL.Path) {
-		return token, nil, refuse(ErrInvalidToken, "token audience %q is not this resource (%s)", g.Resource, s.cfg.Issuer+r.URL.Path)
+		return token, nil, refuse(OAuthInvalidToken, "token audience %q is not this resource (%s)", g.Resource, s.cfg.Issuer+r.URL.Path)
 	}
 	return token, &auth.TokenInfo{
 		UserID:     g.Subject,
@@ -146,8 +146,8 @@ func (s *Server) refuseBearer(w http.ResponseWriter, r *http.Request, tokenSent 
 	challenge := fmt.Sprintf("Bearer resource_metadata=%q", s.prmURL(r.URL.Path))
 	if tokenSent {
 		// RFC 6750 §3.1: an error code only when a token was sent.
-		challenge += fmt.Sprintf(", error=%q, error_description=%q", ErrInvalidToken, quotable(oe.Description))
-		oe = &oauthError{Code: ErrInvalidToken, Description: oe.Description, Status: http.StatusUnauthorized}
+		challenge += fmt.Sprintf(", error=%q, error_description=%q", OAuthInvalidToken, quotable(oe.Description))
+		oe = &oauthError{Code: OAuthInvalidToken, Description: oe.Description, Status: http.StatusUnauthorized}
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	writeJSON(w, http.StatusUnauthorized, oauthErrorBody{Error: oe.Code, ErrorDescription: oe.Description})

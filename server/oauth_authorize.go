@@ -89,16 +89,16 @@ func (s *Server) authorizeStart(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authorizeClient(r *http.Request, q url.Values) (*client, string, error) {
 	for _, p := range []string{"client_id", "redirect_uri"} {
 		if len(q[p]) > 1 {
-			return nil, "", refuse(ErrInvalidRequest, "%s given more than once", p)
+			return nil, "", refuse(OAuthInvalidRequest, "%s given more than once", p)
 		}
 	}
 	id := q.Get("client_id")
 	if id == "" {
-		return nil, "", refuse(ErrInvalidRequest, "client_id is required")
+		return nil, "", refuse(OAuthInvalidRequest, "client_id is required")
 	}
 	c, err := s.lookupClient(r.Context(), id)
 	if errors.Is(err, errNotFound) {
-		return nil, "", refuse(ErrInvalidClient, "unknown client_id %q", id)
+		return nil, "", refuse(OAuthInvalidClient, "unknown client_id %q", id)
 	}
 	if err != nil {
 		return nil, "", err
@@ -107,12 +107,12 @@ func (s *Server) authorizeClient(r *http.Request, q url.Values) (*client, string
 	switch {
 	case redirectURI != "":
 		if !slices.Contains(c.RedirectURIs, redirectURI) {
-			return nil, "", refuse(ErrInvalidRequest, "redirect_uri %q is not registered for client %q (exact match required)", redirectURI, id)
+			return nil, "", refuse(OAuthInvalidRequest, "redirect_uri %q is not registered for client %q (exact match required)", redirectURI, id)
 		}
 	case len(c.RedirectURIs) == 1:
 		redirectURI = c.RedirectURIs[0]
 	default:
-		return nil, "", refuse(ErrInvalidRequest, "redirect_uri is required: client %q has %d registered", id, len(c.RedirectURIs))
+		return nil, "", refuse(OAuthInvalidRequest, "redirect_uri is required: client %q has %d registered", id, len(c.RedirectURIs))
 	}
 	return c, redirectURI, nil
 }
@@ -121,29 +121,29 @@ func (s *Server) authorizeClient(r *http.Request, q url.Values) (*client, string
 func (s *Server) authorizeParams(q url.Values, c *client, redirectURI string) (*authorizeRequest, error) {
 	for p, vs := range q {
 		if len(vs) > 1 && p != "resource" {
-			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
+			return nil, refuse(OAuthInvalidRequest, "%s given more than once", p)
 		}
 	}
 	if n := len(q.Get("state")); n > maxStateBytes {
 		// The state is kept with the pending consent: 1,000 requests
 		// with a 60 KB state added 118 MB (issue 12 Medium 6).
-		return nil, refuse(ErrInvalidRequest, "state of %d bytes; at most %d", n, maxStateBytes)
+		return nil, refuse(OAuthInvalidRequest, "state of %d bytes; at most %d", n, maxStateBytes)
 	}
 	if rt := q.Get("response_type"); rt != "code" {
-		return nil, refuse(ErrUnsupportedResponseType, "response_type must be \"code\", got %q", rt)
+		return nil, refuse(OAuthUnsupportedResponseType, "response_type must be \"code\", got %q", rt)
 	}
 	if !c.allows(GrantAuthorizationCode) {
-		return nil, refuse(ErrUnauthorizedClient, "client %q is not registered for authorization_code", c.ID)
+		return nil, refuse(OAuthUnauthorizedClient, "client %q is not registered for authorization_code", c.ID)
 	}
 	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
 	if challenge == "" {
-		return nil, refuse(ErrInvalidRequest, "code_challenge is required (PKCE, S256)")
+		return nil, refuse(OAuthInvalidRequest, "code_challenge is required (PKCE, S256)")
 	}
 	if method != "S256" {
-		return nil, refuse(ErrInvalidRequest, "code_challenge_method must be S256, got %q (plain is refused)", method)
+		return nil, refuse(OAuthInvalidRequest, "code_challenge_method must be S256, got %q (plain is refused)", method)
 	}
 	if !pkceChallengeChars.MatchString(challenge) {
-		return nil, refuse(ErrInvalidRequest, "code_challenge must be base64url without padding (RFC 7636 §4.2)")
+		return nil, refuse(OAuthInvalidRequest, "code_challenge must be base64url without padding (RFC 7636 §4.2)")
 	}
 	resource, err := s.requestedResource(q["resource"])
 	if err != nil {
@@ -169,15 +169,15 @@ func (s *Server) requestedResource(rs []string) (string, error) {
 		return s.cfg.Issuer, nil
 	}
 	if len(rs) > 1 {
-		return "", refuse(ErrInvalidTarget, "only one resource per request is supported, got %d", len(rs))
+		return "", refuse(OAuthInvalidTarget, "only one resource per request is supported, got %d", len(rs))
 	}
 	u, err := url.Parse(rs[0])
 	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(rs[0], "#") {
-		return "", refuse(ErrInvalidTarget, "resource %q must be an absolute URI without a fragment", rs[0])
+		return "", refuse(OAuthInvalidTarget, "resource %q must be an absolute URI without a fragment", rs[0])
 	}
 	c, ok := s.canonicalResource(rs[0])
 	if !ok {
-		return "", refuse(ErrInvalidTarget, "resource %q is not served here; this server protects %v", rs[0], s.resources())
+		return "", refuse(OAuthInvalidTarget, "resource %q is not served here; this server protects %v", rs[0], s.resources())
 	}
 	return c, nil
 }

@@ -139,16 +139,16 @@ func (s *Server) lookupCIMDClient(ctx context.Context, id string) (*client, erro
 		return e.c, nil
 	}
 	if err := checkCIMDURL(id); err != nil {
-		return nil, refuse(ErrInvalidClient, "client_id %s is not a usable client metadata document URL: %v", logValue(id), err)
+		return nil, refuse(OAuthInvalidClient, "client_id %s is not a usable client metadata document URL: %v", logValue(id), err)
 	}
 	start := time.Now()
 	body, err := cc.fetch(ctx, id)
 	if err != nil {
-		return nil, refuse(ErrInvalidClient, "client metadata document %s: %v", logValue(id), err)
+		return nil, refuse(OAuthInvalidClient, "client metadata document %s: %v", logValue(id), err)
 	}
 	c, err := cimdClient(id, body)
 	if err != nil {
-		return nil, refuse(ErrInvalidClient, "client metadata document %s: %v", logValue(id), err)
+		return nil, refuse(OAuthInvalidClient, "client metadata document %s: %v", logValue(id), err)
 	}
 	s.log.Mark(ctx, markers.OAuthClientMetadata, "client_id=%s fetched %d bytes in %s: name=%s redirect_uris=%v", logValue(id), len(body), time.Since(start).Round(time.Millisecond), logValue(c.Name), c.RedirectURIs)
 	cc.mu.Lock()

@@ -194,23 +194,23 @@ func (s *Server) authenticateClient(r *http.Request) (*client, error) {
 		id, err1 = url.QueryUnescape(id)
 		secret, err2 = url.QueryUnescape(secret)
 		if err1 != nil || err2 != nil {
-			return nil, refuse(ErrInvalidClient, "malformed HTTP Basic client credentials")
+			return nil, refuse(OAuthInvalidClient, "malformed HTTP Basic client credentials")
 		}
 		if r.PostForm.Has("client_secret") {
-			return nil, refuse(ErrInvalidRequest, "client authenticated with more than one method (Basic and client_secret)")
+			return nil, refuse(OAuthInvalidRequest, "client authenticated with more than one method (Basic and client_secret)")
 		}
 		if fid := r.PostForm.Get("client_id"); fid != "" && fid != id {
-			return nil, refuse(ErrInvalidRequest, "client_id in the body differs from the Basic credentials")
+			return nil, refuse(OAuthInvalidRequest, "client_id in the body differs from the Basic credentials")
 		}
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	if id == "" {
-		return nil, refuse(ErrInvalidClient, "no client_id and no client credentials")
+		return nil, refuse(OAuthInvalidClient, "no client_id and no client credentials")
 	}
 	c, err := s.lookupClient(r.Context(), id)
 	if errors.Is(err, errNotFound) {
-		return nil, refuse(ErrInvalidClient, "unknown client_id %q; register again", id)
+		return nil, refuse(OAuthInvalidClient, "unknown client_id %q; register again", id)
 	}
 	if err != nil {
 		return nil, err
@@ -223,10 +223,10 @@ func (s *Server) authenticateClient(r *http.Request) (*client, error) {
 		used = AuthSecretPost
 	}
 	if used != c.AuthMethod {
-		return nil, refuse(ErrInvalidClient, "client %q is registered with %s but authenticated with %s", id, c.AuthMethod, used)
+		return nil, refuse(OAuthInvalidClient, "client %q is registered with %s but authenticated with %s", id, c.AuthMethod, used)
 	}
 	if c.AuthMethod != AuthNone && subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(c.SecretHash)) != 1 {
-		return nil, refuse(ErrInvalidClient, "wrong client_secret for client %q", id)
+		return nil, refuse(OAuthInvalidClient, "wrong client_secret for client %q", id)
 	}
 	return c, nil
 }

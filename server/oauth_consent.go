@@ -41,7 +41,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, ar *authori
 	st := s.oauth.store
 	switch err := st.admit(r.Context(), keyConsents, hashSecret(csrf), consentTTL, maxPendingConsents); {
 	case errors.Is(err, errFull):
-		s.authorizeErrorPage(w, r, &oauthError{Code: ErrTemporarilyUnavailable, Status: http.StatusTooManyRequests,
+		s.authorizeErrorPage(w, r, &oauthError{Code: OAuthTemporarilyUnavailable, Status: http.StatusTooManyRequests,
 			Description: fmt.Sprintf("%d consent pages are awaiting an answer, the most this server keeps; each expires %s after it was shown", maxPendingConsents, consentTTL)})
 		return
 	case err != nil:
@@ -68,23 +68,23 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, ar *authori
 // authorizeConsent handles the consent form's POST.
 func (s *Server) authorizeConsent(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != s.issuerOrigin() {
-		s.authorizeErrorPage(w, r, refuse(ErrAccessDenied, "cross-origin consent from %q refused", origin))
+		s.authorizeErrorPage(w, r, refuse(OAuthAccessDenied, "cross-origin consent from %q refused", origin))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.authorizeErrorPage(w, r, refuse(ErrInvalidRequest, "malformed consent form: %v", err))
+		s.authorizeErrorPage(w, r, refuse(OAuthInvalidRequest, "malformed consent form: %v", err))
 		return
 	}
 	csrf := r.PostForm.Get("csrf")
 	if csrf == "" {
-		s.authorizeErrorPage(w, r, refuse(ErrInvalidRequest, "consent form without its csrf token"))
+		s.authorizeErrorPage(w, r, refuse(OAuthInvalidRequest, "consent form without its csrf token"))
 		return
 	}
 	var ar authorizeRequest
 	st := s.oauth.store
 	err := st.takeJSON(r.Context(), st.secretKey(keyConsent, csrf), &ar)
 	if errors.Is(err, errNotFound) {
-		s.authorizeErrorPage(w, r, refuse(ErrInvalidRequest, "consent expired or already answered; start the authorization again"))
+		s.authorizeErrorPage(w, r, refuse(OAuthInvalidRequest, "consent expired or already answered; start the authorization again"))
 		return
 	}
 	if err != nil {
@@ -100,12 +100,12 @@ func (s *Server) authorizeConsent(w http.ResponseWriter, r *http.Request) {
 		s.log.Mark(r.Context(), markers.OAuthConsentGranted, "client_id=%s", ar.ClientID)
 		s.issueCode(w, r, &ar)
 	default:
-		oe := refuse(ErrAccessDenied, "the user denied the request")
+		oe := refuse(OAuthAccessDenied, "the user denied the request")
 		s.markFailure(r, markers.OAuthConsentDenied, oe, oe)
 		if c, err := s.lookupClient(r.Context(), ar.ClientID); err != nil || !s.trustedRedirect(c, ar.RedirectURI) {
 			// A denial of a client registered with someone's phishing page
 			// must not send the browser there (RFC 9700 §4.11.1).
-			s.authorizeErrorPage(w, r, refuse(ErrAccessDenied, "denied; not redirecting to %s, a host this server does not vouch for", redirectHost(ar.RedirectURI)))
+			s.authorizeErrorPage(w, r, refuse(OAuthAccessDenied, "denied; not redirecting to %s, a host this server does not vouch for", redirectHost(ar.RedirectURI)))
 			return
 		}
 		s.redirect(w, r, ar.RedirectURI, url.Values{"error": {string(oe.Code)}, "error_description": {oe.Description}, "state": optional(ar.State)})

@@ -15,19 +15,19 @@ import (
 type OAuthErrorCode string
 
 const (
-	ErrInvalidRequest          OAuthErrorCode = "invalid_request"
-	ErrInvalidClient           OAuthErrorCode = "invalid_client"
-	ErrInvalidGrant            OAuthErrorCode = "invalid_grant"
-	ErrUnauthorizedClient      OAuthErrorCode = "unauthorized_client"
-	ErrUnsupportedGrantType    OAuthErrorCode = "unsupported_grant_type"
-	ErrUnsupportedResponseType OAuthErrorCode = "unsupported_response_type"
-	ErrInvalidScope            OAuthErrorCode = "invalid_scope"
-	ErrAccessDenied            OAuthErrorCode = "access_denied"
-	ErrInvalidTarget           OAuthErrorCode = "invalid_target"
-	ErrInvalidRedirectURI      OAuthErrorCode = "invalid_redirect_uri"
-	ErrInvalidClientMetadata   OAuthErrorCode = "invalid_client_metadata"
-	ErrInvalidToken            OAuthErrorCode = "invalid_token"
-	ErrTemporarilyUnavailable  OAuthErrorCode = "temporarily_unavailable"
+	OAuthInvalidRequest          OAuthErrorCode = "invalid_request"
+	OAuthInvalidClient           OAuthErrorCode = "invalid_client"
+	OAuthInvalidGrant            OAuthErrorCode = "invalid_grant"
+	OAuthUnauthorizedClient      OAuthErrorCode = "unauthorized_client"
+	OAuthUnsupportedGrantType    OAuthErrorCode = "unsupported_grant_type"
+	OAuthUnsupportedResponseType OAuthErrorCode = "unsupported_response_type"
+	OAuthInvalidScope            OAuthErrorCode = "invalid_scope"
+	OAuthAccessDenied            OAuthErrorCode = "access_denied"
+	OAuthInvalidTarget           OAuthErrorCode = "invalid_target"
+	OAuthInvalidRedirectURI      OAuthErrorCode = "invalid_redirect_uri"
+	OAuthInvalidClientMetadata   OAuthErrorCode = "invalid_client_metadata"
+	OAuthInvalidToken            OAuthErrorCode = "invalid_token"
+	OAuthTemporarilyUnavailable  OAuthErrorCode = "temporarily_unavailable"
 )
 
 // oauthError is a refusal: the code and description the client sees, the
@@ -46,7 +46,7 @@ func (e *oauthError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Des
 // §5.2, or 401 for invalid_client.
 func refuse(code OAuthErrorCode, format string, args ...any) *oauthError {
 	status := http.StatusBadRequest
-	if code == ErrInvalidClient || code == ErrInvalidToken {
+	if code == OAuthInvalidClient || code == OAuthInvalidToken {
 		status = http.StatusUnauthorized
 	}
 	return &oauthError{Code: code, Description: fmt.Sprintf(format, args...), Status: status}
@@ -67,7 +67,7 @@ func asOAuthError(err error) *oauthError {
 	case errors.As(err, &oe):
 		return oe
 	case errors.Is(err, ErrRedisUnavailable):
-		return &oauthError{Code: ErrTemporarilyUnavailable, Description: "the token store (Redis) is unavailable; retry later", Status: http.StatusServiceUnavailable}
+		return &oauthError{Code: OAuthTemporarilyUnavailable, Description: "the token store (Redis) is unavailable; retry later", Status: http.StatusServiceUnavailable}
 	default:
 		return &oauthError{Code: "server_error", Description: "internal error", Status: http.StatusInternalServerError}
 	}
@@ -121,5 +121,5 @@ func allowCORS(w http.ResponseWriter, r *http.Request) bool {
 // methodNotAllowed answers 405 with the allowed methods.
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
-	writeJSON(w, http.StatusMethodNotAllowed, oauthErrorBody{Error: ErrInvalidRequest, ErrorDescription: "method not allowed; use " + allow})
+	writeJSON(w, http.StatusMethodNotAllowed, oauthErrorBody{Error: OAuthInvalidRequest, ErrorDescription: "method not allowed; use " + allow})
 }

@@ -147,7 +147,7 @@ func slicesContains(list []string, v string) bool {
 // operator can tell whose request they are approving.
 func (s *Server) newApprovalCode(ar *authorizeRequest) (hash string, err error) {
 	if s.cfg.ApprovalOutput == nil {
-		return "", refuse(ErrAccessDenied, "this server is exposed and has no way to prove consent: configure a consent secret (--consent-secret) or an approval code output")
+		return "", refuse(OAuthAccessDenied, "this server is exposed and has no way to prove consent: configure a consent secret (--consent-secret) or an approval code output")
 	}
 	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
 	if err != nil {
@@ -175,7 +175,7 @@ func (s *Server) checkApproval(r *http.Request, ar *authorizeRequest) error {
 	case !ar.NeedsApproval:
 		return nil
 	case got == "":
-		return refuse(ErrAccessDenied, "approval code required: this server is exposed, enter the code printed in its terminal")
+		return refuse(OAuthAccessDenied, "approval code required: this server is exposed, enter the code printed in its terminal")
 	case s.cfg.ConsentSecret != "":
 		if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.ConsentSecret)) == 1 {
 			return nil
@@ -183,7 +183,7 @@ func (s *Server) checkApproval(r *http.Request, ar *authorizeRequest) error {
 	case subtle.ConstantTimeCompare([]byte(approvalHash(got)), []byte(ar.ApprovalHash)) == 1:
 		return nil
 	}
-	return refuse(ErrAccessDenied, "wrong approval code; start the authorization again for a new one")
+	return refuse(OAuthAccessDenied, "wrong approval code; start the authorization again for a new one")
 }
 
 // redirectHost is the host a redirect URI sends the browser to, shown on

@@ -17,12 +17,12 @@ var pkceVerifierChars = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 // invalid_grant, the error of RFC 7636 §4.6, with different reasons.
 func verifyPKCE(verifier, challenge string) error {
 	if !pkceVerifierChars.MatchString(verifier) {
-		return refuse(ErrInvalidGrant, "PKCE verification failed: code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1), got %d characters", len(verifier))
+		return refuse(OAuthInvalidGrant, "PKCE verification failed: code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1), got %d characters", len(verifier))
 	}
 	sum := sha256.Sum256([]byte(verifier))
 	want := base64.RawURLEncoding.EncodeToString(sum[:])
 	if subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) != 1 {
-		return refuse(ErrInvalidGrant, "PKCE verification failed: BASE64URL(SHA256(code_verifier)) does not match code_challenge")
+		return refuse(OAuthInvalidGrant, "PKCE verification failed: BASE64URL(SHA256(code_verifier)) does not match code_challenge")
 	}
 	return nil
 }

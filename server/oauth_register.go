@@ -80,34 +80,34 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 func (s *Server) register(r *http.Request) (*registrationResponse, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRegistrationBytes+1))
 	if err != nil {
-		return nil, refuse(ErrInvalidClientMetadata, "reading the request body: %v", err)
+		return nil, refuse(OAuthInvalidClientMetadata, "reading the request body: %v", err)
 	}
 	if len(body) > maxRegistrationBytes {
-		return nil, refuse(ErrInvalidClientMetadata, "registration request larger than %d bytes", maxRegistrationBytes)
+		return nil, refuse(OAuthInvalidClientMetadata, "registration request larger than %d bytes", maxRegistrationBytes)
 	}
 	var req registrationRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return nil, refuse(ErrInvalidClientMetadata, "member %q has the wrong type", typeErr.Field)
+			return nil, refuse(OAuthInvalidClientMetadata, "member %q has the wrong type", typeErr.Field)
 		}
-		return nil, refuse(ErrInvalidClientMetadata, "request body is not a JSON object: %v", err)
+		return nil, refuse(OAuthInvalidClientMetadata, "request body is not a JSON object: %v", err)
 	}
 	if len(req.RedirectURIs) == 0 {
-		return nil, refuse(ErrInvalidRedirectURI, "redirect_uris is required for the authorization code flow")
+		return nil, refuse(OAuthInvalidRedirectURI, "redirect_uris is required for the authorization code flow")
 	}
 	if len(req.RedirectURIs) > maxRedirectURIs {
-		return nil, refuse(ErrInvalidRedirectURI, "%d redirect_uris; at most %d", len(req.RedirectURIs), maxRedirectURIs)
+		return nil, refuse(OAuthInvalidRedirectURI, "%d redirect_uris; at most %d", len(req.RedirectURIs), maxRedirectURIs)
 	}
 	if len(req.ClientName) > maxClientNameBytes {
-		return nil, refuse(ErrInvalidClientMetadata, "client_name of %d bytes; at most %d", len(req.ClientName), maxClientNameBytes)
+		return nil, refuse(OAuthInvalidClientMetadata, "client_name of %d bytes; at most %d", len(req.ClientName), maxClientNameBytes)
 	}
 	for _, u := range req.RedirectURIs {
 		if len(u) > maxRedirectURIBytes {
-			return nil, refuse(ErrInvalidRedirectURI, "a redirect URI of %d bytes; at most %d", len(u), maxRedirectURIBytes)
+			return nil, refuse(OAuthInvalidRedirectURI, "a redirect URI of %d bytes; at most %d", len(u), maxRedirectURIBytes)
 		}
 		if err := checkRedirectURI(u); err != nil {
-			return nil, refuse(ErrInvalidRedirectURI, "%v", err)
+			return nil, refuse(OAuthInvalidRedirectURI, "%v", err)
 		}
 	}
 	method := AuthMethod(req.TokenEndpointAuthMethod)
@@ -115,7 +115,7 @@ func (s *Server) register(r *http.Request) (*registrationResponse, error) {
 		method = AuthSecretBasic // RFC 7591 §2 default
 	}
 	if !slices.Contains(supportedAuthMethods, string(method)) {
-		return nil, refuse(ErrInvalidClientMetadata, "token_endpoint_auth_method %q is not supported; use one of %v", method, supportedAuthMethods)
+		return nil, refuse(OAuthInvalidClientMetadata, "token_endpoint_auth_method %q is not supported; use one of %v", method, supportedAuthMethods)
 	}
 	grants := req.GrantTypes
 	if len(grants) == 0 {
@@ -123,18 +123,18 @@ func (s *Server) register(r *http.Request) (*registrationResponse, error) {
 	}
 	for _, g := range grants {
 		if !slices.Contains(supportedGrantTypes, g) {
-			return nil, refuse(ErrInvalidClientMetadata, "grant type %q is not supported; use %v", g, supportedGrantTypes)
+			return nil, refuse(OAuthInvalidClientMetadata, "grant type %q is not supported; use %v", g, supportedGrantTypes)
 		}
 	}
 	if !slices.Contains(grants, string(GrantAuthorizationCode)) {
-		return nil, refuse(ErrInvalidClientMetadata, "grant_types must include authorization_code")
+		return nil, refuse(OAuthInvalidClientMetadata, "grant_types must include authorization_code")
 	}
 	responses := req.ResponseTypes
 	if len(responses) == 0 {
 		responses = []string{"code"}
 	}
 	if len(responses) != 1 || responses[0] != "code" {
-		return nil, refuse(ErrInvalidClientMetadata, "response_types must be [\"code\"], got %v", responses)
+		return nil, refuse(OAuthInvalidClientMetadata, "response_types must be [\"code\"], got %v", responses)
 	}
 
 	c := client{ID: "mcpvcr-" + randomToken(12), Name: req.ClientName, RedirectURIs: req.RedirectURIs, AuthMethod: method, GrantTypes: grants}
@@ -157,7 +157,7 @@ func (s *Server) register(r *http.Request) (*registrationResponse, error) {
 	st := s.oauth.store
 	switch err := st.admit(r.Context(), keyClients, c.ID, unusedClientTTL, maxRegisteredClients); {
 	case errors.Is(err, errFull):
-		return nil, &oauthError{Code: ErrTemporarilyUnavailable, Status: http.StatusTooManyRequests,
+		return nil, &oauthError{Code: OAuthTemporarilyUnavailable, Status: http.StatusTooManyRequests,
 			Description: fmt.Sprintf("%d registered clients not yet expired, the most this server keeps; an unused one expires %s after registering", maxRegisteredClients, unusedClientTTL)}
 	case err != nil:
 		return nil, err

@@ -21,7 +21,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.revoke(r); err != nil {
-		if oe := asOAuthError(err); oe.Code == ErrInvalidClient {
+		if oe := asOAuthError(err); oe.Code == OAuthInvalidClient {
 			if _, _, basic := r.BasicAuth(); basic {
 				w.Header().Set("WWW-Authenticate", `Basic realm="mcpvcr"`)
 			}
@@ -43,7 +43,7 @@ const (
 
 func (s *Server) revoke(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return refuse(ErrInvalidRequest, "malformed form body: %v", err)
+		return refuse(OAuthInvalidRequest, "malformed form body: %v", err)
 	}
 	c, err := s.authenticateClient(r)
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Server) revoke(r *http.Request) error {
 	}
 	token := r.PostForm.Get("token")
 	if token == "" {
-		return refuse(ErrInvalidRequest, "token is required")
+		return refuse(OAuthInvalidRequest, "token is required")
 	}
 	// The hint only orders the lookups; an unknown hint is ignored (§2.1).
 	kinds := []keyKind{keyAccess, keyRefresh}
@@ -71,7 +71,7 @@ func (s *Server) revoke(r *http.Request) error {
 		}
 		if g.ClientID != c.ID {
 			// §2.1: the server checks the token was issued to the client.
-			return refuse(ErrUnauthorizedClient, "token was issued to another client")
+			return refuse(OAuthUnauthorizedClient, "token was issued to another client")
 		}
 		if kind == keyRefresh {
 			n, err := st.revokeGrant(r.Context(), g.Family)

@@ -62,7 +62,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.token(r)
 	if err != nil {
 		oe := asOAuthError(err)
-		if oe.Code == ErrInvalidClient {
+		if oe.Code == OAuthInvalidClient {
 			if _, _, basic := r.BasicAuth(); basic {
 				// RFC 6749 §5.2: a 401 to a client that used Basic names the scheme.
 				w.Header().Set("WWW-Authenticate", `Basic realm="mcpvcr"`)
@@ -80,27 +80,27 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) token(r *http.Request) (*tokenResponse, error) {
 	if err := r.ParseForm(); err != nil {
 		s.log.Mark(r.Context(), markers.OAuthTokenStart, "grant_type=?")
-		return nil, refuse(ErrInvalidRequest, "malformed form body: %v", err)
+		return nil, refuse(OAuthInvalidRequest, "malformed form body: %v", err)
 	}
 	gt := r.PostForm.Get("grant_type")
 	s.log.Mark(r.Context(), markers.OAuthTokenStart, "grant_type=%s", grantTypeForLog(gt))
 	for p, vs := range r.PostForm {
 		if len(vs) > 1 && p != "resource" {
-			return nil, refuse(ErrInvalidRequest, "%s given more than once", p)
+			return nil, refuse(OAuthInvalidRequest, "%s given more than once", p)
 		}
 	}
 	if gt == "" {
-		return nil, refuse(ErrInvalidRequest, "grant_type is required")
+		return nil, refuse(OAuthInvalidRequest, "grant_type is required")
 	}
 	if gt != string(GrantAuthorizationCode) && gt != string(GrantRefreshToken) {
-		return nil, refuse(ErrUnsupportedGrantType, "grant_type %s is not supported; use authorization_code or refresh_token", grantTypeForLog(gt))
+		return nil, refuse(OAuthUnsupportedGrantType, "grant_type %s is not supported; use authorization_code or refresh_token", grantTypeForLog(gt))
 	}
 	c, err := s.authenticateClient(r)
 	if err != nil {
 		return nil, err
 	}
 	if !c.allows(GrantType(gt)) {
-		return nil, refuse(ErrUnauthorizedClient, "client %q is not registered for %s", c.ID, gt)
+		return nil, refuse(OAuthUnauthorizedClient, "client %q is not registered for %s", c.ID, gt)
 	}
 	if gt == string(GrantAuthorizationCode) {
 		return s.exchangeCode(r, c)
@@ -129,10 +129,10 @@ func grantTypeForLog(gt string) string {
 func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error) {
 	code, verifier := r.PostForm.Get("code"), r.PostForm.Get("code_verifier")
 	if code == "" {
-		return nil, refuse(ErrInvalidRequest, "code is required")
+		return nil, refuse(OAuthInvalidRequest, "code is required")
 	}
 	if verifier == "" {
-		return nil, refuse(ErrInvalidRequest, "code_verifier is required (PKCE)")
+		return nil, refuse(OAuthInvalidRequest, "code_verifier is required (PKCE)")
 	}
 	st := s.oauth.store
 	var g grant
@@ -142,33 +142,33 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 	}
 	switch state {
 	case takeUnknown:
-		return nil, refuse(ErrInvalidGrant, "authorization code is unknown or expired")
+		return nil, refuse(OAuthInvalidGrant, "authorization code is unknown or expired")
 	case takeReplayed:
 		if g.ClientID != c.ID {
 			// Only the client the code was issued to may burn its grant:
 			// another one presenting a spent code is refused, nothing more.
-			return nil, refuse(ErrInvalidGrant, "authorization code was issued to another client")
+			return nil, refuse(OAuthInvalidGrant, "authorization code was issued to another client")
 		}
 		n, err := st.revokeGrant(r.Context(), g.Family)
 		if err != nil {
 			return nil, err
 		}
 		s.log.Mark(r.Context(), markers.CodeReuse, "code=%s client_id=%s revoked %d tokens issued with it", Short(code), g.ClientID, n)
-		return nil, refuse(ErrInvalidGrant, "authorization code was already used; the tokens issued with it are revoked")
+		return nil, refuse(OAuthInvalidGrant, "authorization code was already used; the tokens issued with it are revoked")
 	}
 	if g.ClientID != c.ID {
-		return nil, refuse(ErrInvalidGrant, "authorization code was issued to another client")
+		return nil, refuse(OAuthInvalidGrant, "authorization code was issued to another client")
 	}
 	switch ru := r.PostForm.Get("redirect_uri"); {
 	case ru == "" && g.RedirectURIGiven:
 		// RFC 6749 §4.1.3: required when the authorization request had it.
-		return nil, refuse(ErrInvalidGrant, "redirect_uri is required: the authorization request had one")
+		return nil, refuse(OAuthInvalidGrant, "redirect_uri is required: the authorization request had one")
 	case ru != "" && ru != g.RedirectURI:
-		return nil, refuse(ErrInvalidGrant, "redirect_uri %q differs from the authorization request's", ru)
+		return nil, refuse(OAuthInvalidGrant, "redirect_uri %q differs from the authorization request's", ru)
 	}
 	if !slices.Contains(s.resources(), g.Resource) {
 		// Another server sharing this Redis (and key prefix) issued it.
-		return nil, refuse(ErrInvalidGrant, "authorization code was issued by another authorization server (for %s)", g.Resource)
+		return nil, refuse(OAuthInvalidGrant, "authorization code was issued by another authorization server (for %s)", g.Resource)
 	}
 	if err := verifyPKCE(verifier, g.CodeChallenge); err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 	rt := r.PostForm.Get("refresh_token")
 	if rt == "" {
-		return nil, refuse(ErrInvalidRequest, "refresh_token is required")
+		return nil, refuse(OAuthInvalidRequest, "refresh_token is required")
 	}
 	st := s.oauth.store
 	live, used := st.secretKey(keyRefresh, rt), st.secretKey(keyUsedRT, rt)
@@ -195,11 +195,11 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 	switch err := st.getJSON(r.Context(), live, &peek); {
 	case err == nil:
 		if peek.ClientID != c.ID {
-			return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+			return nil, refuse(OAuthInvalidGrant, "refresh token was issued to another client")
 		}
 		if !slices.Contains(s.resources(), peek.Resource) {
 			// Issuer B sharing A's Redis refreshed A's tokens (issue 12 Low).
-			return nil, refuse(ErrInvalidGrant, "refresh token was issued by another authorization server (for %s)", peek.Resource)
+			return nil, refuse(OAuthInvalidGrant, "refresh token was issued by another authorization server (for %s)", peek.Resource)
 		}
 		if _, err := narrowScope(peek.Scope, r.PostForm.Get("scope")); err != nil {
 			return nil, err
@@ -217,11 +217,11 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 	}
 	switch state {
 	case takeUnknown:
-		return nil, refuse(ErrInvalidGrant, "refresh token is unknown, expired or revoked")
+		return nil, refuse(OAuthInvalidGrant, "refresh token is unknown, expired or revoked")
 	case takeReplayed:
 		if g.ClientID != c.ID {
 			// Only the client the token was issued to may burn its grant.
-			return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+			return nil, refuse(OAuthInvalidGrant, "refresh token was issued to another client")
 		}
 		if unseen, ok := s.oauth.unanswered.take(used, c.ID); ok {
 			// RFC 9700 §4.14.2: this rotation committed but was answered
@@ -240,10 +240,10 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 			return nil, err
 		}
 		s.log.Mark(r.Context(), markers.RefreshTokenReuse, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(rt), g.ClientID, n)
-		return nil, refuse(ErrInvalidGrant, "refresh token was already used; its grant is revoked")
+		return nil, refuse(OAuthInvalidGrant, "refresh token was already used; its grant is revoked")
 	}
 	if g.ClientID != c.ID {
-		return nil, refuse(ErrInvalidGrant, "refresh token was issued to another client")
+		return nil, refuse(OAuthInvalidGrant, "refresh token was issued to another client")
 	}
 	scope, err := narrowScope(g.Scope, r.PostForm.Get("scope"))
 	if err != nil {
@@ -268,7 +268,7 @@ func narrowScope(granted, requested string) (string, error) {
 	have := strings.Fields(granted)
 	for _, sc := range strings.Fields(requested) {
 		if !slices.Contains(have, sc) {
-			return "", refuse(ErrInvalidScope, "scope %q was not granted (granted: %q)", sc, granted)
+			return "", refuse(OAuthInvalidScope, "scope %q was not granted (granted: %q)", sc, granted)
 		}
 	}
 	return strings.Join(strings.Fields(requested), " "), nil
@@ -282,11 +282,11 @@ func (s *Server) checkTokenResource(r *http.Request, granted string) error {
 		return nil
 	}
 	if len(rs) > 1 {
-		return refuse(ErrInvalidTarget, "only one resource per request is supported")
+		return refuse(OAuthInvalidTarget, "only one resource per request is supported")
 	}
 	c := strings.TrimSuffix(rs[0], "/")
 	if c != granted {
-		return refuse(ErrInvalidTarget, "resource %q differs from the authorized resource %q", rs[0], granted)
+		return refuse(OAuthInvalidTarget, "resource %q differs from the authorized resource %q", rs[0], granted)
 	}
 	return nil
 }
@@ -336,7 +336,7 @@ func (s *Server) issueTokensKeys(r *http.Request, c *client, g grant, rotated st
 	}
 	switch err := st.issue(r.Context(), g.Family, refreshTokenTTL, tokens...); {
 	case errors.Is(err, errGrantRevoked):
-		return nil, keys, refuse(ErrInvalidGrant, "the grant was revoked (a replayed code or refresh token) before its tokens were issued")
+		return nil, keys, refuse(OAuthInvalidGrant, "the grant was revoked (a replayed code or refresh token) before its tokens were issued")
 	case err != nil:
 		return nil, keys, err
 	}

@@ -26,7 +26,7 @@ func init() {
 // multiplied by scale. "" means nothing in between; "clean" is a tunnel
 // that changes nothing, to show the tunnel itself is transparent. When
 // applied is not nil, the opened tunnel's toxics are stored there.
-func tunnelForProfile(name string, scale float64, applied *[]toxics.AppliedToxic) (harness.Tunnel, error) {
+func tunnelForProfile(name string, scale float64, applied *[]toxics.AppliedToxic) (harness.TunnelFunc, error) {
 	if name == "" {
 		return nil, nil
 	}
