@@ -60,17 +60,11 @@ func GoSDK(ctx context.Context, base string) error {
 	if _, err := cs.ListTools(ctx, nil); err != nil {
 		return fmt.Errorf("tools/list: %w", err)
 	}
-	for _, call := range []*mcp.CallToolParams{
+	if err := callTools(ctx, cs, []*mcp.CallToolParams{
 		{Name: "echo", Arguments: map[string]any{"text": "hello through the recorder"}},
 		{Name: "notify", Arguments: map[string]any{"count": 2, "message": "on the listen stream"}},
-	} {
-		res, err := cs.CallTool(ctx, call)
-		if err != nil {
-			return fmt.Errorf("tools/call %s: %w", call.Name, err)
-		}
-		if res.IsError {
-			return fmt.Errorf("tools/call %s: tool error %v", call.Name, res.Content)
-		}
+	}); err != nil {
+		return err
 	}
 	for i := range 2 {
 		select {
@@ -103,6 +97,20 @@ func connectGoSDK(ctx context.Context, base, name string, opts *mcp.ClientOption
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	return cs, nil
+}
+
+// callTools calls each tool in order; a tool error is an error.
+func callTools(ctx context.Context, cs *mcp.ClientSession, calls []*mcp.CallToolParams) error {
+	for _, call := range calls {
+		res, err := cs.CallTool(ctx, call)
+		if err != nil {
+			return fmt.Errorf("tools/call %s: %w", call.Name, err)
+		}
+		if res.IsError {
+			return fmt.Errorf("tools/call %s: tool error %v", call.Name, res.Content)
+		}
+	}
+	return nil
 }
 
 // noRedirect returns redirects instead of following them.

@@ -46,18 +46,12 @@ func GoSDK2026(ctx context.Context, base string) error {
 	}
 	slow := &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"duration": "30ms", "steps": 2}}
 	slow.SetProgressToken("fixture-progress")
-	for _, call := range []*mcp.CallToolParams{
+	if err := callTools(ctx, cs, []*mcp.CallToolParams{
 		{Name: "echo", Arguments: map[string]any{"text": "hello at 2026-07-28"}},
 		slow,
 		{Name: "whoami", Arguments: map[string]any{}},
-	} {
-		res, err := cs.CallTool(ctx, call)
-		if err != nil {
-			return fmt.Errorf("tools/call %s: %w", call.Name, err)
-		}
-		if res.IsError {
-			return fmt.Errorf("tools/call %s: tool error %v", call.Name, res.Content)
-		}
+	}); err != nil {
+		return err
 	}
 	for i := range 2 {
 		select {
