@@ -36,7 +36,7 @@ func measureAllocs(ctx context.Context, dir string) ([]Allocs, error) {
 		}
 		name := strings.TrimPrefix(f[0], "BenchmarkToolsCall")
 		name = name[:strings.IndexAny(name+"-", "-")]
-		a := Allocs{Server: map[string]string{"Ours": "mcpvcr serve (OAuth + markers)", "Reference": "go-sdk server (reference setup)"}[name]}
+		a := Allocs{Server: map[string]string{"Ours": "mcpvcr serve (OAuth + markers)", "OursQuiet": "mcpvcr serve (OAuth, no marker log)", "Reference": "go-sdk server (reference setup)"}[name]}
 		for i := 2; i+1 < len(f); i += 2 {
 			v, _ := strconv.ParseFloat(f[i], 64)
 			switch f[i+1] {

@@ -80,3 +80,22 @@ func benchToolsCall(b *testing.B, h http.Handler, host, token string) {
 		}
 	}
 }
+
+// BenchmarkToolsCallOursQuiet is ours without a marker log (LogOutput
+// nil): the difference to BenchmarkToolsCallOurs is what markers cost.
+func BenchmarkToolsCallOursQuiet(b *testing.B) {
+	hs := httptest.NewUnstartedServer(nil)
+	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true, Tools: "conformance"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	hs.Config.Handler = srv
+	hs.Start()
+	defer hs.Close()
+	tok, err := token(context.Background(), hs.URL, hs.URL+"/mcp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchToolsCall(b, srv, hs.Listener.Addr().String(), tok)
+}
