@@ -54,12 +54,22 @@ func TestCalibration(t *testing.T) {
 					if pr.cut {
 						s = scale
 					}
-					o := startOrigin(t)
-					addr, c := realFront(t, p, o.addr, s)
-					real := pr.run(t, addr, c, o, window)
-					o = startOrigin(t)
-					addr, c = profileFront(t, p, o.addr, s)
-					sim := pr.run(t, addr, c, o, window)
+					measure := func() (real, sim observation) {
+						o := startOrigin(t)
+						addr, c := realFront(t, p, o.addr, s)
+						real = pr.run(t, addr, c, o, window)
+						o = startOrigin(t)
+						addr, c = profileFront(t, p, o.addr, s)
+						return real, pr.run(t, addr, c, o, window)
+					}
+					real, sim := measure()
+					// Load on this shared machine only ever adds delay: when
+					// only times disagree, measure twice more and compare
+					// each side's fastest.
+					for try := 0; try < 2 && onlyTimesDiffer(real, sim); try++ {
+						r, s := measure()
+						real, sim = real.fastest(r), sim.fastest(s)
+					}
 					t.Logf("calibration | %s | %s | %s | real: %s | profile: %s", p, version, pr.name, real, sim)
 					if diff := differences(real, sim); len(diff) > 0 {
 						t.Errorf("%s at scale %v: profile %s disagrees with %s:\n  %s",

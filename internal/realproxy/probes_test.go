@@ -71,6 +71,31 @@ func differences(want, got observation) []string {
 	return out
 }
 
+// onlyTimesDiffer reports whether real and sim disagree on some time and
+// on nothing else.
+func onlyTimesDiffer(real, sim observation) bool {
+	untimed := func(o observation) observation { o.times = nil; return o }
+	return len(differences(real, sim)) > 0 && len(differences(untimed(real), untimed(sim))) == 0
+}
+
+// fastest is o with each time the shorter of o's and other's; facts and
+// sizes are other's when they differ, so a changed fact still shows.
+func (o observation) fastest(other observation) observation {
+	out := other
+	out.times = map[string]time.Duration{}
+	for _, k := range keys(o.times, other.times) {
+		a, aok := o.times[k]
+		b, bok := other.times[k]
+		switch {
+		case aok && bok:
+			out.times[k] = min(a, b)
+		case bok:
+			out.times[k] = b
+		}
+	}
+	return out
+}
+
 func (o observation) String() string {
 	var parts []string
 	for _, k := range keys(o.facts, nil) {
@@ -355,4 +380,24 @@ func acceptedProbe(t *testing.T, addr string, c *http.Client, o *origin, _ time.
 	obs.facts["status"] = fmt.Sprint(resp.StatusCode)
 	obs.facts["body bytes"] = fmt.Sprint(len(b))
 	return obs
+}
+
+// A second measurement only ever lowers a time; a fact it changes shows.
+func TestObservationFastest(t *testing.T) {
+	a, b := newObservation(), newObservation()
+	a.facts["status"], b.facts["status"] = "200", "200"
+	a.times["event 1 delay"], b.times["event 1 delay"] = 384*time.Millisecond, 250*time.Millisecond
+	if !onlyTimesDiffer(a, b) {
+		t.Fatalf("onlyTimesDiffer(%v, %v) = false", a, b)
+	}
+	if got := a.fastest(b).times["event 1 delay"]; got != 250*time.Millisecond {
+		t.Errorf("fastest delay = %v, want 250ms", got)
+	}
+	b.facts["status"] = "502"
+	if onlyTimesDiffer(a, b) {
+		t.Errorf("onlyTimesDiffer with a different status = true")
+	}
+	if got := a.fastest(b).facts["status"]; got != "502" {
+		t.Errorf("fastest status = %q, want the later 502", got)
+	}
 }
