@@ -256,6 +256,9 @@ func what(in *Interaction) string {
 	}
 	path, _, _ = strings.Cut(path, "?")
 	if IsListenStream(in) {
+		if in.Request.Method == http.MethodPost {
+			return "POST subscriptions/listen stream"
+		}
 		return "GET listen stream"
 	}
 	if m := JSONRPCMethod(in.Request.Body); m != "" {
@@ -264,10 +267,15 @@ func what(in *Interaction) string {
 	return in.Request.Method + " " + path
 }
 
-// IsListenStream reports whether in is a GET whose recorded answer is an
-// event stream: the stream a server sends notifications on.
+// IsListenStream reports whether in is the stream a server sends
+// notifications on, recorded as an event stream: a GET (2025-11-25 and
+// older), or a POST of subscriptions/listen (2026-07-28).
 func IsListenStream(in *Interaction) bool {
-	return in.Request.Method == http.MethodGet && isSSE(in.Response.Headers.Get("Content-Type"))
+	if !isSSE(in.Response.Headers.Get("Content-Type")) {
+		return false
+	}
+	return in.Request.Method == http.MethodGet ||
+		(in.Request.Method == http.MethodPost && JSONRPCMethod(in.Request.Body) == "subscriptions/listen")
 }
 
 func headersLine(at time.Duration, status int, contentType string) string {
