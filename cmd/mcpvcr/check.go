@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,8 +35,9 @@ Verdicts come from what the client saw only, so any server in any language
 works; the tunnel's timeouts run at --timescale (0.01: Cloudflare's 100 s
 idle cut takes 1 s).
 
-The sessions are the bundled third-party recordings (fixtures/thirdparty:
-a listen stream with a server notification, tool calls with progress) or
+The sessions are the third-party recordings built into mcpvcr
+(fixtures/thirdparty, so check works from any directory: a listen stream
+with a server notification, tool calls with progress) or
 your own (--fixture FILE, e.g. a recording of Claude made with mcpvcr
 record). Each is first replayed through the clean profile: what differs
 there is your server, not a tunnel, and is shown once as the baseline
@@ -84,7 +84,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", "check URL | --serve [--fixture FILE,...] [--profile P,...] [--bearer TOKEN | --header 'K: V'] [--expect PROFILE=OUTCOME] [--json FILE]", stderr)
 	usage := fs.Usage
 	fs.Usage = func() { fmt.Fprint(stderr, checkHelp); usage() }
-	dir := fs.String("fixtures", filepath.Join("fixtures", "thirdparty"), "directory of the sessions to replay (*.yaml), when --fixture is not given")
+	dir := fs.String("fixtures", "", "directory of the sessions to replay (*.yaml), when --fixture is not given (default: those built into mcpvcr: fixtures/thirdparty, with --serve fixtures/ and its expectations.txt)")
 	var fixtures, profiles, headers, expects, allow stringList
 	fs.Var(&fixtures, "fixture", "replay this recorded session (a cassette file; comma-separated or repeated)")
 	fs.Var(&profiles, "profile", "only these tunnel profiles (comma-separated or repeated; see mcpvcr tunnel --list)")
@@ -120,9 +120,6 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return missingFlag(fs, stderr, "the server's URL (e.g. http://127.0.0.1:8080/mcp), or --serve")
 	}
 	if *serve {
-		if !flagSet(fs, "fixtures") {
-			*dir = "fixtures"
-		}
 		if *scale <= 0 {
 			return fmt.Errorf("--timescale %v: must be > 0", *scale)
 		}
@@ -201,14 +198,30 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if !contains(opts.Profiles, toxics.Clean) {
 		opts.Profiles = append([]toxics.Profile{toxics.Clean}, opts.Profiles...)
 	}
+	shown := *dir // the folder as messages name it
+	if *dir == "" && len(fixtures) == 0 {
+		sub := "thirdparty"
+		if *serve {
+			sub = "."
+		}
+		d, cleanup, err := bundledFixtures(sub)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		*dir, shown = d, builtIn(sub)
+	}
 	var exp matrix.Expectations
-	expPath := filepath.Join(*dir, matrix.ExpectationsFile)
+	expPath := filepath.Join(shown, matrix.ExpectationsFile)
+	if shown != *dir {
+		expPath = builtIn(matrix.ExpectationsFile)
+	}
 	if files := splitList(fixtures); len(files) > 0 {
 		opts.Fixtures = files
 	} else if opts.Fixtures, err = matrix.FixtureFiles(*dir); err != nil {
-		return fmt.Errorf("%w (give --fixture FILE, or run from the repository)", err)
+		return fmt.Errorf("--fixtures: %w", err)
 	} else if *serve {
-		if exp, err = matrix.LoadExpectations(expPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if exp, err = matrix.LoadExpectations(filepath.Join(*dir, matrix.ExpectationsFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
@@ -263,12 +276,6 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	return checkVerdict(cells, want)
 }
 
-// flagSet reports whether the command line set flag name.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
 
 // credentials are what check sends besides the recording: the user's
 // headers (--bearer, --header) or a login's grant.

@@ -51,7 +51,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "demo [--fixtures DIR] [--profile P,...] [--fixture NAME,...] [--json FILE] [--check]", stderr)
 	usage := fs.Usage
 	fs.Usage = func() { fmt.Fprint(stderr, demoHelp); usage() }
-	dir := fs.String("fixtures", "fixtures", "directory of fixtures (*.yaml) and their expectations.txt")
+	dir := fs.String("fixtures", "", "directory of fixtures (*.yaml) and their expectations.txt (default: those built into mcpvcr, the repository's fixtures/)")
 	var profiles, fixtures stringList
 	fs.Var(&profiles, "profile", "only these tunnel profiles (comma-separated or repeated; see mcpvcr tunnel --list)")
 	fs.Var(&fixtures, "fixture", "only these fixtures, by file name without .yaml (comma-separated or repeated)")
@@ -79,6 +79,15 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := reports.checkWritable(); err != nil {
 		return err
 	}
+	shown := *dir // the folder as messages name it
+	if *dir == "" {
+		d, cleanup, err := bundledFixtures(".")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		*dir, shown = d, builtIn(".")
+	}
 	opts := matrix.Options{FixturesDir: *dir, TimeScale: *scale, Pace: *pace, Grace: *grace, Parallel: *parallel}
 	for _, p := range splitList(profiles) {
 		if _, err := toxics.Profile(p).Toxics(); err != nil {
@@ -98,7 +107,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 				for _, f := range all {
 					known = append(known, matrix.FixtureName(f))
 				}
-				return fmt.Errorf("--fixture %s: not in %s (known: %s)", n, *dir, strings.Join(known, ", "))
+				return fmt.Errorf("--fixture %s: not in %s (known: %s)", n, shown, strings.Join(known, ", "))
 			}
 			opts.Fixtures = append(opts.Fixtures, path)
 		}
@@ -106,8 +115,11 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		opts.Fixtures = all
 	}
 
-	expPath := filepath.Join(*dir, matrix.ExpectationsFile)
-	exp, err := matrix.LoadExpectations(expPath)
+	expPath := filepath.Join(shown, matrix.ExpectationsFile)
+	if shown != *dir {
+		expPath = builtIn(matrix.ExpectationsFile)
+	}
+	exp, err := matrix.LoadExpectations(filepath.Join(*dir, matrix.ExpectationsFile))
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "mcpvcr demo: no %s: outcomes are shown, not checked\n", expPath)
 	} else if err != nil {
