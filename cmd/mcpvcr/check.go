@@ -276,7 +276,6 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	return checkVerdict(cells, want)
 }
 
-
 // credentials are what check sends besides the recording: the user's
 // headers (--bearer, --header) or a login's grant.
 type credentials struct {
