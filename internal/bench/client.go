@@ -3,16 +3,13 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/oauthclient"
 )
 
 // Era is the MCP protocol generation a bench client speaks.
@@ -130,61 +127,14 @@ func (c *client) headers(req *http.Request, method, name string) {
 	}
 }
 
-// token gets an access token from our server's OAuth flow (DCR, PKCE S256,
-// an auto-approved authorize, the code exchange) for resource.
+// token gets an access token from our server's OAuth flow (discovery,
+// DCR, PKCE S256, an auto-approved authorize, the code exchange) for
+// resource.
 func token(ctx context.Context, base, resource string) (string, error) {
-	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	const callback = "http://127.0.0.1:9/callback"
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	if err := postJSON(ctx, hc, base+"/register", "application/json",
-		`{"client_name":"mcpvcr-bench","redirect_uris":["`+callback+`"],"token_endpoint_auth_method":"none"}`, &reg); err != nil {
-		return "", fmt.Errorf("register: %w", err)
-	}
-	verifierBytes := make([]byte, 32)
-	rand.Read(verifierBytes)
-	verifier := base64.RawURLEncoding.EncodeToString(verifierBytes)
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{
-		"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {callback},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
-		"state": {"bench"}, "resource": {resource},
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/authorize?"+q.Encode(), nil)
-	resp, err := hc.Do(req)
+	c := &oauthclient.Client{Issuer: base, ClientName: "mcpvcr-bench", Resource: resource}
+	tok, err := c.Token(ctx)
 	if err != nil {
-		return "", fmt.Errorf("authorize: %w", err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		return "", fmt.Errorf("authorize: %s without a code (is the server --auto-approve?)", resp.Status)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	form := url.Values{
-		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {callback},
-		"client_id": {reg.ClientID}, "code_verifier": {verifier}, "resource": {resource},
-	}
-	if err := postJSON(ctx, hc, base+"/token", "application/x-www-form-urlencoded", form.Encode(), &tok); err != nil {
-		return "", fmt.Errorf("token: %w", err)
+		return "", err
 	}
 	return tok.AccessToken, nil
-}
-
-func postJSON(ctx context.Context, hc *http.Client, u, contentType, body string, out any) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s: %.200s", resp.Status, b)
-	}
-	return json.Unmarshal(b, out)
 }
