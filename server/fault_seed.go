@@ -11,6 +11,15 @@ import (
 	"github.com/mcpvcr/mcpvcr/markers"
 )
 
+// FaultSeed replaces POST /mcp with the seed's FastAPI handler: it opens
+// an SSE stream, sends a priming and an endpoint event, answers the
+// JSON-RPC messages in the POST body, waits 0.1 s (scaled) and closes.
+const FaultSeed Fault = "seed"
+
+func init() {
+	registerFault(FaultSeed, faultInfo{usage: "seed: the seed's FastAPI handler on POST /mcp (closes the stream after 0.1 s)"})
+}
+
 // seedWait is how long the seed's handler waited for more requests before
 // closing the stream ("The stream waits 0.1 seconds for responses, sees no
 // requests to process, and closes"). It is scaled by Config.TimeScale.

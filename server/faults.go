@@ -11,51 +11,26 @@ import (
 // Fault names one way the MCP side of the server can misbehave on purpose,
 // so a scenario can show a bug and, with the fault removed, its fix. Faults
 // are given as NAME or NAME=VALUE (flag --fault, repeatable; Config.Faults).
-// The whole catalog is the faultCatalog table below.
+// Each fault is one file, fault_NAME.go, registering its catalog entry.
 type Fault string
 
-const (
-	// FaultSeed replaces POST /mcp with the seed's FastAPI handler: it opens
-	// an SSE stream, sends a priming and an endpoint event, answers the
-	// JSON-RPC messages in the POST body, waits 0.1 s (scaled) and closes.
-	FaultSeed Fault = "seed"
-	// FaultIdleClose closes any SSE stream that has written nothing for DUR,
-	// as Cloudflare cuts a quiet connection (field failure 11).
-	FaultIdleClose Fault = "idle-close"
-	// FaultNoKeepalive sends no SSE comments at all, not even the one right
-	// after the headers (field failure 5 and 13).
-	FaultNoKeepalive Fault = "no-keepalive"
-	// FaultGet405 refuses the GET listen stream with 405, as servers behind
-	// Quick Tunnels are told to do (field failure 2).
-	FaultGet405 Fault = "get-405"
-	// FaultJSONOnly answers every POST with application/json, never SSE.
-	FaultJSONOnly Fault = "json-only"
-	// FaultSession400 answers an unknown session with 400 instead of 404, so
-	// clients do not re-initialize (field failure 17).
-	FaultSession400 Fault = "session-400"
-	// FaultSlowHeaders holds every MCP response's headers back for DUR
-	// (field failures 6, 14).
-	FaultSlowHeaders Fault = "slow-headers"
-	// FaultNoAccelHeader leaves out the X-Accel-Buffering: no header the
-	// server sends on SSE streams, so nginx buffers them (field failure 4).
-	FaultNoAccelHeader Fault = "no-accel-header"
-)
-
-// faultSpec says whether a fault takes a duration value.
-type faultSpec struct {
+// faultInfo is a fault's catalog entry: whether it takes a duration, and
+// its --help line.
+type faultInfo struct {
 	takesDuration bool
 	usage         string
 }
 
-var faultCatalog = map[Fault]faultSpec{
-	FaultSeed:          {usage: "seed: the seed's FastAPI handler on POST /mcp (closes the stream after 0.1 s)"},
-	FaultIdleClose:     {takesDuration: true, usage: "idle-close=DUR: close any SSE stream idle for DUR"},
-	FaultNoKeepalive:   {usage: "no-keepalive: no SSE comments, not even after the headers"},
-	FaultGet405:        {usage: "get-405: refuse the GET listen stream with 405"},
-	FaultJSONOnly:      {usage: "json-only: answer POSTs with application/json, never SSE"},
-	FaultSession400:    {usage: "session-400: 400 instead of 404 for an unknown session"},
-	FaultSlowHeaders:   {takesDuration: true, usage: "slow-headers=DUR: hold response headers back for DUR"},
-	FaultNoAccelHeader: {usage: "no-accel-header: no X-Accel-Buffering: no on SSE streams (nginx buffers them)"},
+var faultCatalog = map[Fault]faultInfo{}
+
+// registerFault adds a fault to the catalog; each fault is one file,
+// fault_NAME.go, that declares it and registers it in init. Registering a
+// name twice panics.
+func registerFault(f Fault, info faultInfo) {
+	if _, dup := faultCatalog[f]; dup {
+		panic("server: duplicate fault " + string(f))
+	}
+	faultCatalog[f] = info
 }
 
 // ErrUnknownFault is returned by ParseFaults for a name not in the catalog.

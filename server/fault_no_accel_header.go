@@ -1,0 +1,9 @@
+package server
+
+// FaultNoAccelHeader leaves out the X-Accel-Buffering: no header the
+// server sends on SSE streams, so nginx buffers them (field failure 4).
+const FaultNoAccelHeader Fault = "no-accel-header"
+
+func init() {
+	registerFault(FaultNoAccelHeader, faultInfo{usage: "no-accel-header: no X-Accel-Buffering: no on SSE streams (nginx buffers them)"})
+}
