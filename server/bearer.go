@@ -48,6 +48,15 @@ func (s *Server) requireBearer(h http.Handler) http.Handler {
 		}
 		s.log.Mark(ctx, markers.OAuthSuccess, "Token valid: %s", Short(token))
 		s.log.Mark(ctx, markers.AuthSuccess, "Method: oauth")
+		// Revoking the token (or its grant) ends the request, a listen
+		// stream included (oauth_live_requests.go), as does its expiry.
+		ctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(nil)
+		family, _ := ti.Extra["grant"].(string)
+		lr := s.oauth.live.add(family, s.oauth.store.secretKey(keyAccess, token), cancel)
+		defer s.oauth.live.remove(lr)
+		expire := time.AfterFunc(time.Until(ti.Expiration), func() { cancel(errors.New("its access token expired")) })
+		defer expire.Stop()
 		handOver.ServeHTTP(w, r.WithContext(context.WithValue(ctx, verifiedTokenKey{}, ti)))
 	})
 }

@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,4 +100,26 @@ func TestSecurityLowOtherIssuerCannotRefresh(t *testing.T) {
 	tr := b.PostToken(t, "/token", refreshForm(rt), "", "")
 	assert.Equal(t, "invalid_grant", tr.Error, "B refreshed A's token: %d", tr.Status)
 	assert.Equal(t, http.StatusOK, a.PostToken(t, "/token", refreshForm(rt), "", "").Status, "A's token still refreshes at A")
+}
+
+// TestSecurityLowStreamEndsOnRevocation is issue 12 Low: an open listen
+// stream outlived the revocation of its token. Revoking the grant ends it.
+func TestSecurityLowStreamEndsOnRevocation(t *testing.T) {
+	ts := servertest.Start(t, server.Config{AutoApprove: true, Keepalive: -1})
+	tok := ts.Token(t)
+	sid := initializeMCP(t, ts, tok.AccessToken)
+	resp, err := http.DefaultClient.Do(mcpRequest(t, ts, http.MethodGet, tok.AccessToken, sid, ""))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	ended := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
+
+	rv := ts.PostToken(t, "/revoke", url.Values{"token": {tok.RefreshToken}, "client_id": {"claude-desktop"}, "token_type_hint": {"refresh_token"}}, "", "")
+	require.Equal(t, http.StatusOK, rv.Status)
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listen stream is still open 10 s after its grant was revoked")
+	}
 }

@@ -84,6 +84,7 @@ func (s *Server) revoke(r *http.Request) error {
 		if err := st.del(r.Context(), key); err != nil {
 			return err
 		}
+		s.oauth.live.endGrant(g.Family, key)
 		s.log.Mark(r.Context(), markers.TokenRevoked, "access_token=%s client_id=%s", Short(token), c.ID)
 		return nil
 	}

@@ -42,6 +42,7 @@ type authServer struct {
 	static     map[string]*client
 	unanswered *unansweredRotations // refresh rotations answered 503 (oauth_unanswered.go)
 	cimd       *cimdClients         // client ID metadata documents (oauth_cimd.go)
+	live       liveRequests         // protected requests in flight, ended on revocation (oauth_live_requests.go)
 }
 
 // routeOAuth mounts the authorization server's endpoints and the protected
@@ -72,6 +73,7 @@ func (s *Server) routeOAuth(mux *http.ServeMux) error {
 		return err
 	}
 	s.oauth = &authServer{store: st, static: static, unanswered: newUnansweredRotations(), cimd: newCIMDClients()}
+	st.onRevokeGrant = func(family string) { s.oauth.live.endGrant(family, "") }
 
 	mux.HandleFunc(pathASMetadata, s.handleASMetadata)
 	mux.HandleFunc(pathPRM, s.handlePRM)

@@ -43,6 +43,10 @@ type store struct {
 	// driven (FastForward): without this a code outlived its 300 s TTL
 	// and an expired consent still issued one. miniClock drives it from
 	// now, every miniTick, until stopClock is closed.
+	// onRevokeGrant, when set, is told of every revoked grant (the
+	// server ends its requests in flight).
+	onRevokeGrant func(family string)
+
 	now        func() time.Time
 	miniMu     sync.Mutex
 	miniLast   time.Time
@@ -430,6 +434,9 @@ func (st *store) revokeGrant(ctx context.Context, family string) (int, error) {
 	st.publishEviction(ctx, nil, []string{family})
 	if err != nil {
 		return 0, unavailable("revoke grant", err)
+	}
+	if st.onRevokeGrant != nil {
+		st.onRevokeGrant(family)
 	}
 	return n, nil
 }
