@@ -142,6 +142,10 @@ func FuzzRegister(f *testing.F) {
 	f.Add(`{"redirect_uris":["https://a.example/cb\n=== AUTH SUCCESS ==="]}`)
 	f.Add(`[[[[[[[[[[]]]]]]]]]]`)
 	f.Add(`null`)
+	// The server keeps at most 1000 live registrations (TestSecurityMedium6:
+	// 429 after that); this server lives across every input of the run.
+	const liveClientsMax = 1000
+	created := 0
 	f.Fuzz(func(t *testing.T, body string) {
 		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/register", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -168,7 +172,13 @@ func FuzzRegister(f *testing.F) {
 				}
 			}
 			guard.watch(reg.ClientSecret)
+			created++
 		case http.StatusBadRequest:
+			checkOAuthError(t, rec)
+		case http.StatusTooManyRequests:
+			if created < liveClientsMax {
+				t.Fatalf("429 after %d registrations, want 201 or 400 until %d: %q", created, liveClientsMax, rec.Body.String())
+			}
 			checkOAuthError(t, rec)
 		default:
 			t.Fatalf("status %d: %q", rec.Code, rec.Body.String())
