@@ -33,51 +33,71 @@ type SSEParser struct {
 // Feed parses b and returns the events and comments completed by it.
 func (p *SSEParser) Feed(b []byte) []SSEEvent {
 	var out []SSEEvent
-	for _, c := range b {
-		switch c {
-		case '\n':
-			if p.lastCR {
-				p.lastCR = false
-				continue // the LF of a CRLF
+	for len(b) > 0 {
+		if p.lastCR {
+			p.lastCR = false
+			if b[0] == '\n' {
+				b = b[1:] // the LF of a CRLF
+				continue
 			}
-			out = p.endLine(out)
-		case '\r':
-			p.lastCR = true
-			out = p.endLine(out)
-			continue
-		default:
-			p.line = append(p.line, c)
 		}
-		p.lastCR = false
+		// A line ends at the first CR or LF: look for LF (the common
+		// end), then for a CR before it.
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
+		}
+		if j := bytes.IndexByte(b[:i], '\r'); j >= 0 {
+			i = j
+		}
+		if i == len(b) {
+			p.line = append(p.line, b...)
+			break
+		}
+		p.line = append(p.line, b[:i]...)
+		p.lastCR = b[i] == '\r'
+		b = b[i+1:]
+		out = p.endLine(out)
 	}
 	return out
 }
 
+// endLine takes the line collected in p.line. It works on the bytes and
+// makes a string of a field's value only (one allocation per field, none
+// for the usual "event: message"): the recorder parses every chunk of
+// every stream.
 func (p *SSEParser) endLine(out []SSEEvent) []SSEEvent {
-	line := string(p.line)
+	line := p.line
 	p.line = p.line[:0]
-	if line == "" {
+	if len(line) == 0 {
 		if p.started {
 			p.cur.Data = strings.Join(p.data, "\n")
 			out = append(out, p.cur)
 		}
-		p.cur, p.started, p.data = SSEEvent{}, false, nil
+		// p.data's strings are immutable and the slice never leaves the
+		// parser: reuse its array for the next event.
+		clear(p.data)
+		p.cur, p.started, p.data = SSEEvent{}, false, p.data[:0]
 		return out
 	}
 	if line[0] == ':' {
-		return append(out, SSEEvent{IsComment: true, Comment: strings.TrimPrefix(line[1:], " ")})
+		return append(out, SSEEvent{IsComment: true, Comment: string(bytes.TrimPrefix(line[1:], []byte(" ")))})
 	}
-	field, value, _ := strings.Cut(line, ":")
-	value = strings.TrimPrefix(value, " ")
-	switch field {
+	field, value, _ := bytes.Cut(line, []byte(":"))
+	value = bytes.TrimPrefix(value, []byte(" "))
+	switch string(field) {
 	case "data":
-		p.data = append(p.data, value)
+		p.data = append(p.data, string(value))
 	case "event":
-		p.cur.Event = value
+		if string(value) == "message" {
+			p.cur.Event = "message"
+		} else {
+			p.cur.Event = string(value)
+		}
 	case "id":
-		p.cur.ID, p.cur.HasID = value, true
+		p.cur.ID, p.cur.HasID = string(value), true
 	case "retry":
-		p.cur.Retry = value
+		p.cur.Retry = string(value)
 	default:
 		return out // unknown fields are ignored by the spec
 	}

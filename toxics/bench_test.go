@@ -118,3 +118,65 @@ func BenchmarkTunnelDownload(b *testing.B) {
 		})
 	}
 }
+
+// benchEvent is one small MCP notification as the go-sdk frames it.
+const benchEvent = "event: message\nid: s1_0\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\n"
+
+// sseHandler streams n small events, each flushed, the next only once
+// the client has read the last (next), so that every event is its own
+// chunk all the way, as notifications 10 ms apart are.
+func sseHandler(n int, next <-chan struct{}) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("X-Accel-Buffering", "no")
+		f := w.(http.Flusher)
+		for range n {
+			io.WriteString(w, benchEvent)
+			f.Flush()
+			select {
+			case <-next:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
+}
+
+// readLockstep reads n events from body in lockstep with sseHandler.
+func readLockstep(b *testing.B, body io.Reader, n int, next chan<- struct{}) {
+	buf := make([]byte, len(benchEvent))
+	for range n {
+		if _, err := io.ReadFull(body, buf); err != nil {
+			b.Fatal(err)
+		}
+		next <- struct{}{}
+	}
+}
+
+// BenchmarkTunnelSSE: one GET stream of b.N small flushed events through
+// a live tunnel, clean versus HTTP-aware profiles in pass-through. Run
+// it under callgrind at two b.N and subtract for instructions per event.
+func BenchmarkTunnelSSE(b *testing.B) {
+	for _, p := range []Profile{Clean, CloudflareNamedTunnel, NginxDefault} {
+		b.Run(string(p), func(b *testing.B) {
+			next := make(chan struct{})
+			up := startUpstream(b, sseHandler(b.N, next))
+			tun, err := OpenTunnel(TunnelOptions{Upstream: up, Profile: p})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tun.Close()
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(benchEvent)))
+			b.ResetTimer()
+			resp, err := (&http.Client{Transport: tr}).Get("http://" + tun.Addr + "/mcp")
+			if err != nil {
+				b.Fatal(err)
+			}
+			readLockstep(b, resp.Body, b.N, next)
+			resp.Body.Close()
+		})
+	}
+}
