@@ -26,6 +26,8 @@ var mutations = []struct {
 	{"tunnel_quick_buffers_listen", "tunnel -profile cloudflare-quick-tunnel", "tunnel -profile cloudflare-named-tunnel", "no buffering: the notification arrives at once"},
 	{"tunnel_quick_buffers_listen", "replay -via a -profile cloudflare-quick-tunnel gosdk_oauth_session.yaml", "replay -via a -profile cloudflare-named-tunnel gosdk_oauth_session.yaml", "the replay's own tunnel does not buffer: no events-held finding"},
 	{"tunnel_quick_get405", "server --fault get-405", "server", "the listen stream is accepted"},
+	{"stateless_get400_loop", "server --fault get-400", "server --fault get-405", "405: the client stops after one GET"},
+	{"stateless_get405_ends_loop", "server --fault get-405", "server --fault get-400", "400: the client retries in a loop"},
 	{"tunnel_quick_json_only", "server --fault json-only", "server", "SSE responses"},
 	{"tunnel_quic_empty_body", "tunnel -profile cloudflared-quic", "tunnel -profile clean", "the chunked body arrives"},
 	{"tunnel_alb_header_hold", "server --fault no-keepalive", "server", "the first comment releases the headers"},

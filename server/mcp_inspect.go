@@ -83,6 +83,9 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 				http.Error(w, "Method Not Allowed: no listen stream (fault get-405)", http.StatusMethodNotAllowed)
 				return
 			}
+			if !seed && r.URL.Path == "/mcp" && e.refuseListen400(w, r) {
+				return
+			}
 			if seed {
 				e.log.Mark(ctx, markers.RequestBody, "Received 0 bytes")
 				e.log.Mark(ctx, markers.Warning, "Empty request body")

@@ -82,6 +82,15 @@ func TestRefusalsCarryStatusAndMarker(t *testing.T) {
 			},
 			wantStatus: http.StatusMethodNotAllowed, wantReason: "get-405",
 		},
+		{
+			name:   "listen stream with fault get-400",
+			faults: []string{"get-400"},
+			do: func(t *testing.T, s *testMCPServer) *http.Response {
+				sid := s.initialize(t, "2025-06-18")
+				return s.listen(t, t.Context(), sid, "2025-06-18")
+			},
+			wantStatus: http.StatusBadRequest, wantReason: "get-400",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
