@@ -418,7 +418,7 @@ func (x *flight) write(chunk []byte) error {
 	if !x.stream {
 		parser = nil
 	}
-	x.in.Stream.AddChunk(chunk, at, parser)
+	x.in.Stream.addChunk(chunk, at, parser, nil)
 	return err
 }
 

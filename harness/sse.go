@@ -33,6 +33,13 @@ type SSEParser struct {
 // Feed parses b and returns the events and comments completed by it.
 func (p *SSEParser) Feed(b []byte) []SSEEvent {
 	var out []SSEEvent
+	p.each(b, func(ev SSEEvent) { out = append(out, ev) })
+	return out
+}
+
+// each parses b and calls emit with each event or comment it completes,
+// in order: Feed without a slice per chunk, for the recorder.
+func (p *SSEParser) each(b []byte, emit func(SSEEvent)) {
 	for len(b) > 0 {
 		if p.lastCR {
 			p.lastCR = false
@@ -57,31 +64,31 @@ func (p *SSEParser) Feed(b []byte) []SSEEvent {
 		p.line = append(p.line, b[:i]...)
 		p.lastCR = b[i] == '\r'
 		b = b[i+1:]
-		out = p.endLine(out)
+		p.endLine(emit)
 	}
-	return out
 }
 
 // endLine takes the line collected in p.line. It works on the bytes and
 // makes a string of a field's value only (one allocation per field, none
 // for the usual "event: message"): the recorder parses every chunk of
 // every stream.
-func (p *SSEParser) endLine(out []SSEEvent) []SSEEvent {
+func (p *SSEParser) endLine(emit func(SSEEvent)) {
 	line := p.line
 	p.line = p.line[:0]
 	if len(line) == 0 {
 		if p.started {
 			p.cur.Data = strings.Join(p.data, "\n")
-			out = append(out, p.cur)
+			emit(p.cur)
 		}
 		// p.data's strings are immutable and the slice never leaves the
 		// parser: reuse its array for the next event.
 		clear(p.data)
 		p.cur, p.started, p.data = SSEEvent{}, false, p.data[:0]
-		return out
+		return
 	}
 	if line[0] == ':' {
-		return append(out, SSEEvent{IsComment: true, Comment: string(bytes.TrimPrefix(line[1:], []byte(" ")))})
+		emit(SSEEvent{IsComment: true, Comment: string(bytes.TrimPrefix(line[1:], []byte(" ")))})
+		return
 	}
 	field, value, _ := bytes.Cut(line, []byte(":"))
 	value = bytes.TrimPrefix(value, []byte(" "))
@@ -99,10 +106,9 @@ func (p *SSEParser) endLine(out []SSEEvent) []SSEEvent {
 	case "retry":
 		p.cur.Retry = string(value)
 	default:
-		return out // unknown fields are ignored by the spec
+		return // unknown fields are ignored by the spec
 	}
 	p.started = true
-	return out
 }
 
 // ParseSSE parses a whole recorded body. An event not terminated by a blank

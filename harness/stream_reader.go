@@ -54,21 +54,31 @@ func (r *StreamReader) Chunk(b []byte, at time.Duration) []SSEEvent {
 // returns. The recorder, the replayer and StreamReader all build
 // timelines with it and AddEvent.
 func (tl *Timeline) AddChunk(b []byte, at time.Duration, parser *SSEParser) []SSEEvent {
+	var evs []SSEEvent
+	tl.addChunk(b, at, parser, func(ev SSEEvent) { evs = append(evs, ev) })
+	return evs
+}
+
+// addChunk is AddChunk calling each (if not nil) with each event instead
+// of returning a slice: the recorder, which needs only the timeline,
+// allocates nothing per chunk for it.
+func (tl *Timeline) addChunk(b []byte, at time.Duration, parser *SSEParser, each func(SSEEvent)) {
 	if len(b) == 0 {
-		return nil
+		return
 	}
 	if !tl.SeenFirstByte {
 		tl.SeenFirstByte, tl.FirstByte = true, at
 	}
 	tl.Bytes += int64(len(b))
 	if parser == nil {
-		return nil
+		return
 	}
-	evs := parser.Feed(b)
-	for _, ev := range evs {
+	parser.each(b, func(ev SSEEvent) {
 		tl.AddEvent(ev, at)
-	}
-	return evs
+		if each != nil {
+			each(ev)
+		}
+	})
 }
 
 // AddEvent puts one SSE event or comment, arrived at offset at, on the

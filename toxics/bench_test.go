@@ -153,25 +153,29 @@ func readLockstep(b *testing.B, body io.Reader, n int, next chan<- struct{}) {
 	}
 }
 
-// BenchmarkTunnelSSE: one GET stream of b.N small flushed events through
-// a live tunnel, clean versus HTTP-aware profiles in pass-through. Run
-// it under callgrind at two b.N and subtract for instructions per event.
+// BenchmarkTunnelSSE: one GET stream of b.N small flushed events, direct
+// and through a live tunnel, clean versus HTTP-aware profiles in
+// pass-through. Run it under callgrind at two b.N and subtract for
+// instructions per event.
 func BenchmarkTunnelSSE(b *testing.B) {
-	for _, p := range []Profile{Clean, CloudflareNamedTunnel, NginxDefault} {
+	for _, p := range []Profile{"direct", Clean, CloudflareNamedTunnel, NginxDefault} {
 		b.Run(string(p), func(b *testing.B) {
 			next := make(chan struct{})
-			up := startUpstream(b, sseHandler(b.N, next))
-			tun, err := OpenTunnel(TunnelOptions{Upstream: up, Profile: p})
-			if err != nil {
-				b.Fatal(err)
+			addr := startUpstream(b, sseHandler(b.N, next))
+			if p != "direct" {
+				tun, err := OpenTunnel(TunnelOptions{Upstream: addr, Profile: p})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer tun.Close()
+				addr = tun.Addr
 			}
-			defer tun.Close()
 			tr := &http.Transport{}
 			defer tr.CloseIdleConnections()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(benchEvent)))
 			b.ResetTimer()
-			resp, err := (&http.Client{Transport: tr}).Get("http://" + tun.Addr + "/mcp")
+			resp, err := (&http.Client{Transport: tr}).Get("http://" + addr + "/mcp")
 			if err != nil {
 				b.Fatal(err)
 			}
