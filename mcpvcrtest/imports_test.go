@@ -37,3 +37,25 @@ func TestExternalModuleBuilds(t *testing.T) {
 		t.Fatalf("go vet in examples/external: %v\n%s\n(a new dependency of mcpvcr? cd examples/external && GOFLAGS=-mod=mod GOPROXY=off go mod tidy -e)", err, out)
 	}
 }
+
+// TestNoPublicPackageImportsInternal: no package outside internal/ (the
+// CLI included) builds on internal/, so everything a user can run or
+// import is public API; internal/ holds only what tests and tools use.
+func TestNoPublicPackageImportsInternal(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "../...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list ../...: %v\n%s", err, out)
+	}
+	const internal = "github.com/mcpvcr/mcpvcr/internal/"
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], internal) {
+			continue
+		}
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, internal) {
+				t.Errorf("%s imports %s", f[0], imp)
+			}
+		}
+	}
+}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
+	"github.com/mcpvcr/mcpvcr/internal/reporttest"
 	"github.com/mcpvcr/mcpvcr/report"
-	"github.com/mcpvcr/mcpvcr/report/reporttest"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 

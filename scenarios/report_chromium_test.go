@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/mcpvcr/mcpvcr/internal/chromiumtest"
+	"github.com/mcpvcr/mcpvcr/internal/reporttest"
 	"github.com/mcpvcr/mcpvcr/report"
-	"github.com/mcpvcr/mcpvcr/report/reporttest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 

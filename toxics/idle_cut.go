@@ -136,7 +136,7 @@ type errorPage struct {
 	noLength                 bool           // the body ends with the connection
 }
 
-// errorPages: nginx, HAProxy and Apache measured (internal/realproxy), the
+// errorPages: nginx, HAProxy and Apache measured (toxics/realproxy), the
 // others from their documentation.
 var errorPages = map[ErrorPage]errorPage{
 	CloudflarePage: {contentType: "text/plain; charset=UTF-8", body: "error code: {status}",

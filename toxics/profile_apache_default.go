@@ -15,7 +15,7 @@ func init() {
 }
 
 // apacheToxics is mod_proxy_http with the given Timeout, calibrated against
-// Apache 2.4 by internal/realproxy.
+// Apache 2.4 by toxics/realproxy.
 func apacheToxics(timeout time.Duration) []Spec {
 	return []Spec{
 		{Type: RequestBufferType, Stream: Upstream,

@@ -16,7 +16,7 @@ func init() {
 
 // nginxToxics is nginx's default proxying (proxy_buffering on, 4 KiB
 // buffers, HTTP/1.0 upstream), calibrated against nginx 1.22.1 by
-// internal/realproxy. proxy_read_timeout counts reads from the origin: the
+// toxics/realproxy. proxy_read_timeout counts reads from the origin: the
 // cut comes before the buffer in the chain. An HTTP/2 front (passHead)
 // sends the head at once and buffers only the body.
 func nginxToxics(passHead bool) []Spec {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian's nginx, haproxy, apache2 and caddy for the real-proxy calibration
-# (internal/realproxy, `mcpvcr tunnel --real`). Installed, never started:
+# (toxics/realproxy, `mcpvcr tunnel --real`). Installed, never started:
 # each test starts its own proxy from a config in the repo, on loopback. A
 # policy-rc.d (only if none exists) refuses the packages' service starts.
 set -euo pipefail

@@ -12,7 +12,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/internal/referenceservers"
-	"github.com/mcpvcr/mcpvcr/report/reporttest"
+	"github.com/mcpvcr/mcpvcr/internal/reporttest"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 

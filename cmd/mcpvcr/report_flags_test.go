@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
-	"github.com/mcpvcr/mcpvcr/report/reporttest"
+	"github.com/mcpvcr/mcpvcr/internal/reporttest"
 )
 
 // replay --report and --har write both files, name them on stderr, and

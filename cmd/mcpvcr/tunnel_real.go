@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/mcpvcr/mcpvcr/toxics/realproxy"
 )
 
 // runRealTunnel runs the real proxy a profile simulates (Debian's nginx,

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/mcpvcr/mcpvcr/toxics/realproxy"
 )
 
 // `tunnel --real nginx-default` puts the real nginx between client and

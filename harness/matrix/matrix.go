@@ -27,10 +27,10 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
-	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/mcpvcr/mcpvcr/toxics/realproxy"
 )
 
 // Defaults of Options.

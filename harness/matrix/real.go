@@ -5,9 +5,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/mcpvcr/mcpvcr/toxics/realproxy"
 )
 
 // realSuffix marks a real column: the profile's real proxy instead of its
@@ -15,7 +15,7 @@ import (
 const realSuffix = " (real)"
 
 // RealColumn names the column that replays through p's real proxy (Debian's
-// nginx, haproxy, apache2 or caddy, internal/realproxy), as Options.Real
+// nginx, haproxy, apache2 or caddy, toxics/realproxy), as Options.Real
 // asks: "nginx-default (real)". No expectation is written down for it: set
 // it beside the simulated column and compare.
 func RealColumn(p toxics.Profile) toxics.Profile { return p + realSuffix }

@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/mcpvcr/mcpvcr/internal/realproxy"
 	"github.com/mcpvcr/mcpvcr/toxics"
+	"github.com/mcpvcr/mcpvcr/toxics/realproxy"
 )
 
 // A real column replays through the real nginx and agrees with the
