@@ -116,6 +116,15 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 			return fmt.Errorf("post %s: PARAMS_JSON %q: %v", method, fs.Arg(1), err)
 		}
 		msg["params"] = params
+		// An initialize that names its version speaks it from then on
+		// (Mcp-Protocol-Version on the session's requests).
+		if p, ok := params.(map[string]any); ok && method == "initialize" {
+			if v, ok := p["protocolVersion"].(string); ok {
+				c.mu.Lock()
+				c.protocol = v
+				c.mu.Unlock()
+			}
+		}
 	case method == "initialize":
 		_, _, protocol := c.get()
 		msg["params"] = map[string]any{"protocolVersion": protocol, "capabilities": map[string]any{},

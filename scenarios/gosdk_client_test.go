@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -25,8 +26,8 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func init() {
 	register(command{
-		usage:     "connect [-client C] [-via HOP] [-timeout D]",
-		summary:   "connect go-sdk's own client with the client's token (initialize, initialized, listen stream, tools/list); prints the outcome to stdout (! : it must fail)",
+		usage:     "connect [-client C] [-via HOP] [-timeout D] [-retries N] [-call TOOL [-args JSON]]",
+		summary:   "connect go-sdk's own client with the client's token (initialize, initialized, listen stream, tools/list, then tools/call TOOL with -call); prints the outcome to stdout (! : it must fail)",
 		negatable: true, run: cmdConnect,
 	})
 }
@@ -41,6 +42,9 @@ func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	cname := fs.String("client", "c", "client whose token it uses")
 	via := fs.String("via", "", "server or tunnel (default: the one started last)")
 	timeout := fs.String("timeout", "30s", "how long connecting may take (scaled; at least 5 s)")
+	call := fs.String("call", "", "then call this tool (arguments from -args) and print its outcome")
+	callArgs := fs.String("args", "{}", "the tool's arguments (JSON)")
+	retries := fs.Int("retries", -1, "the transport's MaxRetries: reconnects of a lost stream (-1: none)")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -62,12 +66,18 @@ func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	start := time.Now()
 	cl := mcp.NewClient(&mcp.Implementation{Name: "mcpvcr-scenario-gosdk", Version: "0.1.0"}, nil)
 	// 2025-11-25: the session flow (go-sdk v1.8.0 defaults to 2026-07-28).
-	session, err := cl.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: hc, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	session, err := cl.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: hc, MaxRetries: *retries}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err == nil {
 		defer session.Close()
 		var tools *mcp.ListToolsResult
 		if tools, err = session.ListTools(ctx, nil); err == nil {
 			fmt.Fprintf(out, "connected in %s: %d tools\n", time.Since(start).Round(time.Millisecond), len(tools.Tools))
+		}
+		if err == nil && *call != "" {
+			var res *mcp.CallToolResult
+			if res, err = session.CallTool(ctx, &mcp.CallToolParams{Name: *call, Arguments: json.RawMessage(*callArgs)}); err == nil {
+				fmt.Fprintf(out, "called %s in %s (isError=%v)\n", *call, time.Since(start).Round(time.Millisecond), res.IsError)
+			}
 		}
 	}
 	switch {

@@ -28,6 +28,8 @@ var mutations = []struct {
 	{"tunnel_quick_get405", "server --fault get-405", "server", "the listen stream is accepted"},
 	{"stateless_get400_loop", "server --fault get-400", "server --fault get-405", "405: the client stops after one GET"},
 	{"stateless_get405_ends_loop", "server --fault get-405", "server --fault get-400", "400: the client retries in a loop"},
+	{"mcp_die_after_headers_no_ids", "server --fault die-after-headers --fault no-event-ids", "server --fault die-after-headers", "SSE ids: the client resumes and the call completes"},
+	{"mcp_die_after_headers_resumed", "server --fault die-after-headers", "server --fault die-after-headers --fault no-event-ids", "no SSE ids: nothing to resume from"},
 	{"tunnel_quick_json_only", "server --fault json-only", "server", "SSE responses"},
 	{"tunnel_quic_empty_body", "tunnel -profile cloudflared-quic", "tunnel -profile clean", "the chunked body arrives"},
 	{"tunnel_alb_header_hold", "server --fault no-keepalive", "server", "the first comment releases the headers"},

@@ -153,7 +153,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 			}
 		}
 		r = r.WithContext(withEra(r.Context(), era))
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(e.dieAfterHeaders(w, r, calls), r)
 	})
 }
 

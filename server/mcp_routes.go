@@ -79,7 +79,7 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	getServer := func(*http.Request) *mcp.Server { return server }
 	e.streamable = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		JSONResponse: faults.Has(FaultJSONOnly),
-		EventStore:   state.EventStore(),
+		EventStore:   eventStoreFor(faults, state),
 		// checkOrigin does this, allowing the issuer's host and logging why.
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,

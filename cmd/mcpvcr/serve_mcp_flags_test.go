@@ -13,7 +13,7 @@ func TestServeRejectsBadMCPFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--fault", "bogus"}, `unknown fault (known: get-405, idle-close`},
+		{[]string{"--fault", "bogus"}, `unknown fault (known: die-after-headers, get-400, get-405, idle-close`},
 		{[]string{"--fault", "idle-close"}, "want idle-close=DURATION"},
 		{[]string{"--fault", "slow-headers=soon"}, "want a positive duration"},
 		{[]string{"--auth", "maybe"}, `want on or off`},
