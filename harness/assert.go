@@ -15,6 +15,17 @@ import (
 //	"REQUEST BODY ~ Received 0 bytes" and a detail containing the text
 type Pattern string
 
+// Named is the pattern of one marker name exactly, built from the
+// catalog's constants: Named(markers.StreamClosing).
+func Named(name markers.Name) Pattern { return Pattern(name) }
+
+// Prefixed is the pattern of the names starting with name, such as the
+// counted "SSE EVENT 0", "SSE EVENT 1": Prefixed(markers.SSEEvent).
+func Prefixed(name markers.Name) Pattern { return Pattern(name) + "*" }
+
+// WithDetail narrows p to markers whose detail contains text.
+func (p Pattern) WithDetail(text string) Pattern { return p + " ~ " + Pattern(text) }
+
 // Match reports whether m matches p.
 func (p Pattern) Match(m markers.Event) bool {
 	name, detail, hasDetail := strings.Cut(string(p), " ~ ")
@@ -191,13 +202,13 @@ type ServerStreamMarkers struct {
 
 func (s ServerStreamMarkers) withDefaults() ServerStreamMarkers {
 	if s.Open == "" {
-		s.Open = "SSE STREAM START"
+		s.Open = Named(markers.SSEStreamStart)
 	}
 	if s.Event == "" {
-		s.Event = "SSE EVENT*"
+		s.Event = Prefixed(markers.SSEEvent)
 	}
 	if s.Close == "" {
-		s.Close = "STREAM CLOSING"
+		s.Close = Named(markers.StreamClosing)
 	}
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -111,13 +112,13 @@ var storyMarkers = []struct {
 	pattern harness.Pattern
 	label   string
 }{
-	{"SESSION CREATED", "SESSION CREATED"},
-	{"AUTH FAILED", "AUTH FAILED"},
-	{"OAUTH TOKEN FAILED", "OAUTH TOKEN FAILED"},
-	{"REQUEST BODY ~ Received 0 bytes", "Received 0 bytes"},
-	{"SSE EVENT*", "SSE EVENT"},
-	{"STREAM CLOSING", "STREAM CLOSING"},
-	{"CRITICAL", "CRITICAL"},
+	{harness.Named(markers.SessionCreated), string(markers.SessionCreated)},
+	{harness.Named(markers.AuthFailed), string(markers.AuthFailed)},
+	{harness.Named(markers.OAuthTokenFailed), string(markers.OAuthTokenFailed)},
+	{harness.Named(markers.RequestBody).WithDetail("Received 0 bytes"), "Received 0 bytes"},
+	{harness.Prefixed(markers.SSEEvent), string(markers.SSEEvent)},
+	{harness.Named(markers.StreamClosing), string(markers.StreamClosing)},
+	{harness.Named(markers.Critical), string(markers.Critical)},
 }
 
 // handshakeStep names an interaction that is part of the handshake, or "".
@@ -326,7 +327,7 @@ var quotedRE = regexp.MustCompile(`"[^"]*"`)
 
 // serverSays adds the server's own failure marker, the first one logged.
 func serverSays(ms harness.Markers) string {
-	for _, p := range []harness.Pattern{"OAUTH TOKEN FAILED", "AUTH FAILED", "WARNING"} {
+	for _, p := range []harness.Pattern{harness.Named(markers.OAuthTokenFailed), harness.Named(markers.AuthFailed), harness.Named(markers.Warning)} {
 		if found := ms.Matching(p); len(found) > 0 {
 			d := quotedRE.ReplaceAllString(found[0].Detail, `"…"`)
 			if len(d) > 100 {
