@@ -415,14 +415,38 @@ func (p *wireParser) parseHead(raw []byte) (*message, bool) {
 		codings := strings.Split(te[len(te)-1], ",")
 		m.chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
 	}
-	if cl := m.header.Get("Content-Length"); cl != "" && !m.chunked {
-		n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64)
-		if err != nil || n < 0 {
+	if cls := m.header.Values("Content-Length"); len(cls) > 0 && !m.chunked {
+		n, ok := contentLength(cls)
+		if !ok {
 			return nil, false
 		}
 		m.contentLength = n
 	}
 	return m, true
+}
+
+// contentLength reads a message's Content-Length values strictly (RFC
+// 9110 §8.6: 1*DIGIT; a repeated field, or a list, only if every value is
+// the same). Anything looser (a sign, "5, 40", two different fields) is
+// a message the toxics must not re-frame: what one hop reads as one body,
+// the next may read as a body and a smuggled request. The parser then
+// passes the stream through untouched, for the origin to refuse.
+func contentLength(values []string) (int64, bool) {
+	n := int64(-1)
+	for _, v := range values {
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" || strings.TrimLeft(f, "0123456789") != "" {
+				return 0, false
+			}
+			m, err := strconv.ParseInt(f, 10, 64)
+			if err != nil || (n >= 0 && m != n) {
+				return 0, false
+			}
+			n = m
+		}
+	}
+	return n, n >= 0
 }
 
 // frame decides, after a head, how the body is delimited (RFC 9112 6.3).
