@@ -34,12 +34,9 @@ func TestCheckServeMatchesDemo(t *testing.T) {
 		t.Helper()
 		jsonOut := filepath.Join(t.TempDir(), "cells.json")
 		var out, errb bytes.Buffer
-		// Four cells at a time, and every timeout twice the default's
-		// (--timescale 0.02; TestMatrixSameAtTwoScales holds the verdicts
-		// the same across scales): a loaded 2-core machine, still compiling
-		// the other packages, delayed the first cells' answers past a 1 s
-		// tunnel timeout at 0.01.
-		args = append(args, "--fixtures", "../../fixtures", "--json", jsonOut, "--parallel", "4", "--timescale", "0.02")
+		// Four cells at a time: a loaded 2-core machine delays answers past
+		// the lateness tolerance less often than with eight.
+		args = append(args, "--fixtures", "../../fixtures", "--json", jsonOut, "--parallel", "4")
 		if code := run(args, &out, &errb); code != 0 {
 			t.Fatalf("mcpvcr %s: exit %d, want 0\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
 		}
