@@ -21,7 +21,7 @@ serve: build
 	./$(BIN) serve --auto-approve
 
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./... # the two-scale matrix (harness/matrix) outlasts go test's default 10 minutes on a busy 2-core machine
 
 vet:
 	$(GO) vet ./...
