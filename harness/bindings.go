@@ -25,10 +25,47 @@ type bindings struct {
 	// masked are live secrets no placeholder holds (the recording had an
 	// error where the live server gave a token): value -> how to show it.
 	masked map[string]string
+	// producer is, for each placeholder a recorded response carries, the
+	// first interaction whose response does; ended marks the interactions
+	// whose live exchange is over. A value whose producer ended without
+	// giving it will never come: await stops waiting for it (a session
+	// whose OAuth broke at the first step would otherwise wait Grace at
+	// every later request).
+	producer map[string]int
+	ended    map[int]bool
 }
 
 func newBindings() *bindings {
-	return &bindings{values: map[string]string{}, changed: make(chan struct{}), masked: map[string]string{}}
+	return &bindings{values: map[string]string{}, changed: make(chan struct{}), masked: map[string]string{}, producer: map[string]int{}, ended: map[int]bool{}}
+}
+
+// produces records that interaction i's recorded response carries the
+// placeholders ps (the first such interaction is each one's producer).
+func (b *bindings) produces(i int, ps []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range ps {
+		if _, ok := b.producer[p]; !ok {
+			b.producer[p] = i
+		}
+	}
+}
+
+// end records that interaction i's live exchange is over, and wakes the
+// requests waiting for a value it might have given.
+func (b *bindings) end(i int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ended[i] = true
+	close(b.changed)
+	b.changed = make(chan struct{})
+}
+
+// hopeless reports whether p's producer has ended without binding it.
+// The caller holds b.mu.
+func (b *bindings) hopelessLocked(p string) bool {
+	j, ok := b.producer[p]
+	return ok && b.ended[j]
 }
 
 // mask registers a live secret of kind that the report must not print in
@@ -107,7 +144,16 @@ func (b *bindings) await(ctx context.Context, ps []string, giveUp <-chan time.Ti
 		}
 		b.mu.Lock()
 		changed := b.changed
+		hopeless := true
+		for _, p := range missing {
+			if _, ok := b.values[p]; !ok && !b.hopelessLocked(p) {
+				hopeless = false
+			}
+		}
 		b.mu.Unlock()
+		if hopeless {
+			return missing
+		}
 		select {
 		case <-changed:
 		case <-giveUp:

@@ -306,6 +306,9 @@ func (r *Replayer) Replay(ctx context.Context, target string) (*Report, error) {
 		start: time.Now(),
 	}
 	rep.Start = run.start
+	for i, in := range r.c.Interactions {
+		run.b.produces(i, placeholdersIn(in.Response.Body, headerText(in.Response.Headers)))
+	}
 	if run.recOrigin == "" && len(r.c.Interactions) > 0 {
 		if u, err := url.Parse(r.c.Interactions[0].Request.URL); err == nil {
 			run.recOrigin = u.Scheme + "://" + u.Host
@@ -547,6 +550,7 @@ func clientCancelled(r EndReason) bool {
 // then read the answer (readStream for an event stream, readBody
 // otherwise), comparing it with the recording.
 func (run *replayRun) one(ctx context.Context, i int) Result {
+	defer run.b.end(i)
 	rec := run.c.Interactions[i]
 	u, _ := url.Parse(rec.Request.URL)
 	path := "?"
