@@ -60,7 +60,9 @@ type ReplayOptions struct {
 	// Grace is the client's patience, in real time: how long the replayer
 	// waits past a recorded offset for a binding, a missing event or the
 	// end of a stream before reporting it. 0 means 5 s; with a simulated
-	// world use WorldGrace(scale), longer than every idle cut.
+	// world use WorldGrace(scale), longer than every idle cut. A binding
+	// is not waited for once the interaction whose recorded response gave
+	// it has ended live without it: it will not come.
 	Grace time.Duration
 	// HeaderWait bounds how long a request waits for the headers of a
 	// stream that was open, headers in, when the request was recorded
