@@ -353,12 +353,15 @@ func (ow *observedWriter) writeComment(text string) error {
 	}
 	ow.comments++
 	ow.writes++
-	ow.touch()
+	ow.lastWrite = time.Now()
 	if err := ow.rc.Flush(); err != nil {
 		return err
 	}
 	ow.flushes++
 	ow.e.log.Mark(ow.ctx, markers.KeepaliveSent, "Idle stream comment %q after %s idle (comment %d)", ": "+text, ow.e.keepaliveInterval(false), ow.comments)
+	// The clocks restart once the comment is out and logged, so two
+	// comments (and their markers) are never closer than the interval.
+	ow.restartClocks()
 	return nil
 }
 
