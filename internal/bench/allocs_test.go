@@ -28,22 +28,7 @@ func BenchmarkToolsCallReference(b *testing.B) {
 	benchToolsCall(b, h, "127.0.0.1", "")
 }
 
-func BenchmarkToolsCallOurs(b *testing.B) {
-	hs := httptest.NewUnstartedServer(nil)
-	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true, Tools: "conformance", LogOutput: io.Discard})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	hs.Config.Handler = srv
-	hs.Start()
-	defer hs.Close()
-	tok, err := token(context.Background(), hs.URL, hs.URL+"/mcp")
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchToolsCall(b, srv, hs.Listener.Addr().String(), tok)
-}
+func BenchmarkToolsCallOurs(b *testing.B) { benchOurs(b, io.Discard) }
 
 // benchToolsCall opens a 2025-11-25 session on h and measures tools/call.
 func benchToolsCall(b *testing.B, h http.Handler, host, token string) {
@@ -83,9 +68,12 @@ func benchToolsCall(b *testing.B, h http.Handler, host, token string) {
 
 // BenchmarkToolsCallOursQuiet is ours without a marker log (LogOutput
 // nil): the difference to BenchmarkToolsCallOurs is what markers cost.
-func BenchmarkToolsCallOursQuiet(b *testing.B) {
+func BenchmarkToolsCallOursQuiet(b *testing.B) { benchOurs(b, nil) }
+
+// benchOurs measures our server (OAuth on, markers to logs) in process.
+func benchOurs(b *testing.B, logs io.Writer) {
 	hs := httptest.NewUnstartedServer(nil)
-	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true, Tools: "conformance"})
+	srv, err := server.New(server.Config{Addr: hs.Listener.Addr().String(), AutoApprove: true, Tools: "conformance", LogOutput: logs})
 	if err != nil {
 		b.Fatal(err)
 	}

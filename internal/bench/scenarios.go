@@ -21,6 +21,9 @@ type Scenarios struct {
 	Ratio      float64 `json:"simulated_per_wall"`
 }
 
+// scenarioRE names one scenario subtest in `go test -json` output.
+var scenarioRE = regexp.MustCompile(`^TestScenarios/[^/]+$`)
+
 var simulatedRE = regexp.MustCompile(`simulated ((?:[0-9.]+[a-zµ]+)+)`)
 
 // measureScenarios runs the scenario suite once, uncached.
@@ -40,7 +43,7 @@ func measureScenarios(ctx context.Context) (*Scenarios, error) {
 		if json.Unmarshal(sc.Bytes(), &ev) != nil {
 			continue
 		}
-		if ev.Action == "pass" && ev.Test != "" && regexp.MustCompile(`^TestScenarios/[^/]+$`).MatchString(ev.Test) {
+		if ev.Action == "pass" && ev.Test != "" && scenarioRE.MatchString(ev.Test) {
 			s.Count++
 		}
 		if m := simulatedRE.FindStringSubmatch(ev.Output); m != nil {
