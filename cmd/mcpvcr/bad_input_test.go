@@ -74,6 +74,9 @@ func TestBadInput(t *testing.T) {
 		{"tunnel with an unknown toxic", []string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "nosuch"}, 2, `unknown type "nosuch" (known: bandwidth, body_drop,`},
 		{"tunnel with an unknown profile", []string{"tunnel", "--upstream", "127.0.0.1:1", "--profile", "nope"}, 2, `unknown profile "nope"`},
 		{"tunnel at time scale 0", []string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, "must be > 0"},
+		// demo and check columns
+		{"demo with a real proxy the profile does not have", []string{"demo", "--real", "aws-alb"}, 2, "--real: aws-alb: no real proxy for this profile (have: [apache-debian"},
+		{"check with an unknown real profile", []string{"check", closed + "/mcp", "--real", "nope"}, 2, "--real: nope: no real proxy for this profile"},
 		// serve
 		{"serve with an unknown fault", []string{"serve", "--fault", "nosuch"}, 2, `unknown fault (known: `},
 		{"serve at time scale 0", []string{"serve", "--timescale", "0"}, 2, "--timescale 0: must be > 0"},

@@ -85,9 +85,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	usage := fs.Usage
 	fs.Usage = func() { fmt.Fprint(stderr, checkHelp); usage() }
 	dir := fs.String("fixtures", "", "directory of the sessions to replay (*.yaml), when --fixture is not given (default: those built into mcpvcr: fixtures/thirdparty, with --serve fixtures/ and its expectations.txt)")
-	var fixtures, profiles, headers, expects, allow stringList
+	var fixtures, headers, expects, allow stringList
 	fs.Var(&fixtures, "fixture", "replay this recorded session (a cassette file; comma-separated or repeated)")
-	fs.Var(&profiles, "profile", "only these tunnel profiles (comma-separated or repeated; see mcpvcr tunnel --list)")
+	columns := addProfileFlags(fs)
 	bearer := fs.String("bearer", "", "send Authorization: Bearer TOKEN on every MCP request")
 	fs.Var(&headers, "header", "send this header ('K: V') on every MCP request (repeatable)")
 	fs.Var(&expects, "expect", "PROFILE=OUTCOME (e.g. cloudflare-named-tunnel=ok): exit 1 unless that profile has that outcome for every session (repeatable; for CI)")
@@ -186,11 +186,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		}
 		opts.AllowFindings = append(opts.AllowFindings, n)
 	}
-	for _, p := range splitList(profiles) {
-		if _, err := toxics.Profile(p).Toxics(); err != nil {
-			return fmt.Errorf("--profile: %w", err)
-		}
-		opts.Profiles = append(opts.Profiles, toxics.Profile(p))
+	if opts.Profiles, opts.Real, err = columns.parse(); err != nil {
+		return err
 	}
 	if len(opts.Profiles) == 0 {
 		opts.Profiles = toxics.Profiles()
@@ -246,8 +243,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	creds := credentials{set: set, grant: grant}
 	opts.Prepare = func(c *harness.Cassette) error { return aimAt(c, u.EscapedPath(), creds.headers(c, grant.token())) }
 	fmt.Fprintf(stderr, "mcpvcr check %s: %d session(s) × %d profile(s), time scale %g (100 s idle cut = %s)\n",
-		target, len(opts.Fixtures), len(opts.Profiles), *scale, time.Duration(float64(100*time.Second)**scale))
-	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*len(opts.Profiles))
+		target, len(opts.Fixtures), len(opts.Profiles)+len(opts.Real), *scale, time.Duration(float64(100*time.Second)**scale))
+	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*(len(opts.Profiles)+len(opts.Real)))
 	start := time.Now()
 	cells, err := matrix.Run(ctx, opts)
 	if err != nil {

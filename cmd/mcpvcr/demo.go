@@ -48,12 +48,12 @@ func (e demoFailed) Error() string { return e.err.Error() }
 func (e demoFailed) ExitCode() int { return 1 }
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "demo [--fixtures DIR] [--profile P,...] [--fixture NAME,...] [--json FILE] [--check]", stderr)
+	fs := newFlagSet("demo", "demo [--fixtures DIR] [--profile P,...] [--real P,...] [--fixture NAME,...] [--json FILE] [--check]", stderr)
 	usage := fs.Usage
 	fs.Usage = func() { fmt.Fprint(stderr, demoHelp); usage() }
 	dir := fs.String("fixtures", "", "directory of fixtures (*.yaml) and their expectations.txt (default: those built into mcpvcr, the repository's fixtures/)")
-	var profiles, fixtures stringList
-	fs.Var(&profiles, "profile", "only these tunnel profiles (comma-separated or repeated; see mcpvcr tunnel --list)")
+	var fixtures stringList
+	columns := addProfileFlags(fs)
 	fs.Var(&fixtures, "fixture", "only these fixtures, by file name without .yaml (comma-separated or repeated)")
 	jsonOut := fs.String("json", "", "also write every cell (outcome, timelines, markers, replay report) as JSON to this file")
 	reports := addReportFlags(fs)
@@ -79,6 +79,10 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := reports.checkWritable(); err != nil {
 		return err
 	}
+	profiles, real, err := columns.parse()
+	if err != nil {
+		return err
+	}
 	shown := *dir // the folder as messages name it
 	if *dir == "" {
 		d, cleanup, err := bundledFixtures(".")
@@ -88,13 +92,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		defer cleanup()
 		*dir, shown = d, builtIn(".")
 	}
-	opts := matrix.Options{FixturesDir: *dir, TimeScale: *scale, Pace: *pace, Grace: *grace, Parallel: *parallel}
-	for _, p := range splitList(profiles) {
-		if _, err := toxics.Profile(p).Toxics(); err != nil {
-			return fmt.Errorf("--profile: %w", err)
-		}
-		opts.Profiles = append(opts.Profiles, toxics.Profile(p))
-	}
+	opts := matrix.Options{FixturesDir: *dir, TimeScale: *scale, Pace: *pace, Grace: *grace, Parallel: *parallel, Profiles: profiles, Real: real}
 	all, err := matrix.FixtureFiles(*dir)
 	if err != nil {
 		return err
@@ -130,6 +128,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if nProfiles == 0 {
 		nProfiles = len(toxics.Profiles())
 	}
+	nProfiles += len(opts.Real)
 	fmt.Fprintf(stderr, "mcpvcr demo: %d fixture(s) × %d profile(s), time scale %g (100 s idle cut = %s), each against a fresh server on in-process Redis\n",
 		len(opts.Fixtures), nProfiles, *scale, time.Duration(float64(100*time.Second)**scale))
 	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*nProfiles)

@@ -317,6 +317,10 @@ func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Optio
 	// cell turns "reset" by chance.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.IdleConnTimeout = time.Duration(float64(clientIdleTimeout) * opts.TimeScale)
+	if realSpeaksHTTP2(cell.Profile) {
+		transport.Protocols = new(http.Protocols)
+		transport.Protocols.SetUnencryptedHTTP2(true) // prior knowledge, as nginx's "listen ... http2" takes it
+	}
 	defer transport.CloseIdleConnections()
 	rep, err := harness.Replay(ctx, c, target, &harness.ReplayOptions{
 		TimeScale: opts.TimeScale, Pace: opts.Pace, Tunnel: tunnel, Grace: opts.Grace, Transport: transport, AllowFindings: opts.AllowFindings,

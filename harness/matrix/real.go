@@ -39,3 +39,10 @@ func realTunnel(column toxics.Profile, scale float64) (tunnel func(context.Conte
 		return &through, px.Close, nil
 	}, true
 }
+
+// realSpeaksHTTP2 reports whether a real column's proxy takes HTTP/2 from
+// its clients (nginx-http2 listens for h2c): the replayer must speak it too.
+func realSpeaksHTTP2(column toxics.Profile) bool {
+	base, ok := strings.CutSuffix(string(column), realSuffix)
+	return ok && realproxy.HTTP2(toxics.Profile(base))
+}
