@@ -25,6 +25,18 @@ func (s methodSet) match(method string) bool {
 	return false
 }
 
+// commaList splits a comma-separated attribute such as header_strip's
+// names, dropping blanks.
+func commaList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // looseString is a string attribute that also accepts a JSON number:
 // toxiproxy-cli sends `-a from=202` as the number 202.
 type looseString string

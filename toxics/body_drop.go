@@ -58,41 +58,15 @@ func (t *BodyDrop) NewState() interface{} {
 // Pipe implements toxiproxy's Toxic.
 func (t *BodyDrop) Pipe(stub *tptoxics.ToxicStub) {
 	st := stub.State.(*bodyDropState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			interrupted(stub, st.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				ended(stub, st.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			cutNow := false
-			st.parser.feed(c.Data, func(p piece) {
-				if cutNow {
-					return
-				}
-				if p.kind == pieceHead {
-					st.mode, st.kept = t.modeFor(p.msg), 0
-					if st.mode != bodyPass {
-						logAction(BodyDropType, "%s the body of %s %s", map[bodyDropMode]string{bodyRechunk: "re-framed (chunked)", bodyDrop: "dropped", bodyCut: "cut"}[st.mode], p.msg.method, p.msg.target)
-					}
-				}
-				cutNow = st.piece(t, p, &o)
-			})
-			o.flush(stub, c)
-			if cutNow {
-				cut(stub)
-				return
+	editPieces(stub, st.parser, nil, func(p piece, o *chunkOut) bool {
+		if p.kind == pieceHead {
+			st.mode, st.kept = t.modeFor(p.msg), 0
+			if st.mode != bodyPass {
+				logAction(BodyDropType, "%s the body of %s %s", map[bodyDropMode]string{bodyRechunk: "re-framed (chunked)", bodyDrop: "dropped", bodyCut: "cut"}[st.mode], p.msg.method, p.msg.target)
 			}
 		}
-	}
+		return st.piece(t, p, o)
+	})
 }
 
 // modeFor decides what happens to the body of the request with head m.

@@ -30,55 +30,29 @@ func (t *CloseAfterEvents) NewState() interface{} {
 // Pipe implements toxiproxy's Toxic.
 func (t *CloseAfterEvents) Pipe(stub *tptoxics.ToxicStub) {
 	st := stub.State.(*closeAfterEventsState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			interrupted(stub, st.resp.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				ended(stub, st.resp.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			cutNow := false
-			st.resp.parser.feed(c.Data, func(p piece) {
-				if cutNow {
-					return
+	editPieces(stub, st.resp.parser, nil, func(p piece, o *chunkOut) bool {
+		switch {
+		case p.kind == pieceHead && !p.msg.interim:
+			st.targeted = t.Events > 0 && p.msg.mediaType() == "text/event-stream" &&
+				methodSet(t.Methods).match(p.msg.requestMethod)
+			st.scanner, st.seen = sseScanner{}, 0
+		case p.kind == pieceData && st.targeted:
+			end := -1
+			st.scanner.feed(p.raw, func(at int) {
+				st.seen++
+				if st.seen == t.Events && end < 0 {
+					end = at
 				}
-				switch {
-				case p.kind == pieceHead && !p.msg.interim:
-					st.targeted = t.Events > 0 && p.msg.mediaType() == "text/event-stream" &&
-						methodSet(t.Methods).match(p.msg.requestMethod)
-					st.scanner, st.seen = sseScanner{}, 0
-				case p.kind == pieceData && st.targeted:
-					end := -1
-					st.scanner.feed(p.raw, func(at int) {
-						st.seen++
-						if st.seen == t.Events && end < 0 {
-							end = at
-						}
-					})
-					if end >= 0 {
-						o.pass(p.raw[:end])
-						cutNow = true
-						return
-					}
-				}
-				o.pass(p.raw)
 			})
-			o.flush(stub, c)
-			if cutNow {
+			if end >= 0 {
+				o.pass(p.raw[:end])
 				logAction(CloseAfterEventsType, "closed the stream after %d events", st.seen)
-				cut(stub)
-				return
+				return true
 			}
 		}
-	}
+		o.pass(p.raw)
+		return false
+	})
 }
 
 // CloseAfterEventsType names the toxic in toxiproxy's REST API, the CLI and profiles.

@@ -3,7 +3,26 @@ package toxics
 import (
 	"fmt"
 	"strings"
+
+	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
 )
+
+// editHeads is the Pipe loop of a toxic that changes message heads only
+// (header_strip, request_header_strip, status_rewrite): rewrite returns
+// what the head raw of m becomes, or nil to pass it as it came. Bodies and
+// framing pass untouched.
+func editHeads(stub *tptoxics.ToxicStub, parser *wireParser, rewrite func(m *message, raw []byte) []byte) {
+	editPieces(stub, parser, nil, func(p piece, o *chunkOut) bool {
+		if p.kind == pieceHead {
+			if head := rewrite(p.msg, p.raw); head != nil {
+				o.write(head)
+				return false
+			}
+		}
+		o.pass(p.raw)
+		return false
+	})
+}
 
 // rewriteHead returns a head with the named fields removed and the given
 // field lines added before the blank line.

@@ -21,38 +21,14 @@ func (t *HeaderStrip) NewState() interface{} { return newResponseSide() }
 // Pipe implements toxiproxy's Toxic.
 func (t *HeaderStrip) Pipe(stub *tptoxics.ToxicStub) {
 	resp := stub.State.(*responseSide)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	var names []string
-	for _, n := range strings.Split(t.Names, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			names = append(names, n)
+	names := commaList(t.Names)
+	editHeads(stub, resp.parser, func(m *message, raw []byte) []byte {
+		if m.request || !methodSet(t.Methods).match(m.requestMethod) || !hasAny(m, names) {
+			return nil
 		}
-	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			interrupted(stub, resp.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				ended(stub, resp.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			resp.parser.feed(c.Data, func(p piece) {
-				if p.kind == pieceHead && !p.msg.request && methodSet(t.Methods).match(p.msg.requestMethod) && hasAny(p.msg, names) {
-					logAction(HeaderStripType, "stripped %s from %s", strings.Join(names, ", "), describeResponse(p.msg))
-					o.write(rewriteHead(p.raw, names))
-					return
-				}
-				o.pass(p.raw)
-			})
-			o.flush(stub, c)
-		}
-	}
+		logAction(HeaderStripType, "stripped %s from %s", strings.Join(names, ", "), describeResponse(m))
+		return rewriteHead(raw, names)
+	})
 }
 
 func hasAny(m *message, names []string) bool {

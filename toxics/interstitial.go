@@ -22,54 +22,22 @@ type Interstitial struct {
 	LoginPath    string `json:"login_path" help:"kind login: where the 302 points; a request for it gets the login page (default /cdn-cgi/access/login)"`
 }
 
-type interstitialState struct {
-	resp     *responseSide
-	replaced bool // the current response was replaced: drop the rest
-}
-
 // NewState implements toxiproxy's StatefulToxic.
-func (t *Interstitial) NewState() interface{} {
-	return &interstitialState{resp: newResponseSide()}
-}
+func (t *Interstitial) NewState() interface{} { return newResponseSide() }
 
 // Pipe implements toxiproxy's Toxic.
 func (t *Interstitial) Pipe(stub *tptoxics.ToxicStub) {
-	st := stub.State.(*interstitialState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			interrupted(stub, st.resp.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				ended(stub, st.resp.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			st.resp.parser.feed(c.Data, func(p piece) {
-				if st.replaced {
-					return
-				}
-				if p.kind == pieceHead && !p.msg.interim {
-					if page := t.page(st.resp); page != nil {
-						o.write(page)
-						st.replaced = true
-						return
-					}
-				}
-				o.pass(p.raw)
-			})
-			o.flush(stub, c)
-			if st.replaced {
-				cut(stub) // the page says Connection: close
-				return
+	resp := stub.State.(*responseSide)
+	editPieces(stub, resp.parser, nil, func(p piece, o *chunkOut) bool {
+		if p.kind == pieceHead && !p.msg.interim {
+			if page := t.page(resp); page != nil {
+				o.write(page)
+				return true // the page says Connection: close
 			}
 		}
-	}
+		o.pass(p.raw)
+		return false
+	})
 }
 
 // page returns what the edge sends instead of the response being parsed,

@@ -33,39 +33,20 @@ func (t *RequestBuffer) NewState() interface{} {
 // Pipe implements toxiproxy's Toxic.
 func (t *RequestBuffer) Pipe(stub *tptoxics.ToxicStub) {
 	st := stub.State.(*requestBufferState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			send(stub, st.release())
-			interrupted(stub, st.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				send(stub, st.release())
-				ended(stub, st.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			st.parser.feed(c.Data, func(p piece) { st.piece(p, &o) })
-			o.flush(stub, c)
-		}
-	}
+	editPieces(stub, st.parser, st.release, st.piece)
 }
 
 // piece holds a chunked request until its end, then writes it re-framed.
-func (st *requestBufferState) piece(p piece, o *chunkOut) {
+// It never cuts.
+func (st *requestBufferState) piece(p piece, o *chunkOut) bool {
 	if p.kind == pieceHead && p.msg.request && p.msg.chunked {
 		st.holding = true
 		st.head = append(st.head[:0], p.raw...)
-		return
+		return false
 	}
 	if !st.holding {
 		o.pass(p.raw)
-		return
+		return false
 	}
 	switch p.kind {
 	case pieceEnd:
@@ -73,7 +54,7 @@ func (st *requestBufferState) piece(p piece, o *chunkOut) {
 			fmt.Sprintf("Content-Length: %d", len(st.data))))
 		o.write(st.data)
 		st.reset()
-		return
+		return false
 	case pieceData:
 		st.data = append(st.data, p.raw...)
 	}
@@ -81,6 +62,7 @@ func (st *requestBufferState) piece(p piece, o *chunkOut) {
 	if len(st.data) > maxBufferedBody {
 		o.write(st.release())
 	}
+	return false
 }
 
 // release returns what is held, as it arrived, and stops holding.

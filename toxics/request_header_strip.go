@@ -19,52 +19,24 @@ type RequestHeaderStrip struct {
 	Set   string `json:"set" help:"one header line added in their place, e.g. 'Mcp-Method: tools/list' (a proxy that rewrites the header)"`
 }
 
-type requestHeaderStripState struct{ parser *wireParser }
-
 // NewState implements toxiproxy's StatefulToxic.
-func (t *RequestHeaderStrip) NewState() interface{} {
-	return &requestHeaderStripState{parser: newRequestParser()}
-}
+func (t *RequestHeaderStrip) NewState() interface{} { return newRequestParser() }
 
 // Pipe implements toxiproxy's Toxic.
 func (t *RequestHeaderStrip) Pipe(stub *tptoxics.ToxicStub) {
-	st := stub.State.(*requestHeaderStripState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	var names []string
-	for _, n := range strings.Split(t.Names, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			names = append(names, n)
-		}
-	}
+	parser := stub.State.(*wireParser)
+	names := commaList(t.Names)
 	var add []string
 	if set := strings.TrimSpace(t.Set); set != "" {
 		add = append(add, set)
 	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			interrupted(stub, st.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				ended(stub, st.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			st.parser.feed(c.Data, func(p piece) {
-				if p.kind == pieceHead && p.msg.request && (hasAny(p.msg, names) || len(add) > 0) {
-					logAction(RequestHeaderStripType, "stripped %s%s from %s %s", strings.Join(names, ", "), setNote(add), p.msg.method, p.msg.target)
-					o.write(rewriteHead(p.raw, names, add...))
-					return
-				}
-				o.pass(p.raw)
-			})
-			o.flush(stub, c)
+	editHeads(stub, parser, func(m *message, raw []byte) []byte {
+		if !m.request || (!hasAny(m, names) && len(add) == 0) {
+			return nil
 		}
-	}
+		logAction(RequestHeaderStripType, "stripped %s%s from %s %s", strings.Join(names, ", "), setNote(add), m.method, m.target)
+		return rewriteHead(raw, names, add...)
+	})
 }
 
 func setNote(add []string) string {

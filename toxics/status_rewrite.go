@@ -42,36 +42,17 @@ func (t *StatusRewrite) targets(m *message) bool {
 // Pipe implements toxiproxy's Toxic.
 func (t *StatusRewrite) Pipe(stub *tptoxics.ToxicStub) {
 	resp := stub.State.(*responseSide)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
 	to := int(t.To)
 	if to == 0 {
 		to = http.StatusInternalServerError
 	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			interrupted(stub, resp.parser)
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				ended(stub, resp.parser)
-				return
-			}
-			o := chunkOut{in: c.Data}
-			resp.parser.feed(c.Data, func(p piece) {
-				if p.kind == pieceHead && t.targets(p.msg) {
-					logAction(StatusRewriteType, "rewrote %s to %d", describeResponse(p.msg), to)
-					o.write(replaceStatus(p.raw, p.msg.proto, to, http.StatusText(to)))
-					return
-				}
-				o.pass(p.raw)
-			})
-			o.flush(stub, c)
+	editHeads(stub, resp.parser, func(m *message, raw []byte) []byte {
+		if !t.targets(m) {
+			return nil
 		}
-	}
+		logAction(StatusRewriteType, "rewrote %s to %d", describeResponse(m), to)
+		return replaceStatus(raw, m.proto, to, http.StatusText(to))
+	})
 }
 
 // StatusRewriteType names the toxic in toxiproxy's REST API, the CLI and profiles.
