@@ -78,6 +78,28 @@ type Config struct {
 	// open for this long (scaled by TimeScale); 0 means 30 minutes, a
 	// negative value never. A held listen stream keeps a session busy.
 	SessionIdleTimeout time.Duration
+	// ConnIdleTimeout is the server's HTTP keep-alive: how long it keeps
+	// an idle HTTP/1.1 connection open for the next request
+	// (http.Server.IdleTimeout; Node's keepAliveTimeout, 5 s by default),
+	// scaled by TimeScale. 0 means the default of what runs the server:
+	// 120 s for `mcpvcr serve` (NewHTTPServer), never for the loopback
+	// kits (mcpvcrtest, servertest, the demo); negative means never.
+	// Behind a load balancer it must be longer than the balancer's idle
+	// timeout (ALB 60 s), or the balancer reuses a connection the server
+	// has closed and answers 502 (field failure 28).
+	ConnIdleTimeout time.Duration
+}
+
+// connIdleTimeout is ConnIdleTimeout scaled, or def (already scaled) when
+// it is 0; negative means none (http.Server's own convention).
+func (c Config) connIdleTimeout(def time.Duration) time.Duration {
+	switch {
+	case c.ConnIdleTimeout < 0:
+		return -1
+	case c.ConnIdleTimeout == 0:
+		return def
+	}
+	return max(c.scaled(c.ConnIdleTimeout), 1) // a positive timeout stays one at any scale
 }
 
 // sessionIdleTimeout is SessionIdleTimeout with its default, scaled.

@@ -60,6 +60,7 @@ func RegisterConfigFlags(fs *flag.FlagSet, cfg *Config) *ConfigFlags {
 	fs.StringVar(&f.logFormat, "log-format", f.logFormat, "marker log format: text or json")
 	fs.StringVar(&f.auth, "auth", f.auth, "bearer check on /mcp: on, or off (only for the conformance suite)")
 	fs.DurationVar(&cfg.SessionIdleTimeout, "session-timeout", cfg.SessionIdleTimeout, "close an MCP session with no request open for this long (0 = 30m, negative = never; scaled by --timescale)")
+	fs.DurationVar(&cfg.ConnIdleTimeout, "conn-idle-timeout", cfg.ConnIdleTimeout, "HTTP keep-alive: close a connection idle between requests after this long (0 = 120s for serve, never in the test kits; negative = never; scaled by --timescale); behind a load balancer make it longer than the balancer's idle timeout (ALB 60s, field failure 28)")
 	fs.DurationVar(&cfg.Keepalive, "keepalive", cfg.Keepalive, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
 	fs.Float64Var((*float64)(&cfg.TimeScale), "timescale", cfg.TimeScale.Factor(), "multiply every server-side duration by this factor")
 	fs.StringVar((*string)(&cfg.Tools), "tools", string(cfg.Tools), "tool set: default or conformance")

@@ -60,6 +60,8 @@ func StartLoopback(cfg Config) (*Loopback, error) {
 // unscaled): NewHTTPServer's scaled timeouts would, at a test's time scale
 // of 0.01, cut a request whose headers a loaded machine or a tunnel's
 // latency delays past 100 ms, and the demo's cells must not depend on that.
+// It keeps idle connections open forever unless cfg.ConnIdleTimeout says
+// otherwise (scaled, as a test of field failure 28 needs).
 func (l *Loopback) Start(cfg Config, wrap func(*Server) http.Handler) error {
 	cfg.Addr = l.Listener.Addr().String()
 	if cfg.Issuer == "" {
@@ -79,7 +81,7 @@ func (l *Loopback) Start(cfg Config, wrap func(*Server) http.Handler) error {
 		srv.Close()
 		return errors.New("loopback server closed before it started")
 	}
-	l.Server, l.http, l.done = srv, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, make(chan struct{})
+	l.Server, l.http, l.done = srv, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.connIdleTimeout(0)}, make(chan struct{})
 	go func() {
 		defer close(l.done)
 		l.http.Serve(l.Listener)
