@@ -287,6 +287,10 @@ func TestProfiles(t *testing.T) {
 			cutDespiteBytes(t, c, base, 300*time.Millisecond)
 			answers(t, c, base+"/quiet", 504, 300*time.Millisecond)
 		}},
+		{CloudRun, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
+			cutDespiteBytes(t, c, base, 300*time.Millisecond)
+			answers(t, c, base+"/quiet", 504, 300*time.Millisecond)
+		}},
 		{AWSAPIGateway, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
 			o.held(t, c, base+"/held")
 			answers(t, c, base+"/quiet", 504, 30*time.Millisecond)
