@@ -3,7 +3,8 @@ package harness
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -210,12 +211,7 @@ var FindingCatalog = map[FindingName]FindingInfo{
 
 // FindingNames returns every finding name, sorted.
 func FindingNames() []FindingName {
-	out := make([]FindingName, 0, len(FindingCatalog))
-	for n := range FindingCatalog {
-		out = append(out, n)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(FindingCatalog))
 }
 
 // ParseFindingName checks that s names a finding.

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/mcpvcr/mcpvcr/internal/loopback"
 	"github.com/mcpvcr/mcpvcr/markers"
 )
 
@@ -44,17 +45,14 @@ func (e *mcpEndpoints) checkOrigin(r *http.Request) string {
 }
 
 func (e *mcpEndpoints) hostAllowed(hostport string) bool {
+	if loopback.IsHost(hostport) {
+		return true
+	}
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return true
-	}
 	return strings.EqualFold(hostport, e.issuerHost) || strings.EqualFold(host, e.issuerHostname)
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/internal/loopback"
 	"github.com/mcpvcr/mcpvcr/markers"
 )
 
@@ -95,7 +96,7 @@ func checkCIMDURL(raw string) error {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopbackHost(u.Host):
+	case u.Scheme == "http" && loopback.IsHost(u.Host):
 	default:
 		return fmt.Errorf("must be https (or http on loopback)")
 	}

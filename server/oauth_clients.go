@@ -11,6 +11,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/mcpvcr/mcpvcr/internal/loopback"
 )
 
 // AuthMethod is a token endpoint client authentication method (RFC 7591
@@ -156,7 +158,7 @@ func checkRedirectURI(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopbackHost(u.Hostname()) {
+		if loopback.IsHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("redirect URI %q: http is allowed only on loopback (127.0.0.1, [::1], localhost)", raw)

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/mcpvcr/mcpvcr/internal/loopback"
 	"github.com/mcpvcr/mcpvcr/markers"
 )
 
@@ -43,26 +44,11 @@ var ErrAutoApprovePublic = errors.New("--auto-approve with a public issuer hands
 // attacker gets one try in 10^8 per page the operator sees printed.
 const approvalCodeDigits = 8
 
-// isLoopbackHost reports whether hostport (host, host:port, [v6]:port)
-// names this machine: localhost or a loopback IP.
-func isLoopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.ToLower(strings.Trim(host, "[]"))
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // issuerIsPublic reports whether the issuer URL is reachable from other
 // machines by design (a tunnel's https://NAME, a LAN address, 0.0.0.0).
 func issuerIsPublic(issuer string) bool {
 	u, err := url.Parse(issuer)
-	return err != nil || !isLoopbackHost(u.Host)
+	return err != nil || !loopback.IsHost(u.Host)
 }
 
 // minConsentSecret is the shortest ConsentSecret accepted: unlike an
@@ -87,11 +73,11 @@ func (s *Server) checkExposureConfig() error {
 // exposed reports whether r may come from someone who does not control
 // the server.
 func (s *Server) exposed(r *http.Request) bool {
-	if issuerIsPublic(s.cfg.Issuer) || !isLoopbackHost(r.Host) {
+	if issuerIsPublic(s.cfg.Issuer) || !loopback.IsHost(r.Host) {
 		return true
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	return err != nil || !isLoopbackHost(host)
+	return err != nil || !loopback.IsHost(host)
 }
 
 // autoApproves reports whether r is granted without the consent page:
@@ -116,7 +102,7 @@ func (s *Server) trustedRedirect(c *client, redirectURI string) bool {
 	if err != nil {
 		return false
 	}
-	if isLoopbackHost(u.Host) {
+	if loopback.IsHost(u.Host) {
 		return true
 	}
 	for _, sc := range append([]StaticClient{ClaudeDesktop}, s.cfg.Clients...) {

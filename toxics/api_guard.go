@@ -1,10 +1,10 @@
 package toxics
 
 import (
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/mcpvcr/mcpvcr/internal/loopback"
 )
 
 // guardAPI puts a DNS-rebinding and cross-site guard in front of the
@@ -17,30 +17,16 @@ import (
 // the Go client send none).
 func guardAPI(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
+		if !loopback.IsHost(r.Host) {
 			http.Error(w, "Forbidden: Host "+r.Host+" is not loopback (toxiproxy API DNS-rebinding guard)", http.StatusForbidden)
 			return
 		}
 		if o := r.Header.Get("Origin"); o != "" {
-			if u, err := url.Parse(o); err != nil || !loopbackHost(u.Host) {
+			if u, err := url.Parse(o); err != nil || !loopback.IsHost(u.Host) {
 				http.Error(w, "Forbidden: Origin "+o+" is not loopback (toxiproxy API cross-site guard)", http.StatusForbidden)
 				return
 			}
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// loopbackHost reports whether hostport names this machine.
-func loopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.ToLower(strings.Trim(host, "[]"))
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -2,7 +2,8 @@ package toxics
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // Profile names a tunnel: a list of toxics that reproduces one real path
@@ -39,12 +40,7 @@ func RegisterProfile(p Profile, info ProfileInfo) {
 
 // Profiles returns the profile names, sorted.
 func Profiles() []Profile {
-	out := make([]Profile, 0, len(profiles))
-	for p := range profiles {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(profiles))
 }
 
 // Summary describes a profile in one line.

@@ -1,8 +1,8 @@
 package toxics
 
 import (
+	"maps"
 	"slices"
-	"sort"
 
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
 )
@@ -72,12 +72,7 @@ func toxicInfo(t ToxicType) ToxicInfo { return toxicInfos[t] }
 // ToxicTypes returns every registered toxic type, ours and toxiproxy's,
 // sorted.
 func ToxicTypes() []ToxicType {
-	out := make([]ToxicType, 0, len(toxicInfos))
-	for name := range toxicInfos {
-		out = append(out, name)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(toxicInfos))
 }
 
 // Custom reports whether t is one of ours, which only the embedded server

@@ -20,12 +20,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"text/template"
@@ -76,12 +77,7 @@ var ErrNotInstalled = errors.New("real proxy not installed")
 
 // Profiles returns the profiles that have a real counterpart, sorted.
 func Profiles() []toxics.Profile {
-	out := make([]toxics.Profile, 0, len(counterparts))
-	for p := range counterparts {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(counterparts))
 }
 
 // Binary returns the path of the profile's proxy, ErrNoCounterpart or
