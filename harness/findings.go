@@ -130,6 +130,11 @@ const (
 	// RequestLost: a 2026-07-28 call's stream broke before its response;
 	// nothing resumes in that era, so the request is lost.
 	RequestLost FindingName = "request-lost"
+	// CallHangs: a call's event stream got its headers, then ended without
+	// the call's response and without any event id, so no client can
+	// resume it; one that waits for the answer hangs to its deadline
+	// (field failure 33).
+	CallHangs FindingName = "call-hangs"
 )
 
 // FindingInfo describes a kind of finding for people: docs/findings.md is
@@ -198,6 +203,9 @@ var FindingCatalog = map[FindingName]FindingInfo{
 	RequestLost: {RequestLost, Breaks,
 		"a 2026-07-28 call's stream broke before its response: nothing resumes in that era, the request is lost",
 		"the client must re-issue the request with a new id; the server should cancel a call whose stream closed, so the re-issue does not repeat its side effect; then find what broke the stream (see its other findings)"},
+	CallHangs: {CallHangs, Breaks,
+		"a call's event stream got its headers, then ended without the call's response and without an event id: nothing to resume from, so a client that waits for the answer (the Python SDK 1.x, the TypeScript SDK) hangs until its own or its platform's deadline (field failure 33: 1800 s, then 504)",
+		"the server died after its headers (or something cut the stream): send SSE event ids (a priming event first) and `retry`, so the client resumes with Last-Event-ID and gets the answer; a client should fail a call whose stream ended unresumable; a shorter platform deadline only shortens the wait"},
 	LoginRedirect: {LoginRedirect, Breaks,
 		"the answer was a redirect to a login page where the server's answer was recorded: an access proxy (Cloudflare Access, an SSO gateway) stands in front of the server",
 		"give the client a service token (Cloudflare Access: CF-Access-Client-Id and CF-Access-Client-Secret headers) or exempt the MCP path from the access policy; MCP clients do not follow logins (field failure 34)"},

@@ -96,6 +96,9 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 		add(HeaderRemoved, fmt.Sprintf("%s: response header(s) %s removed on the way", what(rec), strings.Join(removed, ", ")), "recorded header(s) "+strings.Join(removed, ", "), "live: missing")
 	}
 	out = append(out, fr.stream(c, i, results, add)...)
+	if d, ev := fr.callHangs(rec, res); d != "" {
+		add(CallHangs, d, append([]string{recHeaders, liveHeaders}, ev...)...)
+	}
 	if lostCall(rec, out) {
 		add(RequestLost, fmt.Sprintf("%s (2026-07-28): its stream broke before the response; nothing resumes in 2026-07-28, so the client must re-issue it with a new id", what(rec)), liveHeaders)
 	}
@@ -190,6 +193,75 @@ func (fr findingRules) stream(c *Cassette, i int, results []Result, add func(Fin
 		}
 	}
 	return nil
+}
+
+// callHangs judges a call (before 2026-07-28, where request-lost judges)
+// whose recorded stream carried its answer: live, the stream ended
+// without the answer, and no event on it had an id to resume from. It
+// returns the diagnosis and evidence, or "" when the call is not hung.
+func (fr findingRules) callHangs(rec *Interaction, res Result) (string, []string) {
+	live := res.Timeline
+	if !waitsForAnswer(rec) || statelessCall(rec) || !isSSE(live.ContentType) || res.liveAnswered || !streamAnswers(rec.Response.Body, rec.Request.Body) {
+		return "", nil
+	}
+	last := live.Headers
+	for _, e := range live.Events {
+		if e.ID != "" {
+			return "", nil // resumable: a client can ask for the rest
+		}
+		last = max(last, e.At)
+	}
+	quiet := ""
+	if gap := live.Closed - last; gap > fr.lateAfter {
+		quiet = fmt.Sprintf(", nothing for %s before the end (something in front held the stream open)", ms(gap))
+	}
+	return fmt.Sprintf("%s: its stream ended (%s) %s after the headers without the answer and without an event id%s: nothing to resume from, a client waiting for the answer hangs until its deadline (the server died after its headers?)", what(rec), live.Reason, ms(live.Closed-live.Headers), quiet),
+		[]string{fmt.Sprintf("live: %d event(s), none with an id, no answer to the request", len(live.DataEvents())),
+			fmt.Sprintf("live +%s closed: %s %s", ms(live.Closed), live.Reason, live.Err)}
+}
+
+// waitsForAnswer reports whether in is a JSON-RPC request posted for an
+// answer: it has an id and a method other than a notification's.
+func waitsForAnswer(in *Interaction) bool {
+	m := JSONRPCMethod(in.Request.Body)
+	return in.Request.Method == http.MethodPost && m != "" && !strings.HasPrefix(m, "notifications/") && rpcID(in.Request.Body) != ""
+}
+
+// streamAnswers reports whether an event stream's body carries the answer
+// to the request whose body is req.
+func streamAnswers(body, req string) bool {
+	for _, e := range ParseSSE(body) {
+		if answers(e.Data, req) {
+			return true
+		}
+	}
+	return false
+}
+
+// answers reports whether data is a JSON-RPC response (a result or an
+// error) to the request whose body is req.
+func answers(data, req string) bool {
+	var m struct {
+		Method string          `json:"method"`
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal([]byte(data), &m) != nil || m.Method != "" || (m.Result == nil && m.Error == nil) {
+		return false
+	}
+	id := rpcID(data)
+	return id != "" && id == rpcID(req)
+}
+
+// rpcID is a JSON-RPC message's id as written ("" when it has none).
+func rpcID(body string) string {
+	var m struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal([]byte(body), &m) != nil || string(m.ID) == "null" {
+		return ""
+	}
+	return string(m.ID)
 }
 
 // bodyNotArrived reports whether live is the answer to a request whose

@@ -168,8 +168,11 @@ type Result struct {
 	// Findings are what the client saw go wrong in this exchange.
 	Findings []Finding `json:"findings,omitempty"`
 
-	liveBody   string      // a non-stream body as received, for findings
-	liveHeader http.Header // the live response headers
+	liveBody string // a non-stream body as received, for findings
+	// liveAnswered: the live event stream carried the JSON-RPC answer to
+	// the request (for findings).
+	liveAnswered bool
+	liveHeader   http.Header // the live response headers
 }
 
 // Differences returns every difference, allowed or not.
@@ -608,6 +611,7 @@ func (run *replayRun) one(ctx context.Context, i int) Result {
 	ex := &exchange{
 		run: run, rec: rec, ctx: reqCtx, cancel: cancel, opened: opened,
 		closeAt: opened.Add(run.scaled(rec.Stream.Closed)), tl: tl, add: add, live: run.live[i],
+		answered: &res.liveAnswered,
 	}
 	ex.tl.Opened, ex.tl.URL = res.Started, req.URL.String()
 
@@ -658,6 +662,7 @@ type exchange struct {
 	cmp          *comparer
 	add          func(where, format string, args ...any)
 	live         *liveState
+	answered     *bool // set when a live event is the request's answer
 }
 
 func (ex *exchange) since() time.Duration { return time.Since(ex.opened) }
@@ -778,6 +783,9 @@ func (ex *exchange) onEvent(e SSEEvent, recorded []SSEEvent, live int, byClient 
 		return false
 	}
 	ex.live.event(time.Now())
+	if answers(e.Data, ex.rec.Request.Body) {
+		*ex.answered = true
+	}
 	switch {
 	case live < len(recorded):
 		ex.cmp.event(live, recorded[live], e)
