@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/internal/loopback"
+	"github.com/mcpvcr/mcpvcr/loopback"
 	"github.com/mcpvcr/mcpvcr/markers"
 )
 

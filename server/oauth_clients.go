@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mcpvcr/mcpvcr/internal/loopback"
+	"github.com/mcpvcr/mcpvcr/loopback"
 )
 
 // AuthMethod is a token endpoint client authentication method (RFC 7591

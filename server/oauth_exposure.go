@@ -14,7 +14,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/mcpvcr/mcpvcr/internal/loopback"
+	"github.com/mcpvcr/mcpvcr/loopback"
 	"github.com/mcpvcr/mcpvcr/markers"
 )
 

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/mcpvcr/mcpvcr/internal/loopback"
+	"github.com/mcpvcr/mcpvcr/loopback"
 )
 
 // guardAPI puts a DNS-rebinding and cross-site guard in front of the

@@ -3,7 +3,7 @@ package loopback_test
 import (
 	"fmt"
 
-	"github.com/mcpvcr/mcpvcr/internal/loopback"
+	"github.com/mcpvcr/mcpvcr/loopback"
 )
 
 func ExampleIsHost() {
