@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // TunnelFunc puts something between the replayer and the target, such as a
@@ -38,7 +40,7 @@ type TunnelFunc func(ctx context.Context, target *url.URL) (through *url.URL, cl
 type ReplayOptions struct {
 	// TimeScale is the world time scale: 0.01 replays a recorded 2 s gap
 	// as 20 ms, as the tunnel runs a 100 s idle cut as 1 s. 0 means 1.
-	TimeScale float64
+	TimeScale timescale.Scale
 	// Pace multiplies the recorded offsets on top of TimeScale (2 = half
 	// speed), for replaying slower or faster than the world. 0 means 1.
 	Pace float64
@@ -101,8 +103,8 @@ const (
 // DefaultWorldGrace scaled, at least MinGrace. Every wait and tolerance of
 // a replay derives from it, so their order against the world's timeouts
 // (idle cuts, keepalives) is the same at every scale.
-func WorldGrace(scale float64) time.Duration {
-	return max(MinGrace, time.Duration(float64(DefaultWorldGrace)*scale))
+func WorldGrace(scale timescale.Scale) time.Duration {
+	return max(MinGrace, time.Duration(float64(DefaultWorldGrace)*scale.Factor()))
 }
 
 // Replayer replays a cassette against a live server.
@@ -144,11 +146,11 @@ func Replay(ctx context.Context, c *Cassette, target string, opts *ReplayOptions
 type Report struct {
 	// Start is when the replay began: every Started and timeline Opened
 	// is an offset from it, so server markers (wall clock) line up.
-	Start     time.Time `json:"start"`
-	Target    string    `json:"target"`
-	Through   string    `json:"through,omitempty"`
-	TimeScale float64   `json:"timescale"`
-	Pace      float64   `json:"pace"`
+	Start     time.Time       `json:"start"`
+	Target    string          `json:"target"`
+	Through   string          `json:"through,omitempty"`
+	TimeScale timescale.Scale `json:"timescale"`
+	Pace      float64         `json:"pace"`
 	// LateAfter is the lateness from which an event was a finding
 	// (ReplayOptions.LateAfter as applied), so a report draws the same.
 	LateAfter time.Duration `json:"late_after_ns"`
@@ -370,7 +372,7 @@ func Judge(c *Cassette, rep *Report, opts *ReplayOptions) {
 // judge adds every exchange's findings to the report, marking the allowed.
 func (r *Replayer) judge(rep *Report) {
 	rules := findingRules{
-		scaled:    func(d time.Duration) time.Duration { return time.Duration(float64(d) * r.opts.TimeScale * r.opts.Pace) },
+		scaled:    r.scaled,
 		lateAfter: r.opts.LateAfter,
 		burst:     r.opts.Grace / 8,
 	}
@@ -526,8 +528,13 @@ func (run *replayRun) waitTurn(ctx context.Context, i int) error {
 }
 
 // scaled puts a recorded offset on the replay's clock.
-func (run *replayRun) scaled(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * run.r.opts.TimeScale * run.r.opts.Pace)
+func (run *replayRun) scaled(d time.Duration) time.Duration { return run.r.scaled(d) }
+
+// scaled puts a recorded offset on the replay's clock: the world's time
+// scale, then the pace on top. Not TimeScale.Scale, whose 1 µs floor would
+// move a recorded offset below it.
+func (r *Replayer) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * r.opts.TimeScale.Factor() * r.opts.Pace)
 }
 
 // normalize turns live origins back into the recorded one before comparing.

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // gapCassette is a recorded session of n sequential requests whose
@@ -36,14 +37,14 @@ func gapCassette(origin string, n int, gaps []time.Duration) *Cassette {
 // start, and from the end of the previous response to the next request
 // (the client's "think time", which is what the replayer keeps when the
 // live server is slower or faster than the recorded one).
-func gapErrors(c *Cassette, rep *Report, scale float64) (startToStart, endToStart []time.Duration) {
+func gapErrors(c *Cassette, rep *Report, scale timescale.Scale) (startToStart, endToStart []time.Duration) {
 	abs := func(d time.Duration) time.Duration {
 		if d < 0 {
 			return -d
 		}
 		return d
 	}
-	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale.Factor()) }
 	for i := 1; i < len(rep.Results); i++ {
 		rec, prev := c.Interactions[i].Stream, c.Interactions[i-1].Stream
 		startToStart = append(startToStart, abs(rep.Results[i].Started-rep.Results[i-1].Started-scaled(rec.Opened-prev.Opened)))
@@ -81,7 +82,7 @@ func BenchmarkReplayGapFidelity(b *testing.B) {
 	defer srv.Close()
 	gaps := []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond}
 	c := gapCassette("http://recorded.invalid:1", 20, gaps)
-	for _, scale := range []float64{1, 0.25} {
+	for _, scale := range []timescale.Scale{1, 0.25} {
 		b.Run(fmt.Sprintf("timescale=%g", scale), func(b *testing.B) {
 			var ss, es []time.Duration
 			for b.Loop() {

@@ -34,7 +34,7 @@ func Example() {
 	defer cancel()
 	quick := toxics.TunnelOptions{Profile: toxics.CloudflareQuickTunnel, Scale: scale}
 	rep, err := harness.Replay(ctx, c, s.URL, &harness.ReplayOptions{
-		TimeScale: float64(scale), Tunnel: quick.Front(nil), Grace: harness.WorldGrace(float64(scale)),
+		TimeScale: scale, Tunnel: quick.Front(nil), Grace: harness.WorldGrace(scale),
 	})
 	if err != nil {
 		fmt.Println(err)

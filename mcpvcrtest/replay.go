@@ -26,7 +26,7 @@ func Replay(t testing.TB, path, target string, profile toxics.Profile, scale tim
 	if scale == 0 {
 		scale = 1
 	}
-	opts := &harness.ReplayOptions{TimeScale: float64(scale), Grace: harness.WorldGrace(float64(scale))}
+	opts := &harness.ReplayOptions{TimeScale: scale, Grace: harness.WorldGrace(scale)}
 	if profile != "" {
 		opts.Tunnel = toxics.TunnelOptions{Profile: profile, Scale: scale}.Front(nil)
 	}

@@ -189,5 +189,5 @@ func (s *Session) prod(d time.Duration) string {
 	if s.TimeScale <= 0 || s.TimeScale == 1 {
 		return human(d)
 	}
-	return fmt.Sprintf("%s (%s at scale 1)", human(d), human(time.Duration(float64(d)/s.TimeScale)))
+	return fmt.Sprintf("%s (%s at scale 1)", human(d), human(time.Duration(float64(d)/s.TimeScale.Factor())))
 }

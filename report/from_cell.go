@@ -5,6 +5,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -12,7 +13,7 @@ import (
 // through a profile against a fresh server); c is the cell's cassette. A
 // cell that could not run has no session: FromCell returns nil. scale is
 // the matrix's time scale (matrix.Options.TimeScale).
-func FromCell(cell matrix.Cell, c *harness.Cassette, scale float64) *Session {
+func FromCell(cell matrix.Cell, c *harness.Cassette, scale timescale.Scale) *Session {
 	if cell.Report == nil || c == nil {
 		return nil
 	}
@@ -48,7 +49,7 @@ func outcomeSeverity(o matrix.Outcome) Severity {
 // fixture name (matrix.FixtureName) to its cassette; exp, when not nil,
 // adds the written-down outcome to each cell's diagnosis; scale is the
 // matrix's time scale.
-func FromCells(title string, cells []matrix.Cell, cassettes map[string]*harness.Cassette, exp matrix.Expectations, scale float64) *Check {
+func FromCells(title string, cells []matrix.Cell, cassettes map[string]*harness.Cassette, exp matrix.Expectations, scale timescale.Scale) *Check {
 	ch := &Check{Title: title}
 	seenRow, seenCol := map[string]bool{}, map[toxics.Profile]bool{}
 	for _, cell := range cells {

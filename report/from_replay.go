@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -19,7 +20,7 @@ type FromReplayOptions struct {
 	Title string
 	// TimeScale is the world time scale the tunnel and server ran at; 0
 	// means the replay's (harness.Report.TimeScale).
-	TimeScale float64
+	TimeScale timescale.Scale
 	// Profile and Toxics are the tunnel the replay went through.
 	Profile string
 	Toxics  []toxics.AppliedToxic
@@ -72,7 +73,7 @@ func FromReplay(c *harness.Cassette, rep *harness.Report, opts *FromReplayOption
 			continue
 		}
 		in := c.Interactions[res.Interaction]
-		rec := scaleTimeline(in.Stream, rep.TimeScale*pace)
+		rec := scaleTimeline(in.Stream, rep.TimeScale.Factor()*pace)
 		e := Exchange{
 			Index:         res.Interaction,
 			Name:          exchangeName(in),

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // Session is one run of an MCP session as a report shows it: every
@@ -27,7 +28,7 @@ type Session struct {
 	Profile string
 	Toxics  []Toxic
 	// TimeScale is the world time scale the session ran at (0 = unknown).
-	TimeScale float64
+	TimeScale timescale.Scale
 	// LateAfter is how much later than recorded an event must come to be
 	// drawn late: the replay's own tolerance; 0 means Options.LateAfter.
 	LateAfter time.Duration

@@ -32,7 +32,8 @@ func init() {
 func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("replay")
 	via := fs.String("via", "", "server or tunnel to replay against (default: the one started last)")
-	scale := fs.Float64("timescale", 0, "multiply recorded offsets (default: the scenario's timescale)")
+	var scale timescale.Scale
+	fs.Var(&scale, "timescale", "multiply recorded offsets (default: the scenario's timescale)")
 	grace := fs.Duration("grace", 5*time.Second, "real time to wait past a recorded offset")
 	profile := fs.String("profile", "", "replay through a tunnel of this profile, at the scenario's timescale")
 	var allow stringList
@@ -60,17 +61,17 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err != nil {
 		return fmt.Errorf("replay: %w (a FIXTURE is a path in the script's directory or a file under fixtures/)", err)
 	}
-	if *scale <= 0 {
-		*scale = w.scale
+	if scale <= 0 {
+		scale = w.scale
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	opts := &harness.ReplayOptions{TimeScale: *scale, Grace: *grace, Allow: allow}
+	opts := &harness.ReplayOptions{TimeScale: scale, Grace: *grace, Allow: allow}
 	if *profile != "" {
 		if _, err := toxics.Profile(*profile).Toxics(); err != nil {
 			return fmt.Errorf("replay: %w", err)
 		}
-		opts.Tunnel = toxics.TunnelOptions{Profile: toxics.Profile(*profile), Scale: timescale.Scale(*scale)}.Front(nil)
+		opts.Tunnel = toxics.TunnelOptions{Profile: toxics.Profile(*profile), Scale: scale}.Front(nil)
 	}
 	rep, err := harness.Replay(ctx, c, base, opts)
 	if err != nil && rep == nil {

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/server"
@@ -25,9 +24,9 @@ func cmdTimescale(w *world, ts *testscript.TestScript, neg bool, args []string) 
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
-	f, err := strconv.ParseFloat(fs.Arg(0), 64)
-	if err != nil || f <= 0 {
-		return fmt.Errorf("timescale %q: want a factor > 0, e.g. 0.002 (Cloudflare's 100 s idle cut as 200 ms)", fs.Arg(0))
+	f, err := timescale.Parse(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("%w, e.g. 0.002 (Cloudflare's 100 s idle cut as 200 ms)", err)
 	}
 	w.mu.Lock()
 	started := len(w.servers) + len(w.tunnels)
@@ -45,7 +44,7 @@ func cmdTimescale(w *world, ts *testscript.TestScript, neg bool, args []string) 
 // It returns the value of -name (server) or -of (replica) too.
 func (w *world) serverConfig(name string, args []string) (server.Config, string, error) {
 	fs := flags(name)
-	cfg := server.Config{AutoApprove: true, Keepalive: 15 * time.Second, TimeScale: timescale.Scale(w.scale)}
+	cfg := server.Config{AutoApprove: true, Keepalive: 15 * time.Second, TimeScale: w.scale}
 	sf := server.RegisterConfigFlags(fs, &cfg)
 	var other string
 	switch name {
@@ -126,7 +125,8 @@ func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	name := fs.String("name", "t", "tunnel name")
 	to := fs.String("to", "a", "the server behind it")
 	profile := fs.String("profile", string(toxics.Clean), "tunnel profile (mcpvcr tunnel --list)")
-	scale := fs.Float64("scale", 0, "time scale of the toxics (default: the scenario's)")
+	var scale timescale.Scale
+	fs.Var(&scale, "scale", "time scale of the toxics (default: the scenario's)")
 	var specs stringList
 	fs.Var(&specs, "toxic", "extra toxic TYPE[:key=value,...] (repeatable)")
 	if err := parse(fs, args, 0, 0); err != nil {
@@ -136,9 +136,9 @@ func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err != nil {
 		return err
 	}
-	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: s.cfg.Addr, Scale: timescale.Scale(w.scale)}
-	if *scale > 0 {
-		opts.Scale = timescale.Scale(*scale)
+	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: s.cfg.Addr, Scale: w.scale}
+	if scale > 0 {
+		opts.Scale = scale
 	}
 	for _, v := range specs {
 		spec, err := toxics.ParseSpec(v)

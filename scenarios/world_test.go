@@ -13,6 +13,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -22,7 +23,7 @@ import (
 // order, each line prefixed with the server's name.
 type world struct {
 	// scale multiplies every duration written in the script (see timescale).
-	scale float64
+	scale timescale.Scale
 
 	mu      sync.Mutex
 	servers map[string]*liveServer
@@ -66,7 +67,7 @@ func setupWorld(env *testscript.Env) error {
 		// The world's time the scenario covered, for `make bench`: at
 		// scale 0.01 one wall second is 100 s of tunnel and server time.
 		env.T().Log(fmt.Sprintf("simulated %s (wall %s at scale %g)",
-			time.Duration(float64(time.Since(start))/w.scale).Round(time.Millisecond), time.Since(start).Round(time.Millisecond), w.scale))
+			time.Duration(float64(time.Since(start))/w.scale.Factor()).Round(time.Millisecond), time.Since(start).Round(time.Millisecond), w.scale))
 	})
 	// testscript starts from an empty environment: pass on what the
 	// conditions [redis] and [node] are about.
@@ -108,7 +109,7 @@ func (w *world) dur(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("duration %q: want Go syntax like 100s or 250ms", s)
 	}
-	return time.Duration(float64(d) * w.scale), nil
+	return time.Duration(float64(d) * w.scale.Factor()), nil
 }
 
 // waitFloor is the least real time a positive wait allows: waiting longer

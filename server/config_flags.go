@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // ConfigFlags binds the flags of `mcpvcr serve` to a Config, so that the CLI
@@ -62,7 +64,7 @@ func RegisterConfigFlags(fs *flag.FlagSet, cfg *Config) *ConfigFlags {
 	fs.DurationVar(&cfg.SessionIdleTimeout, "session-timeout", cfg.SessionIdleTimeout, "close an MCP session with no request open for this long (0 = 30m, negative = never; scaled by --timescale)")
 	fs.DurationVar(&cfg.ConnIdleTimeout, "conn-idle-timeout", cfg.ConnIdleTimeout, "HTTP keep-alive: close a connection idle between requests after this long (0 = 120s for serve, never in the test kits; negative = never; scaled by --timescale); behind a load balancer make it longer than the balancer's idle timeout (ALB 60s, field failure 28)")
 	fs.DurationVar(&cfg.Keepalive, "keepalive", cfg.Keepalive, "SSE comment interval on idle streams (0 = off; scaled by --timescale)")
-	fs.Float64Var((*float64)(&cfg.TimeScale), "timescale", cfg.TimeScale.Factor(), "multiply every server-side duration by this factor")
+	fs.Var(&cfg.TimeScale, "timescale", "multiply every server-side duration by this factor"+defaultOne(cfg.TimeScale))
 	fs.StringVar((*string)(&cfg.Tools), "tools", string(cfg.Tools), "tool set: default or conformance")
 	fs.Var(&f.faults, "fault", "inject a server fault NAME[=VALUE] (repeatable; DURs scaled by --timescale):\n  "+strings.Join(FaultUsage(), "\n  "))
 	return f
@@ -89,9 +91,6 @@ func (f *ConfigFlags) Apply() error {
 	if cfg.Keepalive == 0 {
 		cfg.Keepalive = KeepaliveOff // flag 0 means off; Config 0 means default
 	}
-	if cfg.TimeScale <= 0 {
-		return fmt.Errorf("--timescale %v: must be > 0", float64(cfg.TimeScale))
-	}
 	if _, err := ParseFaults(f.faults); err != nil {
 		return fmt.Errorf("--fault: %w", err)
 	}
@@ -104,4 +103,13 @@ func (f *ConfigFlags) Apply() error {
 		cfg.Clients = clients
 	}
 	return nil
+}
+
+// defaultOne is the "(default 1)" the flag package leaves out for a time
+// scale of 1: it prints as the zero value does.
+func defaultOne(s timescale.Scale) string {
+	if s.Factor() == 1 {
+		return " (default 1)"
+	}
+	return ""
 }

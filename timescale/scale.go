@@ -2,9 +2,13 @@
 // factor that multiplies every duration the world has (a tunnel profile's
 // timeouts, holds and latencies, the server's keepalive and fault delays),
 // so a test runs Cloudflare's 100 s idle cut as 100 ms with the same ratios.
-// Server (server.Config.TimeScale), tunnel (toxics.TunnelOptions.Scale) and
-// harness all take this type; give them the same value, or the keepalive
-// that saves a stream in production stops saving it in a test.
+// Server (server.Config.TimeScale), tunnel (toxics.TunnelOptions.Scale),
+// replayer (harness.ReplayOptions.TimeScale), matrix (matrix.Options.TimeScale)
+// and report (report.Session.TimeScale) all take this type; give them the
+// same value, or the keepalive that saves a stream in production stops
+// saving it in a test. Every --timescale flag of mcpvcr is read by Parse.
+// The replayer's pace (harness.ReplayOptions.Pace, --pace) is apart from
+// it: how fast to replay the recording, not how long the world's durations are.
 //
 //	scale := timescale.Scale(0.001)
 //	scale.Scale(100 * time.Second) // 100ms

@@ -53,8 +53,9 @@ func TestBadInput(t *testing.T) {
 		{"replay of an empty file", []string{"replay", empty, "--target", closed}, 2, "the file is empty"},
 		{"replay of a truncated file", []string{"replay", truncated, "--target", closed}, 2, "ends before its last line"},
 		{"replay through an unknown profile", []string{"replay", fixture, "--target", closed, "--profile", "cloudflare"}, 2, `unknown profile "cloudflare" (known: `},
-		{"replay at time scale 0", []string{"replay", fixture, "--target", closed, "--timescale", "0"}, 2, "--timescale 0: must be > 0"},
-		{"replay at a negative time scale", []string{"replay", fixture, "--target", closed, "--timescale", "-1"}, 2, "--timescale -1: must be > 0"},
+		{"replay at time scale 0", []string{"replay", fixture, "--target", closed, "--timescale", "0"}, 2, `invalid value "0" for flag -timescale: time scale "0": want a number > 0`},
+		{"replay at a negative time scale", []string{"replay", fixture, "--target", closed, "--timescale", "-1"}, 2, `invalid value "-1" for flag -timescale: time scale "-1": want a number > 0`},
+		{"replay at pace 0", []string{"replay", fixture, "--target", closed, "--pace", "0"}, 2, `invalid value "0" for flag -pace: pace "0": want a number > 0`},
 		{"replay against an unreachable target", []string{"replay", fixture, "--target", closed}, 2, "cannot connect to " + strings.TrimPrefix(closed, "http://") + " within 3s"},
 		{"replay against a target that is no URL", []string{"replay", fixture, "--target", "127.0.0.1:8080"}, 2, `--target "127.0.0.1:8080": want http://host:port`},
 		// record
@@ -73,13 +74,13 @@ func TestBadInput(t *testing.T) {
 		{"tunnel to an upstream that is neither", []string{"tunnel", "--upstream", "localhost"}, 2, "want HOST:PORT or a URL"},
 		{"tunnel with an unknown toxic", []string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "nosuch"}, 2, `unknown type "nosuch" (known: bandwidth, body_drop,`},
 		{"tunnel with an unknown profile", []string{"tunnel", "--upstream", "127.0.0.1:1", "--profile", "nope"}, 2, `unknown profile "nope"`},
-		{"tunnel at time scale 0", []string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, "must be > 0"},
+		{"tunnel at time scale 0", []string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, `time scale "0": want a number > 0`},
 		// demo and check columns
 		{"demo with a real proxy the profile does not have", []string{"demo", "--real", "aws-alb"}, 2, "--real: aws-alb: no real proxy for this profile (have: [apache-debian"},
 		{"check with an unknown real profile", []string{"check", closed + "/mcp", "--real", "nope"}, 2, "--real: nope: no real proxy for this profile"},
 		// serve
 		{"serve with an unknown fault", []string{"serve", "--fault", "nosuch"}, 2, `unknown fault (known: `},
-		{"serve at time scale 0", []string{"serve", "--timescale", "0"}, 2, "--timescale 0: must be > 0"},
+		{"serve at time scale 0", []string{"serve", "--timescale", "0"}, 2, `invalid value "0" for flag -timescale: time scale "0": want a number > 0`},
 		{"serve on a bad address", []string{"serve", "--addr", "127.0.0.1:99999"}, 2, "invalid port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,6 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
 	"github.com/mcpvcr/mcpvcr/server"
-	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -93,8 +92,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&expects, "expect", "PROFILE=OUTCOME (e.g. cloudflare-named-tunnel=ok): exit 1 unless that profile has that outcome for every session (repeatable; for CI)")
 	fs.Var(&allow, "allow", "accept this finding (docs/findings.md) without failing (repeatable)")
 	jsonOut := fs.String("json", "", "also write every cell (outcome, findings, timelines) as JSON to this file")
-	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "world time scale: every tunnel timeout, replayer wait and recorded gap")
-	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale")
+	scale := addTimescaleFlag(fs, matrix.DefaultTimeScale, "world time scale: every tunnel timeout, replayer wait and recorded gap")
+	pace := addPaceFlag(fs, "multiply the recorded offsets by this factor on top of --timescale")
 	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
 	reports := addReportFlags(fs)
 	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
@@ -120,13 +119,10 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return missingFlag(fs, stderr, "the server's URL (e.g. http://127.0.0.1:8080/mcp), or --serve")
 	}
 	if *serve {
-		if *scale <= 0 {
-			return fmt.Errorf("--timescale %v: must be > 0", *scale)
-		}
 		// Our server as a user runs it (mcpvcr serve --auto-approve), its
 		// keepalive on the world clock, its markers unread: check judges
 		// from the client's side, as against any server.
-		lb, err := server.StartLoopback(server.Config{AutoApprove: true, TimeScale: timescale.Scale(*scale)})
+		lb, err := server.StartLoopback(server.Config{AutoApprove: true, TimeScale: *scale})
 		if err != nil {
 			return fmt.Errorf("--serve: %w", err)
 		}
@@ -139,12 +135,6 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := reports.checkWritable(); err != nil {
 		return err
-	}
-	if *scale <= 0 {
-		return fmt.Errorf("--timescale %v: must be > 0", *scale)
-	}
-	if *pace <= 0 {
-		return fmt.Errorf("--pace %v: must be > 0", *pace)
 	}
 	for _, f := range splitList(fixtures) {
 		if _, err := os.Stat(f); err != nil {
@@ -243,7 +233,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	creds := credentials{set: set, grant: grant}
 	opts.Prepare = func(c *harness.Cassette) error { return aimAt(c, u.EscapedPath(), creds.headers(c, grant.token())) }
 	fmt.Fprintf(stderr, "mcpvcr check %s: %d session(s) × %d profile(s), time scale %g (100 s idle cut = %s)\n",
-		target, len(opts.Fixtures), len(opts.Profiles)+len(opts.Real), *scale, time.Duration(float64(100*time.Second)**scale))
+		target, len(opts.Fixtures), len(opts.Profiles)+len(opts.Real), *scale, scale.Scale(100*time.Second))
 	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*(len(opts.Profiles)+len(opts.Real)))
 	start := time.Now()
 	cells, err := matrix.Run(ctx, opts)

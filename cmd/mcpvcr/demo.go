@@ -59,9 +59,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	reports := addReportFlags(fs)
 	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
 	check := fs.Bool("check", false, "exit 1 when an outcome differs from DIR/expectations.txt or is not written down")
-	scale := fs.Float64("timescale", matrix.DefaultTimeScale, "multiply every tunnel and server duration by this factor")
+	scale := addTimescaleFlag(fs, matrix.DefaultTimeScale, "multiply every tunnel and server duration by this factor")
 	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for an event before calling it missing (0 = 300 s of world time, at least 3 s)")
-	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale (2 = replay at half speed)")
+	pace := addPaceFlag(fs, "multiply the recorded offsets by this factor on top of --timescale (2 = replay at half speed)")
 	parallel := fs.Int("parallel", matrix.DefaultParallel, "cells replayed at once")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -69,12 +69,6 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
-	}
-	if *scale <= 0 {
-		return fmt.Errorf("--timescale %v: must be > 0", *scale)
-	}
-	if *pace <= 0 {
-		return fmt.Errorf("--pace %v: must be > 0", *pace)
 	}
 	if err := reports.checkWritable(); err != nil {
 		return err
@@ -130,7 +124,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	nProfiles += len(opts.Real)
 	fmt.Fprintf(stderr, "mcpvcr demo: %d fixture(s) × %d profile(s), time scale %g (100 s idle cut = %s), each against a fresh server on in-process Redis\n",
-		len(opts.Fixtures), nProfiles, *scale, time.Duration(float64(100*time.Second)**scale))
+		len(opts.Fixtures), nProfiles, *scale, scale.Scale(100*time.Second))
 	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*nProfiles)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

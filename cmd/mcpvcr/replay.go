@@ -26,14 +26,14 @@ func init() {
 // multiplied by scale. "" means nothing in between; "clean" is a tunnel
 // that changes nothing, to show the tunnel itself is transparent. When
 // applied is not nil, the opened tunnel's toxics are stored there.
-func tunnelForProfile(name string, scale float64, applied *[]toxics.AppliedToxic) (harness.TunnelFunc, error) {
+func tunnelForProfile(name string, scale timescale.Scale, applied *[]toxics.AppliedToxic) (harness.TunnelFunc, error) {
 	if name == "" {
 		return nil, nil
 	}
 	if _, err := toxics.Profile(name).Toxics(); err != nil {
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
-	return toxics.TunnelOptions{Profile: toxics.Profile(name), Scale: timescale.Scale(scale)}.Front(func(t *toxics.Tunnel) {
+	return toxics.TunnelOptions{Profile: toxics.Profile(name), Scale: scale}.Front(func(t *toxics.Tunnel) {
 		if applied != nil {
 			*applied = t.Applied
 		}
@@ -53,8 +53,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", "replay FILE --target URL [--profile NAME] [--timescale F] [flags]", stderr)
 	target := fs.String("target", "", "server to replay against (http://host:port)")
 	profile := fs.String("profile", "", "tunnel profile between the replayer and the target (see mcpvcr tunnel --list; empty = direct)")
-	timescale := fs.Float64("timescale", 1, "world time scale: the tunnel's timeouts, the replayer's waits and the recorded offsets (0.01 runs a 100 s idle cut as 1 s)")
-	pace := fs.Float64("pace", 1, "multiply the recorded offsets by this factor on top of --timescale (2 = half speed)")
+	scale := addTimescaleFlag(fs, 1, "world time scale: the tunnel's timeouts, the replayer's waits and the recorded offsets (0.01 runs a 100 s idle cut as 1 s)")
+	pace := addPaceFlag(fs, "multiply the recorded offsets by this factor on top of --timescale (2 = half speed)")
 	grace := fs.Duration("grace", 0, "how long to wait past a recorded time for a value, an event or a stream end (0 = 5s direct; with --profile, 300 s of world time, at least 3 s)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	timelines := fs.String("timelines", "", "write every live stream timeline as JSON to this file")
@@ -83,13 +83,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if *target == "" {
 		return missingFlag(fs, stderr, "--target URL (the server to replay against)")
 	}
-	if *timescale <= 0 {
-		return fmt.Errorf("--timescale %v: must be > 0", *timescale)
-	}
-	if *pace <= 0 {
-		return fmt.Errorf("--pace %v: must be > 0", *pace)
-	}
-	opts := &harness.ReplayOptions{TimeScale: *timescale, Pace: *pace, Grace: *grace}
+	opts := &harness.ReplayOptions{TimeScale: *scale, Pace: *pace, Grace: *grace}
 	for _, a := range allow {
 		if name, err := harness.ParseFindingName(a); err == nil {
 			opts.AllowFindings = append(opts.AllowFindings, name)
@@ -98,7 +92,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if opts.Grace == 0 && *profile != "" {
-		opts.Grace = harness.WorldGrace(*timescale)
+		opts.Grace = harness.WorldGrace(*scale)
 	}
 	if err := reports.checkWritable(); err != nil {
 		return err
@@ -109,7 +103,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var applied []toxics.AppliedToxic
-	tunnel, err := tunnelForProfile(*profile, *timescale, &applied)
+	tunnel, err := tunnelForProfile(*profile, *scale, &applied)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
 	"github.com/mcpvcr/mcpvcr/report"
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // reportFlags are --report FILE.html and --har FILE.har, the same on
@@ -49,7 +50,7 @@ func (rf reportFlags) writeSession(s *report.Session, stderr io.Writer) error {
 // writeCells writes a matrix of cells (files are the fixtures replayed,
 // each passed through prepare when it is not nil: check's aiming, with
 // placeholders for the credentials, never them).
-func (rf reportFlags) writeCells(title string, cells []matrix.Cell, files []string, prepare func(*harness.Cassette) error, exp matrix.Expectations, scale float64, stderr io.Writer) error {
+func (rf reportFlags) writeCells(title string, cells []matrix.Cell, files []string, prepare func(*harness.Cassette) error, exp matrix.Expectations, scale timescale.Scale, stderr io.Writer) error {
 	if *rf.html == "" && *rf.har == "" {
 		return nil
 	}

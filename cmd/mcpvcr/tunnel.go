@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -38,17 +37,14 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.Listen, "listen", "127.0.0.1:8081", "where clients connect (port 0 picks one)")
 	fs.StringVar(&opts.APIAddr, "api", "", "serve toxiproxy's REST API here for toxiproxy-cli, e.g. 127.0.0.1:8474 (default: a free loopback port)")
 	fs.StringVar(&opts.ToxiproxyURL, "toxiproxy", os.Getenv("TOXIPROXY_URL"), "use this external toxiproxy-server instead of the embedded one (default $TOXIPROXY_URL); it knows toxiproxy's own toxics only")
-	scale := fs.Float64("timescale", 1, "multiply every duration of the profile and of --toxic by this factor (0.001: 100 s becomes 100 ms)")
+	scale := addTimescaleFlag(fs, 1, "multiply every duration of the profile and of --toxic by this factor (0.001: 100 s becomes 100 ms)")
 	fs.Var(&extra, "toxic", "add a toxic TYPE[:key=value,...] after the profile's (repeatable); keys name, stream, toxicity set the toxic, durations like 100s are scaled")
 	list := fs.Bool("list", false, "list the profiles and the toxics with their attributes, then exit")
 	real := fs.String("real", "", "run the real proxy PROFILE simulates instead of toxiproxy, if installed (nginx-default, nginx-http2, haproxy-default, apache-default, apache-debian, caddy-default)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *scale <= 0 {
-		return fmt.Errorf("--timescale %v: must be > 0", *scale)
-	}
-	opts.Scale = timescale.Scale(*scale)
+	opts.Scale = *scale
 	if *list {
 		toxics.WriteCatalog(stdout, opts.Scale)
 		return nil

@@ -48,7 +48,7 @@ func TestTunnelBadFlags(t *testing.T) {
 	}{
 		{[]string{"tunnel"}, 2, "missing --upstream URL|HOST:PORT"},
 		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--profile", "nope"}, 2, `unknown profile "nope"`},
-		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, "must be > 0"},
+		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--timescale", "0"}, 2, `time scale "0": want a number > 0`},
 		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "latency:oops"}, 2, "is not key=value"},
 		{[]string{"tunnel", "--upstream", "127.0.0.1:1", "--toxic", "nosuch"}, 2, `unknown type "nosuch" (known: bandwidth, body_drop,`},
 		{[]string{"tunnel", "--upstream", "ftp://127.0.0.1:21"}, 2, "want HOST:PORT or an http(s) URL"},

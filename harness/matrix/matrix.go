@@ -40,7 +40,7 @@ const (
 	// a hundred times faster. At 0.001 (60 ms cuts) a machine under load
 	// (load average 12 on 2 cores, measured) stalls a token request past
 	// the cut and 1 to 4 cells of 21 flip at random; at 0.01, none did.
-	DefaultTimeScale = 0.01
+	DefaultTimeScale timescale.Scale = 0.01
 	// DefaultParallel cells run at once: replays mostly wait (a fixture
 	// the server refuses waits Grace per request), so a 2-core machine
 	// runs eight comfortably.
@@ -63,7 +63,7 @@ type Options struct {
 	// the replayer's durations, and the recorded offsets (0 means
 	// DefaultTimeScale). Pace multiplies the recorded offsets on top (0
 	// means 1).
-	TimeScale float64
+	TimeScale timescale.Scale
 	Pace      float64
 	// Grace is the replayer's patience (harness.ReplayOptions.Grace); 0
 	// means harness.WorldGrace(TimeScale), so every wait and tolerance
@@ -278,7 +278,7 @@ func runCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Options)
 	}
 	defer lb.Close()
 	log := harness.NewMarkerLog()
-	err = lb.Start(server.Config{AutoApprove: true, LogOutput: discard{}, TimeScale: timescale.Scale(opts.TimeScale)}, func(srv *server.Server) http.Handler {
+	err = lb.Start(server.Config{AutoApprove: true, LogOutput: discard{}, TimeScale: opts.TimeScale}, func(srv *server.Server) http.Handler {
 		log.Capture(srv.Logger())
 		return srv
 	})
@@ -309,14 +309,14 @@ func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Optio
 	var applied []toxics.AppliedToxic
 	tunnel, real := realTunnel(cell.Profile, opts.TimeScale)
 	if !real {
-		tunnel = toxics.TunnelOptions{Profile: cell.Profile, Scale: timescale.Scale(opts.TimeScale)}.Front(func(t *toxics.Tunnel) { applied = t.Applied })
+		tunnel = toxics.TunnelOptions{Profile: cell.Profile, Scale: opts.TimeScale}.Front(func(t *toxics.Tunnel) { applied = t.Applied })
 	}
 	// The replayer's connections idle out (30 s, scaled) before any
 	// profile's idle cut (60 s), as a client's should: otherwise a request
 	// reusing a connection the tunnel has just cut races the cut and the
 	// cell turns "reset" by chance.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.IdleConnTimeout = time.Duration(float64(clientIdleTimeout) * opts.TimeScale)
+	transport.IdleConnTimeout = opts.TimeScale.Scale(clientIdleTimeout)
 	if realSpeaksHTTP2(cell.Profile) {
 		transport.Protocols = new(http.Protocols)
 		transport.Protocols.SetUnencryptedHTTP2(true) // prior knowledge, as nginx's "listen ... http2" takes it

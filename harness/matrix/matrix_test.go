@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -172,7 +173,7 @@ func TestMatrixSameAtTwoScales(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	verdicts := func(scale float64) (map[string]string, []Cell) {
+	verdicts := func(scale timescale.Scale) (map[string]string, []Cell) {
 		cells, err := Run(ctx, Options{FixturesDir: fixturesDir, TimeScale: scale})
 		if err != nil {
 			t.Fatal(err)

@@ -149,7 +149,7 @@ func observe(cell *Cell, c *harness.Cassette, rep *harness.Report, ms harness.Ma
 		var lag time.Duration
 		for i, e := range liveEvents {
 			if i < len(recEvents) {
-				lag = max(lag, e.At-time.Duration(float64(recEvents[i].At)*rep.TimeScale*pace(rep)))
+				lag = max(lag, e.At-time.Duration(float64(recEvents[i].At)*rep.TimeScale.Factor()*pace(rep)))
 			}
 		}
 		cell.EventsRecorded += len(recEvents)

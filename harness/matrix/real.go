@@ -24,13 +24,13 @@ func RealColumn(p toxics.Profile) toxics.Profile { return p + realSuffix }
 // real proxy; ok is false for a simulated column. A proxy that is not
 // installed (or cannot take the time scale, as Apache's whole seconds) fails
 // the cell with that error.
-func realTunnel(column toxics.Profile, scale float64) (tunnel func(context.Context, *url.URL) (*url.URL, func() error, error), ok bool) {
+func realTunnel(column toxics.Profile, scale timescale.Scale) (tunnel func(context.Context, *url.URL) (*url.URL, func() error, error), ok bool) {
 	base, ok := strings.CutSuffix(string(column), realSuffix)
 	if !ok {
 		return nil, false
 	}
 	return func(ctx context.Context, target *url.URL) (*url.URL, func() error, error) {
-		px, err := realproxy.Start(toxics.Profile(base), realproxy.Options{Upstream: target.Host, Scale: timescale.Scale(scale)})
+		px, err := realproxy.Start(toxics.Profile(base), realproxy.Options{Upstream: target.Host, Scale: scale})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -11,16 +11,17 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
 // Fidelity is how closely a replay keeps the recorded gaps between
 // requests: the error of each gap, |live - scheduled|, at one scale.
 type Fidelity struct {
-	Scale float64 `json:"scale"`
-	Gaps  int     `json:"gaps"`
-	P50US float64 `json:"p50_us"`
-	P99US float64 `json:"p99_us"`
-	MaxUS float64 `json:"max_us"`
+	Scale timescale.Scale `json:"scale"`
+	Gaps  int             `json:"gaps"`
+	P50US float64         `json:"p50_us"`
+	P99US float64         `json:"p99_us"`
+	MaxUS float64         `json:"max_us"`
 }
 
 // fidelityGaps cycle through the recorded session: short gaps are the
@@ -29,7 +30,7 @@ var fidelityGaps = []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 1
 
 // measureFidelity replays a recorded session of n sequential requests
 // against an in-process server at each scale.
-func measureFidelity(ctx context.Context, n int, scales []float64) ([]Fidelity, error) {
+func measureFidelity(ctx context.Context, n int, scales []timescale.Scale) ([]Fidelity, error) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "pong")
@@ -70,6 +71,6 @@ func measureFidelity(ctx context.Context, n int, scales []float64) ([]Fidelity, 
 func (r *run) replay(rep *Report) error {
 	r.o.Progress("replay fidelity: 400 requests at scales 1 and 0.1")
 	var err error
-	rep.Replay, err = measureFidelity(r.ctx, 400, []float64{1, 0.1})
+	rep.Replay, err = measureFidelity(r.ctx, 400, []timescale.Scale{1, 0.1})
 	return err
 }
