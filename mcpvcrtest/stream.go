@@ -71,6 +71,11 @@ type StreamOptions struct {
 	// arrives, before any Wait sees it (under the stream's lock: it must
 	// not call the stream's methods).
 	OnEvent func(harness.SSEEvent)
+	// NewTransport, if set, makes what sends the request (an HTTP/2
+	// client, say), given the dial function through which the stream
+	// keeps its connection, so Cut and Addrs still work; nil means a
+	// fresh HTTP/1.1 http.Transport.
+	NewTransport func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) http.RoundTripper
 }
 
 // OpenStream sends req on a connection of its own, never reused (so Cut
@@ -83,16 +88,19 @@ func OpenStream(req *http.Request, opts *StreamOptions) *Stream {
 	ctx, cancel := context.WithCancel(req.Context())
 	req = req.WithContext(ctx)
 	s := &Stream{cancel: cancel, changed: make(chan struct{})}
-	tr := &http.Transport{DisableKeepAlives: true, DisableCompression: true,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			if err == nil {
-				s.mu.Lock()
-				s.conn = conn
-				s.mu.Unlock()
-			}
-			return conn, err
-		}}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			s.mu.Lock()
+			s.conn = conn
+			s.mu.Unlock()
+		}
+		return conn, err
+	}
+	var tr http.RoundTripper = &http.Transport{DisableKeepAlives: true, DisableCompression: true, DialContext: dial}
+	if opts.NewTransport != nil {
+		tr = opts.NewTransport(dial)
+	}
 	s.reader = harness.NewStreamReader(harness.Timeline{Interaction: opts.Interaction, Method: req.Method, URL: req.URL.RequestURI()})
 	s.st.Timeline = s.reader.Timeline()
 	s.start = time.Now()
@@ -106,8 +114,10 @@ func EndedStream(tl harness.Timeline) *Stream {
 	return &Stream{cancel: func() {}, st: StreamState{Timeline: tl, Ended: true}, changed: make(chan struct{})}
 }
 
-func (s *Stream) run(tr *http.Transport, req *http.Request, opts *StreamOptions) {
-	defer tr.CloseIdleConnections()
+func (s *Stream) run(tr http.RoundTripper, req *http.Request, opts *StreamOptions) {
+	if t, ok := tr.(interface{ CloseIdleConnections() }); ok {
+		defer t.CloseIdleConnections()
+	}
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
 		s.end(harness.EndUpstreamError, err)

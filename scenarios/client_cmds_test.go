@@ -76,7 +76,7 @@ func (c *client) mcpHeaders(withToken, withSession bool, session string) http.He
 
 func init() {
 	register(command{
-		usage:   "post [-client C] [-via HOP] [-name S] [-chunked] [-async] [-no-session] [-session ID] [-no-token] [-header 'Name: value']... [-timeout D] METHOD [PARAMS_JSON]",
+		usage:   "post [-client C] [-via HOP] [-name S] [-chunked] [-h2c] [-async] [-no-session] [-session ID] [-no-token] [-header 'Name: value']... [-timeout D] METHOD [PARAMS_JSON]",
 		summary: "POST a JSON-RPC message to /mcp (an id unless METHOD is notifications/*); waits for the response to end unless -async",
 		run:     cmdPost,
 	})
@@ -88,6 +88,7 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	name := fs.String("name", "", "stream name (default sN)")
 	chunked := fs.Bool("chunked", false, "send the body without Content-Length (Transfer-Encoding: chunked)")
 	async := fs.Bool("async", false, "do not wait for the response to end")
+	h2c := fs.Bool("h2c", false, "speak HTTP/2 without TLS (prior knowledge), sending every header as given, Connection too")
 	noSession := fs.Bool("no-session", false, "send no Mcp-Session-Id")
 	session := fs.String("session", "", "send this Mcp-Session-Id instead of the client's")
 	noToken := fs.Bool("no-token", false, "send no bearer token")
@@ -141,7 +142,7 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 		}
 		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
 	}
-	s, err := w.send(c, request{name: *name, method: http.MethodPost, base: base, path: "/mcp", body: body, chunked: *chunked, header: h, rpcMethod: method})
+	s, err := w.send(c, request{name: *name, method: http.MethodPost, base: base, path: "/mcp", body: body, chunked: *chunked, h2c: *h2c, header: h, rpcMethod: method})
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/internal/h2raw"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/oauthclient"
 )
@@ -85,6 +87,7 @@ type request struct {
 	path      string
 	body      []byte
 	chunked   bool // no Content-Length: the body goes chunked
+	h2c       bool // HTTP/2 with prior knowledge, every header as given (h2raw)
 	header    http.Header
 	rpcMethod string
 }
@@ -121,8 +124,15 @@ func (w *world) send(c *client, req request) (*stream, error) {
 	w.mu.Lock()
 	interaction := len(w.order)
 	w.mu.Unlock()
+	var newTransport func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) http.RoundTripper
+	if req.h2c {
+		newTransport = func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) http.RoundTripper {
+			return &h2raw.Transport{DialContext: dial}
+		}
+	}
 	s.Stream = mcpvcrtest.OpenStream(hr, &mcpvcrtest.StreamOptions{
-		Interaction: interaction,
+		Interaction:  interaction,
+		NewTransport: newTransport,
 		OnHeaders: func(resp *http.Response) {
 			if id := resp.Header.Get("Mcp-Session-Id"); id != "" && req.rpcMethod == "initialize" && resp.StatusCode < 300 {
 				c.mu.Lock()

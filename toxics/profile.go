@@ -25,6 +25,11 @@ type ProfileInfo struct {
 	// failure (docs/field-failures.md), calibration or document it comes
 	// from in its Why.
 	Toxics []Spec
+	// HTTP2: clients may speak HTTP/2 to the tunnel too (h2c, prior
+	// knowledge), through Go's own HTTP/2 server, as to a Go front (Caddy);
+	// HTTP/1.1 connections reach the toxics as without it. Set it only for
+	// a front whose HTTP/2 side was measured to match Go's.
+	HTTP2 bool
 }
 
 var profiles = map[Profile]ProfileInfo{}
@@ -45,6 +50,10 @@ func Profiles() []Profile {
 
 // Summary describes a profile in one line.
 func (p Profile) Summary() string { return profiles[p].Summary }
+
+// HTTP2 reports whether clients may speak HTTP/2 (h2c, prior knowledge) to
+// the profile's tunnel (ProfileInfo.HTTP2).
+func (p Profile) HTTP2() bool { return profiles[p].HTTP2 }
 
 // Toxics returns a profile's toxics, or an error naming the known profiles.
 func (p Profile) Toxics() ([]Spec, error) {

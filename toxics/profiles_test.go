@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/internal/h2raw"
 	"github.com/mcpvcr/mcpvcr/timescale"
 )
 
@@ -278,6 +279,12 @@ func TestProfiles(t *testing.T) {
 				t.Errorf("origin saw %+v, want the chunked body passed on chunked", s)
 			}
 		}},
+		{CaddyHTTP2, 1, func(t *testing.T, o *origin, c *http.Client, base string) {
+			o.flows(t, c, base+"/flow")            // HTTP/1.1, as caddy-default
+			o.flows(t, h2cClient(t), base+"/flow") // HTTP/2 flows too
+			connectionHeader(t, o, base, nil, 200)
+			connectionHeader(t, o, base, &h2raw.Transport{}, 400)
+		}},
 		{AWSALB, scale, func(t *testing.T, o *origin, c *http.Client, base string) {
 			o.headersHeld(t, c, base+"/late-body")
 			o.flows(t, c, base+"/flow")
@@ -385,6 +392,46 @@ func TestProfiles(t *testing.T) {
 	}
 	if len(tests) != len(Profiles()) {
 		t.Errorf("tested %d profiles, the catalog has %d", len(tests), len(Profiles()))
+	}
+}
+
+// h2cClient is Go's HTTP/2 client without TLS (prior knowledge).
+func h2cClient(t *testing.T) *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &p}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: deadline}
+}
+
+// connectionHeader POSTs to /echo with `Connection: keep-alive` through rt
+// (nil: HTTP/1.1) and checks the status; a 400 must come from the front:
+// the origin never saw the request (field failure 32).
+func connectionHeader(t *testing.T, o *origin, base string, rt http.RoundTripper, status int) {
+	t.Helper()
+	if rt == nil {
+		rt = client(t).Transport
+	}
+	req, _ := http.NewRequestWithContext(ctx(t), "POST", base+"/echo", strings.NewReader("{}"))
+	req.Header.Set("Connection", "keep-alive")
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Errorf("Connection: keep-alive: %d %q, want %d", resp.StatusCode, b, status)
+	}
+	select {
+	case s := <-o.seen:
+		if status == 400 {
+			t.Errorf("origin saw %+v, want no request", s)
+		}
+	default: // a forwarded request is seen before its answer comes back
+		if status != 400 {
+			t.Error("origin saw no request")
+		}
 	}
 }
 

@@ -44,6 +44,9 @@ type TunnelOptions struct {
 //
 //	client > Tunnel.Addr > toxics > Upstream
 //
+// A profile whose front speaks HTTP/2 (Profile.HTTP2) puts Go's HTTP/2
+// server before the toxics for the clients that speak it (h2c_front.go).
+//
 // The caller should call Close when finished.
 type Tunnel struct {
 	// Addr is the HOST:PORT clients connect to.
@@ -55,6 +58,7 @@ type Tunnel struct {
 
 	server *Server // nil with an external toxiproxy
 	proxy  *tpclient.Proxy
+	front  *h2cFront // nil unless the profile's front speaks HTTP/2
 }
 
 // AppliedToxic is a toxic as the tunnel sent it to toxiproxy.
@@ -122,12 +126,23 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 	}
 	t.APIURL = apiURL
 	client := tpclient.NewClient(apiURL)
-	t.proxy, err = client.CreateProxy(opts.Name, opts.Listen, opts.Upstream)
+	listen := opts.Listen
+	if opts.Profile.HTTP2() {
+		listen = "127.0.0.1:0" // behind the front, which takes opts.Listen
+	}
+	t.proxy, err = client.CreateProxy(opts.Name, listen, opts.Upstream)
 	if err != nil {
 		t.Close()
 		return nil, fmt.Errorf("create proxy at %s: %w", apiURL, err)
 	}
 	t.Addr = t.proxy.Listen
+	if opts.Profile.HTTP2() {
+		if t.front, err = startH2CFront(opts.Listen, t.proxy.Listen); err != nil {
+			t.Close()
+			return nil, fmt.Errorf("HTTP/2 front: %w", err)
+		}
+		t.Addr = t.front.Addr()
+	}
 
 	// The response toxics learn each response's request from request_log,
 	// which must be in the upstream chain before the first connection.
@@ -185,8 +200,14 @@ func customIn(specs []Spec) string {
 // toxiproxy.
 func (t *Tunnel) Close() error {
 	var err error
+	if t.front != nil {
+		err = t.front.close()
+		t.front = nil
+	}
 	if t.proxy != nil {
-		err = t.proxy.Delete()
+		if perr := t.proxy.Delete(); err == nil {
+			err = perr
+		}
 		t.proxy = nil
 	}
 	if t.server != nil {

@@ -40,7 +40,7 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 	scale := addTimescaleFlag(fs, 1, "multiply every duration of the profile and of --toxic by this factor (0.001: 100 s becomes 100 ms)")
 	fs.Var(&extra, "toxic", "add a toxic TYPE[:key=value,...] after the profile's (repeatable); keys name, stream, toxicity set the toxic, durations like 100s are scaled")
 	list := fs.Bool("list", false, "list the profiles and the toxics with their attributes, then exit")
-	real := fs.String("real", "", "run the real proxy PROFILE simulates instead of toxiproxy, if installed (nginx-default, nginx-http2, haproxy-default, apache-default, apache-debian, caddy-default)")
+	real := fs.String("real", "", "run the real proxy PROFILE simulates instead of toxiproxy, if installed (nginx-default, nginx-http2, haproxy-default, apache-default, apache-debian, caddy-default, caddy-http2)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -94,6 +94,9 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "mcpvcr tunnel: listening on %s -> upstream %s\n", tun.Addr, opts.Upstream)
 	fmt.Fprintf(stdout, "  profile %s: %s\n", opts.Profile, opts.Profile.Summary())
+	if opts.Profile.HTTP2() {
+		fmt.Fprintf(stdout, "  also speaks HTTP/2 without TLS (h2c, prior knowledge: curl --http2-prior-knowledge), through Go's HTTP/2 server, before the toxics\n")
+	}
 	fmt.Fprintf(stdout, "  time scale %s\n", opts.Scale)
 	fmt.Fprintf(stdout, "  toxiproxy API: %s (%s; try: toxiproxy-cli -h %s inspect mcpvcr)\n", tun.APIURL, where, tun.APIURL)
 	if len(tun.Applied) == 0 {

@@ -22,6 +22,7 @@ var calibrationScale = map[toxics.Profile]timescale.Scale{
 	toxics.ApacheDefault:  1.0 / 60, // Timeout 60 -> 1
 	toxics.ApacheDebian:   1.0 / 300,
 	toxics.CaddyDefault:   0.01, // no timeouts: nothing is cut
+	toxics.CaddyHTTP2:     0.01,
 }
 
 // TestCalibration runs the probe suite through each real proxy and through
@@ -113,7 +114,7 @@ func profileFront(t *testing.T, p toxics.Profile, upstream string, scale timesca
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tun.Close() })
-	return tun.Addr, newClient(t, false)
+	return tun.Addr, newClient(t, p.HTTP2())
 }
 
 // newClient returns a client without its own timeout (probes carry

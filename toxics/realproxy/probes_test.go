@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/internal/h2raw"
 )
 
 // The probe suite: each probe sends one request through a front (a real
@@ -152,6 +154,7 @@ var probes = []probe{
 	{name: "Content-Length: 0 request body", run: bodyProbe(0)},
 	{name: "header timing", run: headerProbe},
 	{name: "bodiless 202", run: acceptedProbe},
+	{name: "Connection: keep-alive on the request", run: connectionHeaderProbe},
 }
 
 func request(t *testing.T, ctx context.Context, method, url string, body io.Reader) *http.Request {
@@ -380,6 +383,48 @@ func acceptedProbe(t *testing.T, addr string, c *http.Client, o *origin, _ time.
 	obs.facts["status"] = fmt.Sprint(resp.StatusCode)
 	obs.facts["body bytes"] = fmt.Sprint(len(b))
 	return obs
+}
+
+// connectionHeaderProbe: a request carrying `Connection: keep-alive`, as
+// Node's fetch sends on HTTP/1.1 and Ruby's httpx sent on HTTP/2 (field
+// failure 32). On HTTP/1.1 the field is legitimate; on HTTP/2 RFC 9113
+// makes the request malformed. What does the client get, and does the
+// origin see the request? Over HTTP/2 the request goes frame by frame
+// (h2raw): Go's HTTP/2 client would drop the field.
+func connectionHeaderProbe(t *testing.T, addr string, c *http.Client, o *origin, _ time.Duration) observation {
+	obs := newObservation()
+	req := request(t, withDeadline(t, deadline), "POST", "http://"+addr+"/echo", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Connection", "keep-alive")
+	rt := c.Transport
+	if speaksH2C(c) {
+		rt = &h2raw.Transport{}
+	}
+	resp, err := rt.RoundTrip(req)
+	var reset *h2raw.ResetError
+	switch {
+	case errors.As(err, &reset):
+		obs.facts["response"] = reset.Frame + " " + reset.Code.String()
+	case err != nil:
+		t.Fatal(err)
+	default:
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		obs.facts["status"] = fmt.Sprint(resp.StatusCode)
+		if resp.StatusCode != http.StatusOK {
+			obs.facts["body"] = strings.TrimSpace(string(b))
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	obs.facts["origin saw it"] = fmt.Sprint(o.seen != nil)
+	return obs
+}
+
+// speaksH2C reports whether c is newClient's HTTP/2 (h2c) client.
+func speaksH2C(c *http.Client) bool {
+	tr, ok := c.Transport.(*http.Transport)
+	return ok && tr.Protocols != nil && tr.Protocols.UnencryptedHTTP2()
 }
 
 // A second measurement only ever lowers a time; a fact it changes shows.

@@ -65,6 +65,9 @@ var counterparts = map[toxics.Profile]counterpart{
 	toxics.CaddyDefault: {binary: "caddy", config: "caddy-default.Caddyfile",
 		args:    func(c string) []string { return []string{"run", "--config", c, "--adapter", "caddyfile"} },
 		version: []string{"version"}},
+	toxics.CaddyHTTP2: {binary: "caddy", config: "caddy-default.Caddyfile", http2: true,
+		args:    func(c string) []string { return []string{"run", "--config", c, "--adapter", "caddyfile"} },
+		version: []string{"version"}},
 }
 
 // ErrNoCounterpart is returned for a profile with no real proxy here (a
