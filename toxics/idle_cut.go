@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Shopify/toxiproxy/v2/stream"
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
 )
 
@@ -66,10 +67,6 @@ func (st *idleCutState) lastActivity() time.Time {
 // Pipe implements toxiproxy's Toxic.
 func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 	st := stub.State.(*idleCutState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
 	timeout := time.Duration(t.Timeout) * time.Millisecond
 	var expired <-chan time.Time
 	var timer *time.Timer
@@ -78,37 +75,31 @@ func (t *IdleCut) Pipe(stub *tptoxics.ToxicStub) {
 		defer timer.Stop()
 		expired = timer.C
 	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				stub.Close()
-				return
-			}
-			st.last = c.Timestamp
-			st.resp.parser.feed(c.Data, func(piece) {})
-			stub.Output <- c
-		case now := <-expired:
-			idle := now.Sub(t.since(st))
-			if idle < timeout {
-				timer.Reset(timeout - idle)
-				continue
-			}
-			if bool(t.FirstByte) && !st.resp.awaitingResponse() {
-				timer.Reset(timeout)
-				continue
-			}
-			if st.resp.awaitingResponse() && t.Status >= 0 {
-				logAction(IdleCutType, "no byte either way for %s: answered %d and cut the connection", roundForLog(idle), t.Status)
-				send(stub, edgeError(int(t.Status), ErrorPage(t.Page)))
-			} else {
-				logAction(IdleCutType, "no byte either way for %s: cut the connection", roundForLog(idle))
-			}
-			cut(stub)
-			return
+	see := func(c *stream.StreamChunk) {
+		st.last = c.Timestamp
+		st.resp.parser.feed(c.Data, func(piece) {})
+	}
+	ring := func(now time.Time) bool {
+		idle := now.Sub(t.since(st))
+		if idle < timeout {
+			timer.Reset(timeout - idle)
+			return false
 		}
+		if bool(t.FirstByte) && !st.resp.awaitingResponse() {
+			timer.Reset(timeout)
+			return false
+		}
+		if st.resp.awaitingResponse() && t.Status >= 0 {
+			logAction(IdleCutType, "no byte either way for %s: answered %d and cut the connection", roundForLog(idle), t.Status)
+			send(stub, edgeError(int(t.Status), ErrorPage(t.Page)))
+		} else {
+			logAction(IdleCutType, "no byte either way for %s: cut the connection", roundForLog(idle))
+		}
+		cut(stub)
+		return true
+	}
+	if watch(stub, see, expired, ring) {
+		stub.Close()
 	}
 }
 

@@ -1,6 +1,7 @@
 package toxics
 
 import (
+	"github.com/Shopify/toxiproxy/v2/stream"
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
 )
 
@@ -30,28 +31,17 @@ func (t *RequestLog) NewState() interface{} {
 // Pipe implements toxiproxy's Toxic.
 func (t *RequestLog) Pipe(stub *tptoxics.ToxicStub) {
 	st := stub.State.(*requestLogState)
-	if stub.Closed() {
-		drain(stub)
-		return
-	}
-	for {
-		select {
-		case <-stub.Interrupt:
-			return
-		case c := <-stub.Input:
-			if c == nil {
-				st.log.close()
-				stub.Close()
-				return
+	ended := watch(stub, func(c *stream.StreamChunk) {
+		st.log.touchUpstream(c.Timestamp)
+		st.parser.feed(c.Data, func(p piece) {
+			if p.kind == pieceHead {
+				st.log.add(requestHead{method: p.msg.method, target: p.msg.target, header: p.msg.header})
 			}
-			st.log.touchUpstream(c.Timestamp)
-			st.parser.feed(c.Data, func(p piece) {
-				if p.kind == pieceHead {
-					st.log.add(requestHead{method: p.msg.method, target: p.msg.target, header: p.msg.header})
-				}
-			})
-			stub.Output <- c
-		}
+		})
+	}, nil, nil)
+	if ended {
+		st.log.close()
+		stub.Close()
 	}
 }
 

@@ -47,6 +47,35 @@ func ended(stub *tptoxics.ToxicStub, p *wireParser) {
 	stub.Close()
 }
 
+// watch is the Pipe loop of a toxic that passes every chunk on as it came
+// and only looks at it (request_log, idle_cut): see is called with each
+// chunk before it goes on. alarm, when not nil, is a timer's channel; ring
+// is called with its time and reports whether the toxic is done (it cut
+// the connection). watch reports whether the input ended: the caller then
+// closes the output (stub.Close), after what it must do first.
+func watch(stub *tptoxics.ToxicStub, see func(c *stream.StreamChunk), alarm <-chan time.Time, ring func(now time.Time) (done bool)) (ended bool) {
+	if stub.Closed() {
+		drain(stub)
+		return false
+	}
+	for {
+		select {
+		case <-stub.Interrupt:
+			return false
+		case c := <-stub.Input:
+			if c == nil {
+				return true
+			}
+			see(c)
+			stub.Output <- c
+		case now := <-alarm:
+			if ring(now) {
+				return false
+			}
+		}
+	}
+}
+
 // drain discards input until the end of the stream or an interrupt.
 func drain(stub *tptoxics.ToxicStub) {
 	for {
