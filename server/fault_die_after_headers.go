@@ -18,16 +18,13 @@ import (
 const FaultDieAfterHeaders Fault = "die-after-headers"
 
 func init() {
-	registerFault(FaultDieAfterHeaders, faultInfo{usage: "die-after-headers: drop a tools/call's connection just before its answer is written"})
+	registerFault(FaultDieAfterHeaders, "die-after-headers: drop a tools/call's connection just before its answer is written", faultHooks{wrap: dieAfterHeaders})
 }
 
 var errDiedAfterHeaders = errors.New("connection dropped (fault die-after-headers)")
 
 // dieAfterHeaders wraps w for a POST whose requests include a tools/call.
-func (e *mcpEndpoints) dieAfterHeaders(w http.ResponseWriter, r *http.Request, calls []wireMessage) http.ResponseWriter {
-	if !e.faults.Has(FaultDieAfterHeaders) {
-		return w
-	}
+func dieAfterHeaders(e *mcpEndpoints, w http.ResponseWriter, r *http.Request, calls []wireMessage) http.ResponseWriter {
 	for _, m := range calls {
 		if m.Method == "tools/call" {
 			return &dyingWriter{ResponseWriter: w, e: e, r: r}

@@ -1,10 +1,6 @@
 package server
 
-import (
-	"net/http"
-
-	"github.com/mcpvcr/mcpvcr/markers"
-)
+import "net/http"
 
 // FaultGet400 refuses the GET listen stream with 400 instead of 405, as
 // stateless servers that never serve GET often do: the spec's "no listen
@@ -12,17 +8,8 @@ import (
 // retries in a loop (field failure 23).
 const FaultGet400 Fault = "get-400"
 
-func init() {
-	registerFault(FaultGet400, faultInfo{usage: "get-400: refuse the GET listen stream with 400, not 405 (clients retry)"})
-}
+var refuseListen400 = refuseListen(http.StatusBadRequest, "get-400: refusing the listen stream with 400", "Bad Request: this server has no listen stream (fault get-400)")
 
-// refuseListen400 answers a GET listen request with 400 when get-400 is on
-// and reports whether it did.
-func (e *mcpEndpoints) refuseListen400(w http.ResponseWriter, r *http.Request) bool {
-	if !e.faults.Has(FaultGet400) {
-		return false
-	}
-	e.log.Mark(r.Context(), markers.FaultActive, "get-400: refusing the listen stream with 400")
-	http.Error(w, "Bad Request: this server has no listen stream (fault get-400)", http.StatusBadRequest)
-	return true
+func init() {
+	registerFault(FaultGet400, "get-400: refuse the GET listen stream with 400, not 405 (clients retry)", faultHooks{refuse: refuseListen400})
 }

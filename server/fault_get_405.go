@@ -1,9 +1,14 @@
 package server
 
-// FaultGet405 refuses the GET listen stream with 405, as servers behind
-// Quick Tunnels are told to do (field failure 2).
+import "net/http"
+
+// FaultGet405 refuses the GET listen stream with 405, the spec's "no
+// listen stream at this endpoint", as servers behind Quick Tunnels are
+// told to do (field failure 2).
 const FaultGet405 Fault = "get-405"
 
+var refuseListen405 = refuseListen(http.StatusMethodNotAllowed, "get-405: refusing the listen stream", "Method Not Allowed: no listen stream (fault get-405)")
+
 func init() {
-	registerFault(FaultGet405, faultInfo{usage: "get-405: refuse the GET listen stream with 405"})
+	registerFault(FaultGet405, "get-405: refuse the GET listen stream with 405", faultHooks{refuse: refuseListen405})
 }

@@ -1,9 +1,26 @@
 package server
 
+import (
+	"fmt"
+
+	"github.com/mcpvcr/mcpvcr/markers"
+)
+
 // FaultIdleClose closes any SSE stream that has written nothing for DUR,
 // as Cloudflare cuts a quiet connection (field failure 11).
 const FaultIdleClose Fault = "idle-close"
 
 func init() {
-	registerFault(FaultIdleClose, faultInfo{takesDuration: true, usage: "idle-close=DUR: close any SSE stream idle for DUR"})
+	registerFault(FaultIdleClose, "idle-close=DUR: close any SSE stream idle for DUR", faultHooks{sseStart: armIdleClose})
+}
+
+// armIdleClose gives an SSE stream a clock that cancels the request after
+// DUR (scaled) without a write, as a tunnel that cuts quiet connections
+// would. A keepalive comment is a write, which is why keepalive defeats it.
+func armIdleClose(ow *observedWriter) {
+	d := ow.e.scaled(ow.e.faults.Duration(FaultIdleClose))
+	ow.addClock(d, func() {
+		ow.e.log.Mark(ow.ctx, markers.FaultActive, "idle-close: no bytes for %s, closing the stream", d)
+		ow.cancel(streamCut(fmt.Sprintf("idle for %s (fault idle-close)", d)))
+	})
 }

@@ -1,8 +1,10 @@
 package server
 
+import "github.com/modelcontextprotocol/go-sdk/mcp"
+
 // FaultJSONOnly answers every POST with application/json, never SSE.
 const FaultJSONOnly Fault = "json-only"
 
 func init() {
-	registerFault(FaultJSONOnly, faultInfo{usage: "json-only: answer POSTs with application/json, never SSE"})
+	registerFault(FaultJSONOnly, "json-only: answer POSTs with application/json, never SSE", faultHooks{streamable: func(o *mcp.StreamableHTTPOptions) { o.JSONResponse = true }})
 }

@@ -5,5 +5,11 @@ package server
 const FaultNoAccelHeader Fault = "no-accel-header"
 
 func init() {
-	registerFault(FaultNoAccelHeader, faultInfo{usage: "no-accel-header: no X-Accel-Buffering: no on SSE streams (nginx buffers them)"})
+	registerFault(FaultNoAccelHeader, "no-accel-header: no X-Accel-Buffering: no on SSE streams (nginx buffers them)", faultHooks{head: dropAccelHeader})
+}
+
+// dropAccelHeader removes the header the observer set.
+func dropAccelHeader(ow *observedWriter, code int) int {
+	ow.Header().Del("X-Accel-Buffering")
+	return code
 }

@@ -8,13 +8,5 @@ import "github.com/modelcontextprotocol/go-sdk/mcp"
 const FaultNoEventIDs Fault = "no-event-ids"
 
 func init() {
-	registerFault(FaultNoEventIDs, faultInfo{usage: "no-event-ids: no SSE ids on streams (nothing to resume a lost stream from)"})
-}
-
-// eventStoreFor is the state's event store, or none under no-event-ids.
-func eventStoreFor(faults Faults, state SessionState) mcp.EventStore {
-	if faults.Has(FaultNoEventIDs) {
-		return nil
-	}
-	return state.EventStore()
+	registerFault(FaultNoEventIDs, "no-event-ids: no SSE ids on streams (nothing to resume a lost stream from)", faultHooks{streamable: func(o *mcp.StreamableHTTPOptions) { o.EventStore = nil }})
 }

@@ -1,9 +1,14 @@
 package server
 
+import "time"
+
 // FaultNoKeepalive sends no SSE comments at all, not even the one right
 // after the headers (field failure 5 and 13).
 const FaultNoKeepalive Fault = "no-keepalive"
 
 func init() {
-	registerFault(FaultNoKeepalive, faultInfo{usage: "no-keepalive: no SSE comments, not even after the headers"})
+	// dropSSE: go-sdk's opening comment and ours (commitEarly) too.
+	registerFault(FaultNoKeepalive, "no-keepalive: no SSE comments, not even after the headers", faultHooks{keepalive: noKeepalive, dropSSE: allComments})
 }
+
+func noKeepalive(time.Duration) time.Duration { return 0 }

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"context"
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -17,19 +17,21 @@ import (
 const FaultSeed Fault = "seed"
 
 func init() {
-	registerFault(FaultSeed, faultInfo{usage: "seed: the seed's FastAPI handler on POST /mcp (closes the stream after 0.1 s)"})
+	registerFault(FaultSeed, "seed: the seed's FastAPI handler on POST /mcp (closes the stream after 0.1 s)", faultHooks{handler: seedHandler})
+}
+
+// seedHandler takes POST and GET /mcp over: the seed's handler served both.
+func seedHandler(e *mcpEndpoints, r *http.Request) http.HandlerFunc {
+	if r.URL.Path != "/mcp" || (r.Method != http.MethodPost && r.Method != http.MethodGet) {
+		return nil
+	}
+	return e.serveSeed
 }
 
 // seedWait is how long the seed's handler waited for more requests before
 // closing the stream ("The stream waits 0.1 seconds for responses, sees no
 // requests to process, and closes"). It is scaled by Config.TimeScale.
 const seedWait = 100 * time.Millisecond
-
-type seedMessagesKey struct{}
-
-func withSeedMessages(ctx context.Context, msgs []wireMessage) context.Context {
-	return context.WithValue(ctx, seedMessagesKey{}, msgs)
-}
 
 // serveSeed is the seed's FastAPI handler for /mcp (fault "seed"), ported
 // faithfully, bug included: it opens an SSE stream, sends a priming event
@@ -39,12 +41,16 @@ func withSeedMessages(ctx context.Context, msgs []wireMessage) context.Context {
 // through the tunnel) it prints the seed's "Failed Flow"; with initialize in
 // the body, its "Successful Flow".
 //
-// The markers before it (REQUEST BODY, REQUEST PARSED, INITIALIZE DETECTED)
-// come from inspect, the SSE ones from the observer, as the bytes go out;
-// this handler logs only what the seed's own code said.
+// It reads and logs the body as the seed did, with inspect's readMessages
+// (REQUEST BODY, then REQUEST PARSED and INITIALIZE DETECTED; an empty
+// body, as every GET's, is only a WARNING); the SSE markers come from the
+// observer, as the bytes go out.
 func (e *mcpEndpoints) serveSeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	msgs, _ := ctx.Value(seedMessagesKey{}).([]wireMessage)
+	_, msgs, ok := e.readMessages(w, r, parseSeedBody)
+	if !ok {
+		return
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -111,4 +117,25 @@ func (e *mcpEndpoints) serveSeed(w http.ResponseWriter, r *http.Request) {
 	}
 	e.log.Mark(ctx, markers.StreamClosing, "Processing complete, no more requests")
 	e.log.Mark(ctx, markers.Critical, "MCP spec requires stream to stay open")
+}
+
+// parseSeedBody parses a body as the seed's handler did: one JSON-RPC
+// message or a batch, else newline-delimited JSON ("Line 0: ...").
+func parseSeedBody(body []byte) ([]wireMessage, error) {
+	trimmed := bytes.TrimSpace(body)
+	if msgs, err := parseWireMessages(trimmed); err == nil || isBatch(trimmed) {
+		return msgs, err
+	}
+	var out []wireMessage
+	for i, line := range bytes.Split(trimmed, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var m wireMessage
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("line %d: malformed JSON-RPC message: %w", i, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -11,26 +13,34 @@ import (
 // Fault names one way the MCP side of the server can misbehave on purpose,
 // so a scenario can show a bug and, with the fault removed, its fix. Faults
 // are given as NAME or NAME=VALUE (flag --fault, repeatable; Config.Faults).
-// Each fault is one file, fault_NAME.go, registering its catalog entry.
+// Each fault is one file, fault_NAME.go, registering its catalog entry
+// with its hooks (fault_hooks.go).
 type Fault string
 
-// faultInfo is a fault's catalog entry: whether it takes a duration, and
-// its --help line.
+// faultInfo is a fault's catalog entry: whether it takes a duration, its
+// --help line, and the hooks where it acts.
 type faultInfo struct {
 	takesDuration bool
 	usage         string
+	hooks         faultHooks
 }
 
 var faultCatalog = map[Fault]faultInfo{}
 
 // registerFault adds a fault to the catalog; each fault is one file,
-// fault_NAME.go, that declares it and registers it in init. Registering a
-// name twice panics.
-func registerFault(f Fault, info faultInfo) {
+// fault_NAME.go, that declares it and registers it in init with its
+// --help line, "NAME: what it does" or, for a fault that takes a duration,
+// "NAME=DUR: ...", and its hooks. Registering a name twice, or a usage
+// line that does not start so, panics.
+func registerFault(f Fault, usage string, hooks faultHooks) {
 	if _, dup := faultCatalog[f]; dup {
 		panic("server: duplicate fault " + string(f))
 	}
-	faultCatalog[f] = info
+	takesDuration := strings.HasPrefix(usage, string(f)+"=DUR: ")
+	if !takesDuration && !strings.HasPrefix(usage, string(f)+": ") {
+		panic(fmt.Sprintf("server: fault %s: usage %q starts with neither %q nor %q", f, usage, f+": ", f+"=DUR: "))
+	}
+	faultCatalog[f] = faultInfo{takesDuration: takesDuration, usage: usage, hooks: hooks}
 }
 
 // ErrUnknownFault is returned by ParseFaults for a name not in the catalog.
@@ -44,6 +54,7 @@ var ErrBadFaultValue = errors.New("bad fault value")
 type Faults struct {
 	set       map[Fault]bool
 	durations map[Fault]time.Duration
+	hooks     []faultHooks // of the faults that are on, in name order
 }
 
 // Has reports whether fault f is on.
@@ -101,14 +112,21 @@ func ParseFaults(specs []string) (Faults, error) {
 		}
 		fs.set[f] = true
 	}
+	for _, f := range sortedFaults(fs.set) {
+		fs.hooks = append(fs.hooks, faultCatalog[f].hooks)
+	}
 	return fs, nil
 }
 
 func knownFaults() string {
-	names := make([]string, 0, len(faultCatalog))
-	for f := range faultCatalog {
+	var names []string
+	for _, f := range sortedFaults(faultCatalog) {
 		names = append(names, string(f))
 	}
-	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// sortedFaults returns the keys of m in name order.
+func sortedFaults[V any](m map[Fault]V) []Fault {
+	return slices.Sorted(maps.Keys(m))
 }

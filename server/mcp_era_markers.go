@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -112,8 +110,8 @@ func (ow *observedWriter) finishStateless(status int, clientGone bool, elapsed t
 	since := time.Since(ow.lastWrite).Round(time.Millisecond)
 	why := "the server ended it"
 	switch {
-	case errors.Is(context.Cause(ow.ctx), errIdleClosed):
-		why = fmt.Sprintf("idle for %s (fault idle-close)", e.idleClose())
+	case ow.cutReason() != "":
+		why = ow.cutReason()
 	case clientGone:
 		why = fmt.Sprintf("the connection closed (the client, or a proxy in the path) %s after the last bytes", since)
 	}

@@ -59,108 +59,112 @@ func (e *mcpEndpoints) hostAllowed(hostport string) bool {
 // inspect sits after the bearer check. It reads a POST body once, logs what
 // it holds (REQUEST BODY, REQUEST PARSED, INITIALIZE DETECTED, PROCESSING
 // REQUEST) and refuses what go-sdk would refuse without a JSON-RPC answer:
-// an oversized body (413) and malformed JSON (400, parse error).
+// an oversized body (413), an empty body and malformed JSON (400, parse
+// error). The faults act here first: a fault's handler may take the request
+// over, or a fault refuse it, and a fault may wrap the writer.
 func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ow := observedWriterFrom(r.Context())
 		ctx := r.Context()
-		seed := e.faults.Has(FaultSeed) && r.URL.Path == "/mcp"
+		if id := r.Header.Get("Last-Event-ID"); id != "" && r.Method == http.MethodGet {
+			e.log.Mark(ctx, markers.StreamResumed, "Last-Event-ID: %s", id)
+		}
+		if serve := e.faults.handler(e, r); serve != nil {
+			if ow != nil {
+				ow.replaced = true
+			}
+			serve(w, r)
+			return
+		}
+		if e.faults.refuse(e, w, r) {
+			return
+		}
 		var msgs []wireMessage  // a POST's messages: they may announce the era
 		var calls []wireMessage // the requests among them (id and method)
-		if ow != nil {
-			ow.seedMode = seed
-		}
-		switch r.Method {
-		case http.MethodGet:
-			if id := r.Header.Get("Last-Event-ID"); id != "" {
-				e.log.Mark(ctx, markers.StreamResumed, "Last-Event-ID: %s", id)
-			}
-			if !seed && r.URL.Path == "/mcp" && e.faults.Has(FaultGet405) {
-				e.log.Mark(ctx, markers.FaultActive, "get-405: refusing the listen stream")
-				w.Header().Set("Allow", "POST, DELETE")
-				http.Error(w, "Method Not Allowed: no listen stream (fault get-405)", http.StatusMethodNotAllowed)
+		if r.Method == http.MethodPost {
+			body, parsed, ok := e.readMessages(w, r, parseWireMessages)
+			if !ok {
 				return
 			}
-			if !seed && r.URL.Path == "/mcp" && e.refuseListen400(w, r) {
-				return
-			}
-			if seed {
-				e.log.Mark(ctx, markers.RequestBody, "Received 0 bytes")
-				e.log.Mark(ctx, markers.Warning, "Empty request body")
-			}
-		case http.MethodPost:
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					e.log.Mark(ctx, markers.RequestBody, "Refused after %d bytes: over the %d-byte limit", mbe.Limit, mbe.Limit)
-					refuseJSONRPC(w, http.StatusRequestEntityTooLarge, jsonRPCInvalidRequest, fmt.Sprintf("Request body exceeds %d bytes", mbe.Limit))
-					return
-				}
-				e.log.Mark(ctx, markers.RequestBody, "Read failed after %d bytes: %v", len(body), err)
-				refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: could not read the request body")
-				return
-			}
-			e.log.Mark(ctx, markers.RequestBody, "Received %d bytes", len(body))
 			if len(body) == 0 {
-				e.log.Mark(ctx, markers.Warning, "Empty request body")
-				if !seed {
-					// A JSON-RPC error the client can show, rather than
-					// go-sdk's text/plain 400: the usual cause is a tunnel
-					// that dropped the body (field failures 7, 8).
-					refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: empty request body (0 bytes arrived; a proxy or tunnel in the path may have dropped it)")
-					return
-				}
-			} else {
-				msgs, err = parseWireMessages(body, seed)
-				if err != nil {
-					refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: "+err.Error())
-					return
+				// A JSON-RPC error the client can show, rather than
+				// go-sdk's text/plain 400: the usual cause is a tunnel
+				// that dropped the body (field failures 7, 8).
+				refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: empty request body (0 bytes arrived; a proxy or tunnel in the path may have dropped it)")
+				return
+			}
+			msgs = parsed
+			for _, m := range msgs {
+				if m.Method != "" && len(m.ID) > 0 {
+					calls = append(calls, m)
 				}
 			}
-			for i, m := range msgs {
-				e.log.Mark(ctx, markers.RequestParsed, "Line %d: method=%s, id=%s", i, logValue(orNone(m.Method)), logValue(m.idText()))
-				if m.Method == "initialize" {
-					e.log.Mark(ctx, markers.InitializeDetected, "Found initialize request")
-					if ow != nil && len(m.ID) > 0 {
-						ow.initializeID = string(m.ID)
-					}
-				}
+			for i, m := range calls {
+				e.log.Mark(ctx, markers.ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", logValue(m.Method), logValue(m.idText()))
 			}
-			if seed {
-				r = r.WithContext(withSeedMessages(ctx, msgs))
-			} else {
-				for _, m := range msgs {
-					if m.Method != "" && len(m.ID) > 0 {
-						calls = append(calls, m)
-					}
-				}
-				for i, m := range calls {
-					e.log.Mark(ctx, markers.ProcessingRequest.Nth(fmt.Sprintf("%d/%d", i+1, len(calls))), "method=%s, id=%s", logValue(m.Method), logValue(m.idText()))
-				}
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			r.ContentLength = int64(len(body))
 		}
 		era := requestEra(r, msgs)
 		if ow != nil {
 			ow.era = era
-			if era == EraStateless && r.Method == http.MethodPost && !seed {
+			if era == EraStateless && r.Method == http.MethodPost {
 				ow.mcpHeaders = describeMCPHeaders(r.Header)
 				ow.trackStatelessCalls(r, calls)
 			}
 		}
 		r = r.WithContext(withEra(r.Context(), era))
-		next.ServeHTTP(e.dieAfterHeaders(w, r, calls), r)
+		next.ServeHTTP(e.faults.wrap(e, w, r, calls), r)
 	})
 }
 
-// parseWireMessages parses a JSON-RPC body: one message or a batch. The
-// seed's handler read newline-delimited JSON ("Line 0: ..."), so in seed
-// mode a body that is not one JSON value is split into lines.
-func parseWireMessages(body []byte, lines bool) ([]wireMessage, error) {
+// readMessages reads a request's body once (413 past maxBodyBytes, 400 if
+// it cannot be read), logs REQUEST BODY (and a WARNING when it is empty),
+// parses it with parse (400, parse error, if it fails) and logs each
+// message: REQUEST PARSED, INITIALIZE DETECTED. The handler after it reads
+// the same bytes again from r.Body. ok is false when it answered the
+// request.
+func (e *mcpEndpoints) readMessages(w http.ResponseWriter, r *http.Request, parse func([]byte) ([]wireMessage, error)) (body []byte, msgs []wireMessage, ok bool) {
+	ctx := r.Context()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			e.log.Mark(ctx, markers.RequestBody, "Refused after %d bytes: over the %d-byte limit", mbe.Limit, mbe.Limit)
+			refuseJSONRPC(w, http.StatusRequestEntityTooLarge, jsonRPCInvalidRequest, fmt.Sprintf("Request body exceeds %d bytes", mbe.Limit))
+			return nil, nil, false
+		}
+		e.log.Mark(ctx, markers.RequestBody, "Read failed after %d bytes: %v", len(body), err)
+		refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: could not read the request body")
+		return nil, nil, false
+	}
+	e.log.Mark(ctx, markers.RequestBody, "Received %d bytes", len(body))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		e.log.Mark(ctx, markers.Warning, "Empty request body")
+		return body, nil, true
+	}
+	msgs, err = parse(body)
+	if err != nil {
+		refuseJSONRPC(w, http.StatusBadRequest, jsonRPCParseError, "Parse error: "+err.Error())
+		return nil, nil, false
+	}
+	ow := observedWriterFrom(ctx)
+	for i, m := range msgs {
+		e.log.Mark(ctx, markers.RequestParsed, "Line %d: method=%s, id=%s", i, logValue(orNone(m.Method)), logValue(m.idText()))
+		if m.Method == "initialize" {
+			e.log.Mark(ctx, markers.InitializeDetected, "Found initialize request")
+			if ow != nil && len(m.ID) > 0 {
+				ow.initializeID = string(m.ID)
+			}
+		}
+	}
+	return body, msgs, true
+}
+
+// parseWireMessages parses a JSON-RPC body: one message or a batch.
+func parseWireMessages(body []byte) ([]wireMessage, error) {
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
+	if isBatch(trimmed) {
 		var batch []wireMessage
 		if err := json.Unmarshal(trimmed, &batch); err != nil {
 			return nil, fmt.Errorf("malformed JSON-RPC batch: %w", err)
@@ -168,26 +172,14 @@ func parseWireMessages(body []byte, lines bool) ([]wireMessage, error) {
 		return batch, nil
 	}
 	var m wireMessage
-	err := json.Unmarshal(trimmed, &m)
-	if err == nil {
-		return []wireMessage{m}, nil
-	}
-	if !lines {
+	if err := json.Unmarshal(trimmed, &m); err != nil {
 		return nil, fmt.Errorf("malformed JSON-RPC message: %w", err)
 	}
-	var out []wireMessage
-	for i, line := range bytes.Split(trimmed, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var m wireMessage
-		if err := json.Unmarshal(line, &m); err != nil {
-			return nil, fmt.Errorf("line %d: malformed JSON-RPC message: %w", i, err)
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return []wireMessage{m}, nil
 }
+
+// isBatch reports whether a trimmed JSON-RPC body is a batch (an array).
+func isBatch(trimmed []byte) bool { return len(trimmed) > 0 && trimmed[0] == '[' }
 
 // refuseJSONRPC writes a JSON-RPC error (id null) with an HTTP status.
 // The observer logs it as REQUEST REFUSED with the reason.

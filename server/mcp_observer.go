@@ -20,7 +20,7 @@ import (
 // the seed's order holds (CONNECTION START, then the OAuth markers, then
 // REQUEST BODY):
 //
-//	client > observe > requireBearer > inspect > go-sdk (or the seed handler)
+//	client > observe > requireBearer > inspect > go-sdk (or a fault's handler)
 //	           │            │             │
 //	           │            │             └ REQUEST BODY, REQUEST PARSED, INITIALIZE DETECTED,
 //	           │            │               PROCESSING REQUEST, refusals (413, 400 parse error, 405)
@@ -38,8 +38,20 @@ import (
 // errResponseFinished is returned for writes after the handler returned.
 var errResponseFinished = errors.New("mcpvcr: write after the response finished")
 
-// errIdleClosed is the cancel cause when the idle-close fault cuts a stream.
-var errIdleClosed = errors.New("stream idle (fault idle-close)")
+// streamCut is the cancel cause when a fault cuts a stream; it reads as
+// the reason STREAM CLOSING gives ("idle for 1s (fault idle-close)").
+type streamCut string
+
+func (c streamCut) Error() string { return string(c) }
+
+// cutReason returns why a fault cut the stream, or "".
+func (ow *observedWriter) cutReason() string {
+	var cut streamCut
+	if errors.As(context.Cause(ow.ctx), &cut) {
+		return string(cut)
+	}
+	return ""
+}
 
 type observedWriterKey struct{}
 
@@ -109,19 +121,25 @@ func (e *mcpEndpoints) commitEarlyMiddleware(next mcp.MethodHandler) mcp.MethodH
 	}
 }
 
+// openingComment is what commitEarly sends after the headers.
+const openingComment = ": stream open\n\n"
+
+var openingBlocks = splitSSE([]byte(openingComment))
+
 // commitEarly sends the headers and an opening comment if go-sdk chose an
-// SSE response but has written nothing yet.
+// SSE response but has written nothing yet. A fault that drops the comment
+// leaves the headers to go-sdk too.
 func (ow *observedWriter) commitEarly() {
 	ow.mu.Lock()
 	defer ow.mu.Unlock()
-	if ow.committed || ow.finished || ow.e.faults.Has(FaultNoKeepalive) {
+	if ow.committed || ow.finished || ow.e.faults.dropSSE(openingBlocks) {
 		return
 	}
-	if !strings.HasPrefix(ow.w.Header().Get("Content-Type"), "text/event-stream") {
+	if !isEventStream(ow.w.Header()) {
 		return
 	}
 	ow.commitLocked(http.StatusOK)
-	if _, err := ow.w.Write([]byte(": stream open\n\n")); err != nil {
+	if _, err := ow.w.Write([]byte(openingComment)); err != nil {
 		return
 	}
 	ow.writes++
@@ -129,7 +147,7 @@ func (ow *observedWriter) commitEarly() {
 	if ow.rc.Flush() == nil {
 		ow.flushes++
 	}
-	ow.e.log.Mark(ow.ctx, markers.KeepaliveSent, "Opening comment after headers %q", ": stream open")
+	ow.e.log.Mark(ow.ctx, markers.KeepaliveSent, "Opening comment after headers %q", strings.TrimSpace(openingComment))
 	ow.touch()
 }
 
@@ -148,14 +166,13 @@ type observedWriter struct {
 
 	// set by inspect before the handler runs
 	initializeID string // raw JSON id of an initialize request in the body
-	seedMode     bool   // the seed handler logs its own lifecycle markers
+	replaced     bool   // a fault's handler serves it and logs its own lifecycle (faultHooks.handler)
 	era          ProtocolEra
 	clientID     string // the bearer token's client, owner of a session this response creates (bindSession)
 
-	// An SSE response's clocks (mcp_keepalive.go): a comment after
-	// kaEvery without a write, the idle-close fault after idleAfter.
-	kaTimer, idleTimer *time.Timer
-	kaEvery, idleAfter time.Duration
+	// An SSE response's clocks (mcp_keepalive.go): keepalive, and any a
+	// fault adds.
+	clocks []streamClock
 
 	mu            sync.Mutex
 	committed     bool
@@ -168,7 +185,7 @@ type observedWriter struct {
 	flushes       int
 	errBody       bytes.Buffer
 	sessionLogged bool
-	closingLogged bool        // STREAM CLOSING already logged (by the seed handler)
+	closingLogged bool        // STREAM CLOSING already logged (by a fault's handler)
 	graceTimer    *time.Timer // commitAfterGrace's pending commit
 	lastWrite     time.Time   // when bytes last went out (or the request started)
 
@@ -206,41 +223,28 @@ func (ow *observedWriter) WriteHeader(code int) {
 	ow.commitLocked(code)
 }
 
-// commitLocked sends the headers once, applying the header faults, and
-// starts the keepalive clocks on an SSE stream.
+// commitLocked sends the headers once, after the faults' head hooks, and
+// starts the clocks on an SSE stream.
 func (ow *observedWriter) commitLocked(code int) {
 	if ow.committed {
 		return
 	}
 	e := ow.e
-	if d := e.faults.Duration(FaultSlowHeaders); d > 0 {
-		d = e.scaled(d)
-		e.log.Mark(ow.ctx, markers.FaultActive, "slow-headers: holding headers for %s", d)
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ow.ctx.Done():
-			t.Stop()
-		}
+	h := ow.w.Header()
+	if code == http.StatusOK && isEventStream(h) && !ow.replaced {
+		// nginx buffers responses unless told not to (field failure 4).
+		h.Set("X-Accel-Buffering", "no")
 	}
-	if code == http.StatusNotFound && e.faults.Has(FaultSession400) && ow.path == "/mcp" {
-		e.log.Mark(ow.ctx, markers.FaultActive, "session-400: answering 400 where the session is unknown (correct: 404)")
-		code = http.StatusBadRequest
-	}
+	code = e.faults.head(ow, code)
 	ow.committed = true
 	ow.status = code
-	h := ow.w.Header()
 	if sid := h.Get("Mcp-Session-Id"); sid != "" {
 		if sc := ScopeFrom(ow.ctx); sc != nil {
 			sc.SetSessionID(sid)
 		}
 		e.owners.bind(sid, ow.clientID) // before the client can learn sid
 	}
-	ow.sse = code == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
-	if ow.sse && !ow.seedMode && !e.faults.Has(FaultNoAccelHeader) {
-		// nginx buffers responses unless told not to (field failure 4).
-		h.Set("X-Accel-Buffering", "no")
-	}
+	ow.sse = code == http.StatusOK && isEventStream(h)
 	ow.w.WriteHeader(code)
 	if code == http.StatusNoContent && ow.method == http.MethodDelete {
 		e.log.Mark(ow.ctx, markers.SessionDeleted, "Session ended by client DELETE")
@@ -250,7 +254,8 @@ func (ow *observedWriter) commitLocked(code int) {
 	}
 	if ow.sse {
 		e.log.Mark(ow.ctx, markers.SSEStreamStart, "Beginning event generation")
-		ow.startClocks(e.keepaliveInterval(ow.seedMode), e.idleClose())
+		ow.addClock(e.keepaliveInterval(ow.replaced), ow.keepaliveDue)
+		e.faults.sseStart(ow)
 	}
 }
 
@@ -269,8 +274,8 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 		return ow.w.Write(p)
 	}
 	blocks := splitSSE(p)
-	if ow.e.faults.Has(FaultNoKeepalive) && allComments(blocks) {
-		return len(p), nil // the fault: not even go-sdk's opening comment
+	if ow.e.faults.dropSSE(blocks) {
+		return len(p), nil // a fault swallowed it
 	}
 	n, err := ow.w.Write(p)
 	ow.writes++
@@ -295,7 +300,7 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 		}
 		idx := ow.events
 		ow.events++
-		ow.e.log.Mark(ow.ctx, markers.SSEEvent.Nth(fmt.Sprint(idx)), "%s", b.describe(!ow.seedMode))
+		ow.e.log.Mark(ow.ctx, markers.SSEEvent.Nth(fmt.Sprint(idx)), "%s", b.describe(!ow.replaced))
 		if ow.initializeID != "" && !ow.sessionLogged && b.respondsTo(ow.initializeID) {
 			ow.logSessionCreatedLocked()
 		}
@@ -427,16 +432,15 @@ func (ow *observedWriter) finish(clientCtx context.Context) {
 	if !ow.sse || ow.closingLogged {
 		return
 	}
-	var reason, by string
+	reason, by := ow.cutReason(), "server"
 	switch {
-	case errors.Is(context.Cause(ow.ctx), errIdleClosed):
-		reason, by = fmt.Sprintf("idle for %s (fault idle-close)", e.idleClose()), "server"
+	case reason != "":
 	case clientGone:
 		reason, by = "client disconnected", "client"
 	case ow.method == http.MethodPost && ow.path == "/mcp":
-		reason, by = "all responses sent", "server"
+		reason = "all responses sent"
 	default:
-		reason, by = "session closed", "server"
+		reason = "session closed"
 	}
 	e.log.Mark(ow.ctx, markers.StreamClosing, "Reason: %s; closed by %s after %s; %d events, %d comments", reason, by, elapsed, ow.events, ow.comments)
 }
@@ -485,6 +489,12 @@ func splitSSE(p []byte) []sseBlock {
 	return out
 }
 
+// isEventStream reports whether headers h announce an SSE response.
+func isEventStream(h http.Header) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
+}
+
+// allComments reports whether bs are SSE comments only.
 func allComments(bs []sseBlock) bool {
 	if len(bs) == 0 {
 		return false

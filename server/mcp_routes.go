@@ -77,23 +77,21 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	}
 	server.AddReceivingMiddleware(e.commitEarlyMiddleware, e.cancelOnDeleteMiddleware)
 	getServer := func(*http.Request) *mcp.Server { return server }
-	e.streamable = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
-		JSONResponse: faults.Has(FaultJSONOnly),
-		EventStore:   eventStoreFor(faults, state),
+	e.streamable = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(&mcp.StreamableHTTPOptions{
+		EventStore: state.EventStore(),
 		// checkOrigin does this, allowing the issuer's host and logging why.
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
 		SessionTimeout:             cfg.sessionIdleTimeout(), // idle sessions end (issue 12 Medium 6)
-	})
-	e.stateless = mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+	}))
+	e.stateless = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(&mcp.StreamableHTTPOptions{
 		Stateless:                  true,
-		JSONResponse:               faults.Has(FaultJSONOnly),
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
 		// 2026-07-28 has no resumability: the POST is the whole request,
 		// and a client that closes it cancels the call.
 		PropagateRequestCancellation: true,
-	})
+	}))
 	e.sse = mcp.NewSSEHandler(getServer, &mcp.SSEOptions{
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
@@ -118,12 +116,8 @@ func newMCPServer(cfg Config, state SessionState) (*mcp.Server, error) {
 }
 
 // serveMCP hands /mcp to go-sdk's handler for the request's era
-// (mcp_era.go), or to the seed's handler under the seed fault.
+// (mcp_era.go).
 func (e *mcpEndpoints) serveMCP(w http.ResponseWriter, r *http.Request) {
-	if e.faults.Has(FaultSeed) && (r.Method == http.MethodPost || r.Method == http.MethodGet) {
-		e.serveSeed(w, r)
-		return
-	}
 	if eraFrom(r.Context()) == EraStateless {
 		e.stateless.ServeHTTP(w, r)
 		return
