@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // bindings holds the live value of each placeholder during a replay. A
@@ -76,7 +78,7 @@ func (b *bindings) mask(kind SecretKind, live string) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.masked[live] = fmt.Sprintf("<live %s %s>", kind, short(live))
+	b.masked[live] = fmt.Sprintf("<live %s %s>", kind, markers.Short(live))
 }
 
 func (b *bindings) get(p string) (string, bool) {
@@ -93,7 +95,7 @@ func (b *bindings) bind(p, live string) (conflict string) {
 	defer b.mu.Unlock()
 	if old, ok := b.values[p]; ok {
 		if old != live {
-			return fmt.Sprintf("%s was %s earlier, now %s", p, short(old), short(live))
+			return fmt.Sprintf("%s was %s earlier, now %s", p, markers.Short(old), markers.Short(live))
 		}
 		return ""
 	}
@@ -254,15 +256,6 @@ func (b *bindings) show(live string) string {
 		}
 	}
 	return live
-}
-
-// short returns a secret's first characters, as server.Short logs it.
-func short(secret string) string {
-	const keep = 8
-	if len(secret) <= keep {
-		return "***"
-	}
-	return secret[:keep] + "..."
 }
 
 // clip shortens a value for a message; never used on unredacted secrets

@@ -247,9 +247,5 @@ func (c *Cassette) VCR(name string) *cassette.Cassette {
 
 // Timelines returns the recorded timeline of every interaction.
 func (c *Cassette) Timelines() []Timeline {
-	out := make([]Timeline, len(c.Interactions))
-	for i, in := range c.Interactions {
-		out[i] = in.Stream
-	}
-	return out
+	return each(c.Interactions, func(in *Interaction) Timeline { return in.Stream })
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/internal/fixtureclients"
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
@@ -151,7 +152,7 @@ var snakeIdentifierRE = regexp.MustCompile(`^[a-z0-9]{1,12}(_[a-z0-9]{1,12}){2,}
 
 // clipSecret shows only a prefix, so a failing test does not print a
 // secret in full.
-func clipSecret(s string) string { return short(s) }
+func clipSecret(s string) string { return markers.Short(s) }
 
 // TestFixturesHoldNoSecrets walks every file under fixtures/ and fails on
 // any token-, code- or key-like string that is not a placeholder.
@@ -189,8 +190,8 @@ func TestSecretScannerFindsSecrets(t *testing.T) {
 	}
 	found := strings.Join(scanSecrets(string(raw)), "\n")
 	for name, s := range secrets {
-		if !strings.Contains(found, short(s)) {
-			t.Errorf("scanner missed %s (%s)", name, short(s))
+		if !strings.Contains(found, markers.Short(s)) {
+			t.Errorf("scanner missed %s (%s)", name, markers.Short(s))
 		}
 	}
 	for _, planted := range []string{
@@ -280,8 +281,8 @@ func TestSecretScannerFlagsUnredactedRecording(t *testing.T) {
 	}
 	found := strings.Join(scanSecrets(string(data)), "\n")
 	for _, s := range issued {
-		if !strings.Contains(found, short(s)) {
-			t.Errorf("scanner missed issued secret %s", short(s))
+		if !strings.Contains(found, markers.Short(s)) {
+			t.Errorf("scanner missed issued secret %s", markers.Short(s))
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // TestSecurityMedium9RecorderWritesNoSecrets is issue 12 Medium 9: the
@@ -107,7 +109,7 @@ func TestSecurityMedium9RecorderWritesNoSecrets(t *testing.T) {
 		"40-character refresh-token prefix": refresh[:40], "--redact pattern": userPattern,
 	} {
 		if strings.Contains(file, s) {
-			t.Errorf("%s is on disk: %s", name, short(s))
+			t.Errorf("%s is on disk: %s", name, markers.Short(s))
 		}
 	}
 	for _, f := range scanSecrets(file) {

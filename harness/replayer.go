@@ -179,24 +179,12 @@ type Result struct {
 
 // Differences returns every difference, allowed or not.
 func (r *Report) Differences() []Difference {
-	var out []Difference
-	for _, res := range r.Results {
-		out = append(out, res.Differences...)
-	}
-	return out
+	return gather(r.Results, func(res Result) []Difference { return res.Differences })
 }
 
 // Failures returns the differences that fail the replay: neither allowed
 // nor added (a field only the live response has).
-func (r *Report) Failures() []Difference {
-	var out []Difference
-	for _, d := range r.Differences() {
-		if d.Fails() {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+func (r *Report) Failures() []Difference { return keep(r.Differences(), Difference.Fails) }
 
 // OK reports whether the replay matched the recording: no difference and
 // no finding that is not allowed.
@@ -204,24 +192,12 @@ func (r *Report) OK() bool { return len(r.Failures()) == 0 && len(r.Breaking()) 
 
 // Findings returns every finding, allowed or not, in interaction order.
 func (r *Report) Findings() []Finding {
-	var out []Finding
-	for _, res := range r.Results {
-		out = append(out, res.Findings...)
-	}
-	return out
+	return gather(r.Results, func(res Result) []Finding { return res.Findings })
 }
 
 // Breaking returns the findings that break the session and are not
 // allowed: a replay with any exits 1.
-func (r *Report) Breaking() []Finding {
-	var out []Finding
-	for _, f := range r.Findings() {
-		if f.Breaks() {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func (r *Report) Breaking() []Finding { return keep(r.Findings(), Finding.Breaks) }
 
 // Has reports whether a finding named name was reported.
 func (r *Report) Has(name FindingName) bool {
@@ -235,11 +211,7 @@ func (r *Report) Has(name FindingName) bool {
 
 // Timelines returns the live timeline of every interaction.
 func (r *Report) Timelines() []Timeline {
-	out := make([]Timeline, len(r.Results))
-	for i, res := range r.Results {
-		out[i] = res.Timeline
-	}
-	return out
+	return each(r.Results, func(res Result) Timeline { return res.Timeline })
 }
 
 // WriteText writes one line per interaction and one per difference.

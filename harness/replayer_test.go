@@ -18,6 +18,7 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/mcpvcr/mcpvcr/harness/harnesstest"
+	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
 )
@@ -244,7 +245,7 @@ func TestReportMasksUnrecordedLiveSecrets(t *testing.T) {
 	}
 	for _, secret := range []string{access, refresh, session, code} {
 		if strings.Contains(report, secret) {
-			t.Errorf("report holds live secret %s in full:\n%s", short(secret), text.String())
+			t.Errorf("report holds live secret %s in full:\n%s", markers.Short(secret), text.String())
 		}
 	}
 }

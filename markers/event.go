@@ -48,3 +48,14 @@ func (e Event) String() string {
 type Source interface {
 	OnEvent(func(Event))
 }
+
+// Short returns a secret as a marker's detail carries it, as the seed logs
+// it: a short prefix and "...", so a log line can be correlated with a
+// request without holding the secret; a secret of 8 bytes or fewer is "***".
+func Short(secret string) string {
+	const keep = 8
+	if len(secret) <= keep {
+		return "***"
+	}
+	return secret[:keep] + "..."
+}

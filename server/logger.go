@@ -247,12 +247,7 @@ func scopeFrom(ctx context.Context) *Scope {
 	return sc
 }
 
-// Short returns a secret as the seed logs it: a short prefix and "...", so a
-// log line can be correlated with a request without holding the secret.
-func Short(secret string) string {
-	const keep = 8
-	if len(secret) <= keep {
-		return "***"
-	}
-	return secret[:keep] + "..."
-}
+// Short returns a secret as the seed logs it (markers.Short): a short
+// prefix and "...", so a log line can be correlated with a request without
+// holding the secret.
+func Short(secret string) string { return markers.Short(secret) }

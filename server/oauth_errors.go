@@ -118,6 +118,20 @@ func allowCORS(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
+// admit is the door of every OAuth endpoint: the CORS headers (allowCORS),
+// a preflight answered 204, and any method but method (GET takes HEAD too)
+// answered 405. It reports whether the handler should go on.
+func admit(w http.ResponseWriter, r *http.Request, method string) bool {
+	if allowCORS(w, r) {
+		return false
+	}
+	if r.Method != method && (method != http.MethodGet || r.Method != http.MethodHead) {
+		methodNotAllowed(w, method)
+		return false
+	}
+	return true
+}
+
 // methodNotAllowed answers 405 with the allowed methods.
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)

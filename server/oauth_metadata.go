@@ -41,11 +41,7 @@ type authServerMetadata struct {
 // Config.Issuer: clients (go-sdk, the conformance suite) compare it
 // byte for byte with the URL they derived the well-known URL from.
 func (s *Server) handleASMetadata(w http.ResponseWriter, r *http.Request) {
-	if allowCORS(w, r) {
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		methodNotAllowed(w, "GET")
+	if !admit(w, r, http.MethodGet) {
 		return
 	}
 	iss := s.cfg.Issuer
@@ -84,11 +80,7 @@ type protectedResourceMetadata struct {
 // (field failure 18); go-sdk checks that "resource" equals the URL it derived
 // the metadata URL from (RFC 9728 §3.3).
 func (s *Server) handlePRM(w http.ResponseWriter, r *http.Request) {
-	if allowCORS(w, r) {
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		methodNotAllowed(w, "GET")
+	if !admit(w, r, http.MethodGet) {
 		return
 	}
 	rest := strings.TrimPrefix(r.URL.Path, pathPRM)

@@ -60,11 +60,7 @@ const (
 // registrations are cheap: one Redis SET, and a client never used expires
 // (unusedClientTTL).
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if allowCORS(w, r) {
-		return
-	}
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+	if !admit(w, r, http.MethodPost) {
 		return
 	}
 	resp, err := s.register(r)

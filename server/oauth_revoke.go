@@ -13,11 +13,7 @@ import (
 // token. An unknown token is answered 200 like a revoked one (§2.2): the
 // answer must not tell a guesser whether a token existed.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if allowCORS(w, r) {
-		return
-	}
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+	if !admit(w, r, http.MethodPost) {
 		return
 	}
 	if err := s.revoke(r); err != nil {

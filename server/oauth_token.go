@@ -52,11 +52,7 @@ type tokenResponse struct {
 // handleToken is the token endpoint: authorization_code with PKCE, and
 // refresh_token with rotation.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if allowCORS(w, r) {
-		return
-	}
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+	if !admit(w, r, http.MethodPost) {
 		return
 	}
 	resp, err := s.token(r)
@@ -135,29 +131,17 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 		return nil, refuse(OAuthInvalidRequest, "code_verifier is required (PKCE)")
 	}
 	st := s.oauth.store
-	var g grant
-	state, err := st.takeOnce(r.Context(), st.secretKey(keyCode, code), st.secretKey(keyUsedCode, code), codeTTL, &g)
+	g, state, err := s.takeGrant(r, c, st.secretKey(keyCode, code), st.secretKey(keyUsedCode, code), codeTTL, "authorization code", "unknown or expired")
 	if err != nil {
 		return nil, err
 	}
-	switch state {
-	case takeUnknown:
-		return nil, refuse(OAuthInvalidGrant, "authorization code is unknown or expired")
-	case takeReplayed:
-		if g.ClientID != c.ID {
-			// Only the client the code was issued to may burn its grant:
-			// another one presenting a spent code is refused, nothing more.
-			return nil, refuse(OAuthInvalidGrant, "authorization code was issued to another client")
-		}
+	if state == takeReplayed {
 		n, err := st.revokeGrant(r.Context(), g.Family)
 		if err != nil {
 			return nil, err
 		}
 		s.log.Mark(r.Context(), markers.CodeReuse, "code=%s client_id=%s revoked %d tokens issued with it", Short(code), g.ClientID, n)
 		return nil, refuse(OAuthInvalidGrant, "authorization code was already used; the tokens issued with it are revoked")
-	}
-	if g.ClientID != c.ID {
-		return nil, refuse(OAuthInvalidGrant, "authorization code was issued to another client")
 	}
 	switch ru := r.PostForm.Get("redirect_uri"); {
 	case ru == "" && g.RedirectURIGiven:
@@ -177,6 +161,26 @@ func (s *Server) exchangeCode(r *http.Request, c *client) (*tokenResponse, error
 		return nil, err
 	}
 	return s.issueTokens(r, c, g, "")
+}
+
+// takeGrant spends the single-use secret stored under live (an
+// authorization code or a refresh token, what in refusals) for client c,
+// and returns its grant; takeReplayed says c had spent it before. An
+// unknown secret is refused (unknown says why it may be), and so is one
+// issued to another client, spent or not: only the client a secret was
+// issued to may burn its grant.
+func (s *Server) takeGrant(r *http.Request, c *client, live, used string, usedTTL time.Duration, what, unknown string) (grant, takeState, error) {
+	var g grant
+	state, err := s.oauth.store.takeOnce(r.Context(), live, used, usedTTL, &g)
+	switch {
+	case err != nil:
+		return g, state, err
+	case state == takeUnknown:
+		return g, state, refuse(OAuthInvalidGrant, "%s is %s", what, unknown)
+	case g.ClientID != c.ID:
+		return g, state, refuse(OAuthInvalidGrant, "%s was issued to another client", what)
+	}
+	return g, state, nil
 }
 
 // refresh rotates a refresh token (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2): the
@@ -210,40 +214,28 @@ func (s *Server) refresh(r *http.Request, c *client) (*tokenResponse, error) {
 	case !errors.Is(err, errNotFound):
 		return nil, err
 	}
-	var g grant
-	state, err := st.takeOnce(r.Context(), live, used, refreshTokenTTL, &g)
+	g, state, err := s.takeGrant(r, c, live, used, refreshTokenTTL, "refresh token", "unknown, expired or revoked")
 	if err != nil {
 		return nil, err
 	}
-	switch state {
-	case takeUnknown:
-		return nil, refuse(OAuthInvalidGrant, "refresh token is unknown, expired or revoked")
-	case takeReplayed:
-		if g.ClientID != c.ID {
-			// Only the client the token was issued to may burn its grant.
-			return nil, refuse(OAuthInvalidGrant, "refresh token was issued to another client")
-		}
-		if unseen, ok := s.oauth.unanswered.take(used, c.ID); ok {
-			// RFC 9700 §4.14.2: this rotation committed but was answered
-			// 503 (a Redis stall), so the client never saw its pair. The
-			// retry is not reuse: the unseen pair is deleted, and the
-			// retry gets a new one.
-			if err := st.del(r.Context(), unseen...); err != nil {
-				s.oauth.unanswered.put(used, c.ID, unseen)
+	if state == takeReplayed {
+		unseen, retried := s.oauth.unanswered.take(used, c.ID)
+		if !retried {
+			n, err := st.revokeGrant(r.Context(), g.Family)
+			if err != nil {
 				return nil, err
 			}
-			s.log.Mark(r.Context(), markers.RefreshTokenRotated, "refresh_token=%s client_id=%s retried after a rotation answered 503; the pair it never saw is revoked", Short(rt), c.ID)
-			break
+			s.log.Mark(r.Context(), markers.RefreshTokenReuse, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(rt), g.ClientID, n)
+			return nil, refuse(OAuthInvalidGrant, "refresh token was already used; its grant is revoked")
 		}
-		n, err := st.revokeGrant(r.Context(), g.Family)
-		if err != nil {
+		// RFC 9700 §4.14.2: this rotation committed but was answered 503
+		// (a Redis stall), so the client never saw its pair. The retry is
+		// not reuse: the unseen pair is deleted, and the retry gets a new one.
+		if err := st.del(r.Context(), unseen...); err != nil {
+			s.oauth.unanswered.put(used, c.ID, unseen)
 			return nil, err
 		}
-		s.log.Mark(r.Context(), markers.RefreshTokenReuse, "refresh_token=%s client_id=%s revoked %d tokens of its grant", Short(rt), g.ClientID, n)
-		return nil, refuse(OAuthInvalidGrant, "refresh token was already used; its grant is revoked")
-	}
-	if g.ClientID != c.ID {
-		return nil, refuse(OAuthInvalidGrant, "refresh token was issued to another client")
+		s.log.Mark(r.Context(), markers.RefreshTokenRotated, "refresh_token=%s client_id=%s retried after a rotation answered 503; the pair it never saw is revoked", Short(rt), c.ID)
 	}
 	scope, err := narrowScope(g.Scope, r.PostForm.Get("scope"))
 	if err != nil {

@@ -259,26 +259,23 @@ func (st *store) putJSON(ctx context.Context, key string, v any, ttl time.Durati
 // getJSON loads the JSON under key into v. It returns errNotFound when the
 // key is absent or expired.
 func (st *store) getJSON(ctx context.Context, key string, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
-	defer cancel()
-	b, err := st.rdb.Get(ctx, key).Bytes()
-	if err != nil {
-		return unavailable("load", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %T: %w", v, err)
-	}
-	return nil
+	return st.readJSON(ctx, "load", v, func(ctx context.Context) *redis.StringCmd { return st.rdb.Get(ctx, key) })
 }
 
 // takeJSON atomically loads and deletes the JSON under key (GETDEL): a
 // single-use value such as a consent page's CSRF token.
 func (st *store) takeJSON(ctx context.Context, key string, v any) error {
+	return st.readJSON(ctx, "take", v, func(ctx context.Context) *redis.StringCmd { return st.rdb.GetDel(ctx, key) })
+}
+
+// readJSON runs read (a GET or a GETDEL) within redisOpTimeout and decodes
+// the value into v; op names the operation in errors.
+func (st *store) readJSON(ctx context.Context, op string, v any, read func(context.Context) *redis.StringCmd) error {
 	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
 	defer cancel()
-	b, err := st.rdb.GetDel(ctx, key).Bytes()
+	b, err := read(ctx).Bytes()
 	if err != nil {
-		return unavailable("take", err)
+		return unavailable(op, err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decode %T: %w", v, err)
