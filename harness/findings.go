@@ -127,6 +127,10 @@ const (
 	// refused 400 with -32020 (HeaderMismatch): its Mcp-Method, Mcp-Name or
 	// Mcp-Protocol-Version header was stripped or rewritten on the way.
 	HeaderMismatch FindingName = "header-mismatch"
+	// HTTP2Malformed: a request the recording had answered was refused as
+	// a malformed HTTP/2 message, before it reached the server: 400 from
+	// Go's HTTP/2 server, or a stream reset with PROTOCOL_ERROR.
+	HTTP2Malformed FindingName = "http2-malformed"
 	// RequestLost: a 2026-07-28 call's stream broke before its response;
 	// nothing resumes in that era, so the request is lost.
 	RequestLost FindingName = "request-lost"
@@ -200,6 +204,9 @@ var FindingCatalog = map[FindingName]FindingInfo{
 	HeaderMismatch: {HeaderMismatch, Breaks,
 		"a 2026-07-28 request was refused 400 HeaderMismatch (-32020): its Mcp-Method, Mcp-Name or Mcp-Protocol-Version header did not match its body",
 		"a proxy strips or rewrites custom request headers (field failure 41): let Mcp-* headers through unchanged; in 2026-07-28 every request carries them"},
+	HTTP2Malformed: {HTTP2Malformed, Breaks,
+		"the request was refused as a malformed HTTP/2 message before it reached the server: 400 `request header \"Connection\" is not valid in HTTP/2` (Go's HTTP/2 server, as in Caddy) or a stream reset with PROTOCOL_ERROR (HAProxy, Apache, Node)",
+		"the client sent a connection-specific header (Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade) over HTTP/2, which RFC 9113 forbids: send none of them on an HTTP/2 connection, which stays open anyway; on HTTP/1.1 they are fine (field failure 32)"},
 	RequestLost: {RequestLost, Breaks,
 		"a 2026-07-28 call's stream broke before its response: nothing resumes in that era, the request is lost",
 		"the client must re-issue the request with a new id; the server should cancel a call whose stream closed, so the re-issue does not repeat its side effect; then find what broke the stream (see its other findings)"},

@@ -46,6 +46,8 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 		}
 		ended := fmt.Sprintf("live +%s no headers: %s %s", ms(live.Closed), live.Reason, live.Err)
 		switch {
+		case strings.Contains(live.Err, "PROTOCOL_ERROR"):
+			add(HTTP2Malformed, fmt.Sprintf("%s: the HTTP/2 stream was reset with PROTOCOL_ERROR before any response: a malformed request, such as one carrying Connection", what(rec)), recHeaders, ended)
 		case live.Reason == EndReset || isResetText(live.Err):
 			add(StreamReset, fmt.Sprintf("%s: the connection broke before any response (%s)", what(rec), live.Reason), recHeaders, ended)
 		case live.Reason == EndTimeout || live.Reason == EndClientCancel:
@@ -65,6 +67,8 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 			add(BadGateway, fmt.Sprintf("%s answered 502: the proxy lost the server", what(rec)), recHeaders, liveHeaders)
 		case bodyNotArrived(rec, res.liveBody):
 			add(BodyNotArrived, fmt.Sprintf("%s: the server answered %d %q to a request recorded with a %d-byte body: the body did not arrive", what(rec), live.Status, clip(res.liveBody), len(rec.Request.Body)), recHeaders, liveHeaders)
+		case live.Status == http.StatusBadRequest && isHTTP2Refusal(res.liveBody):
+			add(HTTP2Malformed, fmt.Sprintf("%s: refused 400 %q, recorded %d: the request carried a header HTTP/2 forbids", what(rec), clip(strings.TrimSpace(res.liveBody)), rec.Response.Code), recHeaders, liveHeaders)
 		case live.Status == http.StatusBadRequest && isHeaderMismatch(res.liveBody):
 			add(HeaderMismatch, fmt.Sprintf("%s: refused 400 HeaderMismatch (-32020), recorded %d: an Mcp-* header was stripped or rewritten on the way", what(rec), rec.Response.Code), recHeaders, liveHeaders, "live body "+clip(res.liveBody))
 		case isRedirect(live.Status) && !isRedirect(rec.Response.Code):
@@ -356,6 +360,12 @@ func headersLine(at time.Duration, status int, contentType string) string {
 
 func isResetText(err string) bool {
 	return strings.Contains(err, "connection reset")
+}
+
+// isHTTP2Refusal reports whether body is Go's HTTP/2 server's answer to a
+// request with a connection-specific header field (RFC 9113 §8.2.2).
+func isHTTP2Refusal(body string) bool {
+	return strings.Contains(body, "is not valid in HTTP/2") || strings.Contains(body, `may only be "trailers" in HTTP/2`)
 }
 
 // isHeaderMismatch reports whether body is a JSON-RPC error with code

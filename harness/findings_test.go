@@ -63,6 +63,12 @@ func TestFindingRules(t *testing.T) {
 		{"event id twice", rec(200, "text/event-stream", body, nil, time.Millisecond),
 			Result{Timeline: Timeline{Status: 200, Reason: EndServerEOF, Events: []StreamEvent{{At: time.Millisecond, ID: "1"}, {At: 2 * time.Millisecond, ID: "1"}}}}, []FindingName{EventsDuplicated}},
 		{"no response", rec(200, "application/json", body, nil), Result{Timeline: Timeline{Reason: EndUpstreamError, Err: "connection refused"}}, []FindingName{NoResponse}},
+		{"HTTP/2 refused the Connection header (Go)", rec(200, "application/json", body, nil),
+			Result{Timeline: Timeline{Status: 400, Reason: EndServerEOF}, liveBody: "request header \"Connection\" is not valid in HTTP/2\n"}, []FindingName{HTTP2Malformed}},
+		{"HTTP/2 reset the malformed request (HAProxy)", rec(200, "application/json", body, nil),
+			Result{Timeline: Timeline{Reason: EndUpstreamError, Err: "http2: the server sent RST_STREAM PROTOCOL_ERROR"}}, []FindingName{HTTP2Malformed}},
+		{"another 400", rec(200, "application/json", body, nil),
+			Result{Timeline: Timeline{Status: 400, Reason: EndServerEOF}, liveBody: `{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"}}`}, []FindingName{StatusChanged}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := &Report{TimeScale: 1, Pace: 1, Results: []Result{tc.live}}

@@ -55,6 +55,10 @@ var mutations = []struct {
 	{"era2026_listen_idle_cut", "server --fault no-keepalive", "server", "keepalive on: no cut"},
 	{"era2026_listen_keepalive", "server --keepalive 15s", "server --fault no-keepalive", "keepalive off: cut at 120 s"},
 	{"era2026_stream_broken_reissue", "cut first", "# (the first stream left alone)", "nothing broken: nothing lost or re-issued"},
+	{"tunnel_h2_connection_header", "post -h2c -header 'Connection: keep-alive' -name init initialize", "post -h2c -name init initialize", "no Connection field: the front passes the initialize on"},
+	{"tunnel_h2_connection_header", "replay -via a -profile caddy-http2 -h2c -header 'Connection: keep-alive' -grace 1s assembled_claude_connector_order.yaml", "replay -via a -profile caddy-http2 -h2c -grace 1s assembled_claude_connector_order.yaml", "the replay sends no Connection field: nothing refused"},
+	{"tunnel_h2_connection_header_dropped", "post -h2c -name init initialize", "post -h2c -header 'Connection: keep-alive' -name init initialize", "the Connection field over HTTP/2: 400"},
+	{"tunnel_h2_connection_header_dropped", "replay -via a -profile caddy-http2 -h2c -grace 1s assembled_claude_connector_order.yaml", "replay -via a -profile caddy-http2 -h2c -header 'Connection: keep-alive' -grace 1s assembled_claude_connector_order.yaml", "the replay sends Connection: http2-malformed"},
 	{"era2026_two_eras", "call26 -client new -name discover server/discover", "post -client new -name discover server/discover", "no 2026-07-28 headers: the sessions era answers"},
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
+	"github.com/mcpvcr/mcpvcr/internal/h2raw"
 	"github.com/mcpvcr/mcpvcr/mcpvcrtest"
 	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
@@ -23,7 +24,7 @@ var fixturesDir = filepath.Join("..", "fixtures")
 
 func init() {
 	register(command{
-		usage:   "replay [-via HOP] [-profile P] [-timescale F] [-grace D] [-allow PREFIX]... FIXTURE",
+		usage:   "replay [-via HOP] [-profile P] [-timescale F] [-grace D] [-allow PREFIX]... [-h2c] [-header 'Name: value']... FIXTURE",
 		summary: "replay a fixture (a path, or a name under fixtures/) against HOP, through a tunnel of profile P of its own with -profile (the server keeps its own address, as OAuth needs); its exchanges become streams HOP.0, HOP.1, ...",
 		run:     cmdReplay,
 	})
@@ -36,10 +37,20 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	fs.Var(&scale, "timescale", "multiply recorded offsets (default: the scenario's timescale)")
 	grace := fs.Duration("grace", 5*time.Second, "real time to wait past a recorded offset")
 	profile := fs.String("profile", "", "replay through a tunnel of this profile, at the scenario's timescale")
-	var allow stringList
+	var allow, extra stringList
 	fs.Var(&allow, "allow", "report differences under this part without failing (repeatable)")
+	h2c := fs.Bool("h2c", false, "replay over HTTP/2 without TLS (prior knowledge), every header as given")
+	fs.Var(&extra, "header", "add this request header 'Name: value' to every request, as a client that always sends it (repeatable)")
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
+	}
+	header := http.Header{}
+	for _, v := range extra {
+		k, val, ok := strings.Cut(v, ":")
+		if !ok {
+			return fmt.Errorf("replay -header %q: want 'Name: value'", v)
+		}
+		header.Add(strings.TrimSpace(k), strings.TrimSpace(val))
 	}
 	base, err := w.hop(*via)
 	if err != nil {
@@ -67,6 +78,13 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	opts := &harness.ReplayOptions{TimeScale: scale, Grace: *grace, Allow: allow}
+	if *h2c || len(header) > 0 {
+		var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
+		if *h2c {
+			rt = &h2raw.Transport{}
+		}
+		opts.Transport = withHeader{rt: rt, header: header}
+	}
 	if *profile != "" {
 		if _, err := toxics.Profile(*profile).Toxics(); err != nil {
 			return fmt.Errorf("replay: %w", err)
@@ -199,4 +217,18 @@ func cmdRecordStop(w *world, ts *testscript.TestScript, neg bool, args []string)
 	}
 	ts.Logf("wrote %d interactions to %s", len(c.Interactions), fs.Arg(1))
 	return nil
+}
+
+// withHeader adds header to every request it sends through rt.
+type withHeader struct {
+	rt     http.RoundTripper
+	header http.Header
+}
+
+func (t withHeader) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	for k, vs := range t.header {
+		req.Header[k] = vs
+	}
+	return t.rt.RoundTrip(req)
 }
