@@ -28,6 +28,11 @@
 //	OAuthClient                            discovery, registration, PKCE, token and refresh, against any issuer
 //	WaitMarkers, InOrder                   wait for markers, with a deadline and the evidence on failure
 //
+// The server is configured by server.Config, as `mcpvcr serve` is by its
+// flags; behind a load balancer the field to set is ConnIdleTimeout, the
+// server's HTTP keep-alive (aws-alb pools connections to it for 60 s:
+// with Node's 5 s a POST after a quiet spell gets 502, field failure 28).
+//
 // Nothing here needs the mcpvcr binary or anything outside the test
 // process; everything listens on loopback only.
 package mcpvcrtest

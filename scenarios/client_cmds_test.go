@@ -261,6 +261,27 @@ func cmdCut(w *world, ts *testscript.TestScript, neg bool, args []string) error 
 	return nil
 }
 
+func init() {
+	register(command{
+		usage:   "pause D",
+		summary: "send nothing for D (scaled): a user's quiet time between calls, in which connections along the path sit idle",
+		run:     cmdPause,
+	})
+}
+
+func cmdPause(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("pause")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	d, err := w.dur(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	time.Sleep(d)
+	return nil
+}
+
 // waitTimeout parses a -timeout value (scaled). A positive wait gets at
 // least waitFloor of real time; a negated one exactly the scaled value.
 func (w *world) waitTimeout(v string, neg bool) (time.Duration, error) {

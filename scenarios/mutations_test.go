@@ -34,6 +34,8 @@ var mutations = []struct {
 	{"tunnel_quic_empty_body", "tunnel -profile cloudflared-quic", "tunnel -profile clean", "the chunked body arrives"},
 	{"tunnel_alb_header_hold", "server --fault no-keepalive", "server", "the first comment releases the headers"},
 	{"tunnel_alb_first_comment", "server --keepalive 15s", "server --fault no-keepalive", "no first comment: headers held"},
+	{"tunnel_alb_keepalive_race", "server --conn-idle-timeout 5s", "server --conn-idle-timeout 65s", "the server outlasts ALB's 60 s: the POST after the quiet gets through"},
+	{"tunnel_alb_keepalive_longer", "server --conn-idle-timeout 65s", "server --conn-idle-timeout 5s", "Node's 5 s: ALB reuses a closed connection, the POST gets 502"},
 	{"tunnel_nginx_buffered", "server --keepalive 15s --fault no-accel-header", "server --keepalive 15s", "X-Accel-Buffering: no: nothing held"},
 	{"tunnel_nginx_keepalive", "server --keepalive 15s", "server --keepalive 15s --fault no-accel-header", "buffered: no headers"},
 	{"mcp_resume_tool_call", "listen -name R -resume call", "listen -name R", "no Last-Event-ID: the missed events are lost"},

@@ -170,6 +170,33 @@ type liveTunnel struct {
 	url      string
 	tunnel   *toxics.Tunnel
 	recorder *harness.Recorder
+
+	mu  sync.Mutex
+	log []string // the tunnel's connection and balancer lines
+}
+
+// logLine keeps one of the tunnel's lines (TunnelOptions.ConnLog) for the
+// evidence of a failing scenario.
+func (t *liveTunnel) logLine(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.log = append(t.log, time.Now().Format("15:04:05.000000")+" "+s)
+}
+
+// balancerLog returns the tunnel's balancer lines, when it has a balancer.
+func (t *liveTunnel) balancerLog() []string {
+	if t.tunnel == nil || t.tunnel.Balancer == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, l := range t.log {
+		if strings.Contains(l, " balancer: ") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // addHop registers a hop under a fresh name and makes it the default -via.
@@ -195,11 +222,13 @@ func (w *world) startTunnel(name string, opts toxics.TunnelOptions) (*liveTunnel
 		return nil, fmt.Errorf("name %q already used by a tunnel or server", name)
 	}
 	opts.Name = name
+	lt := &liveTunnel{name: name}
+	opts.ConnLog = lt.logLine
 	t, err := toxics.OpenTunnel(opts)
 	if err != nil {
 		return nil, fmt.Errorf("tunnel %s: %w", name, err)
 	}
-	lt := &liveTunnel{name: name, url: "http://" + t.Addr, tunnel: t}
+	lt.url, lt.tunnel = "http://"+t.Addr, t
 	w.onClose(func() { t.Close() })
 	if err := w.addHop(name, lt); err != nil {
 		return nil, err
@@ -317,6 +346,18 @@ func (w *world) evidence() string {
 	for _, n := range names {
 		s, _ := w.stream(n)
 		b.WriteString(indent(s.describe()))
+	}
+	w.mu.Lock()
+	tunnels := make([]*liveTunnel, 0, len(w.tunnels))
+	for _, t := range w.tunnels {
+		tunnels = append(tunnels, t)
+	}
+	w.mu.Unlock()
+	for _, t := range tunnels {
+		if lines := t.balancerLog(); len(lines) > 0 {
+			fmt.Fprintf(&b, "tunnel %s balancer (%d):\n", t.name, len(lines))
+			b.WriteString(indent(strings.Join(lines, "\n")))
+		}
 	}
 	return b.String()
 }

@@ -99,7 +99,7 @@ func (c Config) connIdleTimeout(def time.Duration) time.Duration {
 	case c.ConnIdleTimeout == 0:
 		return def
 	}
-	return max(c.scaled(c.ConnIdleTimeout), 1) // a positive timeout stays one at any scale
+	return c.scaled(c.ConnIdleTimeout)
 }
 
 // sessionIdleTimeout is SessionIdleTimeout with its default, scaled.

@@ -49,6 +49,9 @@ func WriteCatalog(w io.Writer, scale timescale.Scale) {
 		for _, s := range specs {
 			fmt.Fprintf(w, "      + %s\n", AppliedToxic{Spec: s, Attributes: s.Resolved(scale)})
 		}
+		if idle := p.BalancerIdle(); idle > 0 {
+			fmt.Fprintf(w, "      + %s\n", balancerSummary(idle, scale))
+		}
 	}
 	fmt.Fprintf(w, "\nToxics (attributes; durations in ms unless noted):\n")
 	for _, t := range ToxicTypes() {

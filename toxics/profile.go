@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // Profile names a tunnel: a list of toxics that reproduces one real path
@@ -30,6 +31,10 @@ type ProfileInfo struct {
 	// HTTP/1.1 connections reach the toxics as without it. Set it only for
 	// a front whose HTTP/2 side was measured to match Go's.
 	HTTP2 bool
+	// BalancerIdle, when > 0, puts a load balancer's pool of keep-alive
+	// connections behind the toxics, idle this long before the time scale
+	// (TunnelOptions.BalancerIdle, StartBalancer).
+	BalancerIdle time.Duration
 }
 
 var profiles = map[Profile]ProfileInfo{}
@@ -54,6 +59,9 @@ func (p Profile) Summary() string { return profiles[p].Summary }
 // HTTP2 reports whether clients may speak HTTP/2 (h2c, prior knowledge) to
 // the profile's tunnel (ProfileInfo.HTTP2).
 func (p Profile) HTTP2() bool { return profiles[p].HTTP2 }
+// BalancerIdle is the idle timeout of the profile's load balancer pool,
+// before the time scale; 0 means it has none.
+func (p Profile) BalancerIdle() time.Duration { return profiles[p].BalancerIdle }
 
 // Toxics returns a profile's toxics, or an error naming the known profiles.
 func (p Profile) Toxics() ([]Spec, error) {

@@ -36,13 +36,20 @@ type TunnelOptions struct {
 	Name string
 	// ConnLog, if set, gets one line per connection the embedded
 	// toxiproxy accepts, and one per connection it cannot forward, with
-	// the reason. Toxic actions go to SetActionLog.
+	// the reason, and the balancer's lines (BalancerOptions.Log). Toxic
+	// actions go to SetActionLog.
 	ConnLog func(string)
+	// BalancerIdle, when > 0, puts a load balancer's pool of keep-alive
+	// connections (StartBalancer) between the toxics and Upstream, which
+	// keeps an idle connection to Upstream this long before Scale (ALB:
+	// 60 s). 0 means the profile's (ProfileInfo.BalancerIdle), negative
+	// none even where the profile has one.
+	BalancerIdle time.Duration
 }
 
 // Tunnel is a running toxiproxy proxy with a profile's toxics applied:
 //
-//	client > Tunnel.Addr > toxics > Upstream
+//	client > Tunnel.Addr > toxics > [Balancer: pool of keep-alive connections] > Upstream
 //
 // A profile whose front speaks HTTP/2 (Profile.HTTP2) puts Go's HTTP/2
 // server before the toxics for the clients that speak it (h2c_front.go).
@@ -55,6 +62,9 @@ type Tunnel struct {
 	APIURL string
 	// Applied lists the toxics applied, in order, with resolved attributes.
 	Applied []AppliedToxic
+	// Balancer is the load balancer's pool behind the toxics, nil when
+	// the tunnel has none (TunnelOptions.BalancerIdle).
+	Balancer *Balancer
 
 	server *Server // nil with an external toxiproxy
 	proxy  *tpclient.Proxy
@@ -125,12 +135,21 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 		apiURL = t.server.URL()
 	}
 	t.APIURL = apiURL
+	upstream := opts.Upstream
+	if idle := opts.balancerIdle(); idle > 0 {
+		t.Balancer, err = StartBalancer(BalancerOptions{Upstream: opts.Upstream, IdleTimeout: idle, Scale: opts.Scale, Log: opts.ConnLog})
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		upstream = t.Balancer.Addr
+	}
 	client := tpclient.NewClient(apiURL)
 	listen := opts.Listen
 	if opts.Profile.HTTP2() {
 		listen = "127.0.0.1:0" // behind the front, which takes opts.Listen
 	}
-	t.proxy, err = client.CreateProxy(opts.Name, listen, opts.Upstream)
+	t.proxy, err = client.CreateProxy(opts.Name, listen, upstream)
 	if err != nil {
 		t.Close()
 		return nil, fmt.Errorf("create proxy at %s: %w", apiURL, err)
@@ -185,6 +204,18 @@ func OpenTunnel(opts TunnelOptions) (*Tunnel, error) {
 	return t, nil
 }
 
+// balancerIdle is the idle timeout of the tunnel's balancer, before the
+// time scale: BalancerIdle, else the profile's; 0 means no balancer.
+func (o TunnelOptions) balancerIdle() time.Duration {
+	switch {
+	case o.BalancerIdle < 0:
+		return 0
+	case o.BalancerIdle > 0:
+		return o.BalancerIdle
+	}
+	return profiles[o.Profile].BalancerIdle
+}
+
 // customIn names the HTTP-aware toxics among specs.
 func customIn(specs []Spec) string {
 	var names []string
@@ -196,8 +227,8 @@ func customIn(specs []Spec) string {
 	return strings.Join(names, ", ")
 }
 
-// Close deletes the proxy (closing its connections) and stops an embedded
-// toxiproxy.
+// Close deletes the proxy (closing its connections), stops an embedded
+// toxiproxy and the balancer.
 func (t *Tunnel) Close() error {
 	var err error
 	if t.front != nil {
@@ -215,6 +246,12 @@ func (t *Tunnel) Close() error {
 			err = serr
 		}
 		t.server = nil
+	}
+	if t.Balancer != nil {
+		if berr := t.Balancer.Close(); err == nil {
+			err = berr
+		}
+		t.Balancer = nil
 	}
 	return err
 }

@@ -39,6 +39,7 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.ToxiproxyURL, "toxiproxy", os.Getenv("TOXIPROXY_URL"), "use this external toxiproxy-server instead of the embedded one (default $TOXIPROXY_URL); it knows toxiproxy's own toxics only")
 	scale := addTimescaleFlag(fs, 1, "multiply every duration of the profile and of --toxic by this factor (0.001: 100 s becomes 100 ms)")
 	fs.Var(&extra, "toxic", "add a toxic TYPE[:key=value,...] after the profile's (repeatable); keys name, stream, toxicity set the toxic, durations like 100s are scaled")
+	fs.DurationVar(&opts.BalancerIdle, "balancer-idle", 0, "put a load balancer's pool of keep-alive connections behind the toxics, keeping an idle connection to the server this long (scaled; ALB 60s; 0 = the profile's, negative = none); a server whose keep-alive is shorter gets 502 on POSTs (field failure 28)")
 	list := fs.Bool("list", false, "list the profiles and the toxics with their attributes, then exit")
 	real := fs.String("real", "", "run the real proxy PROFILE simulates instead of toxiproxy, if installed (nginx-default, nginx-http2, haproxy-default, apache-default, apache-debian, caddy-default, caddy-http2)")
 	if err := parseFlags(fs, args); err != nil {
@@ -106,6 +107,9 @@ func runTunnel(args []string, stdout, stderr io.Writer) error {
 		for _, a := range tun.Applied {
 			fmt.Fprintf(stdout, "    + %s\n", a)
 		}
+	}
+	if tun.Balancer != nil {
+		fmt.Fprintf(stdout, "  then: %s\n", tun.Balancer)
 	}
 
 	if !*quiet {
