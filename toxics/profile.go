@@ -59,6 +59,7 @@ func (p Profile) Summary() string { return profiles[p].Summary }
 // HTTP2 reports whether clients may speak HTTP/2 (h2c, prior knowledge) to
 // the profile's tunnel (ProfileInfo.HTTP2).
 func (p Profile) HTTP2() bool { return profiles[p].HTTP2 }
+
 // BalancerIdle is the idle timeout of the profile's load balancer pool,
 // before the time scale; 0 means it has none.
 func (p Profile) BalancerIdle() time.Duration { return profiles[p].BalancerIdle }
