@@ -217,7 +217,7 @@ func (fr findingRules) callHangs(rec *Interaction, res Result) (string, []string
 	}
 	quiet := ""
 	if gap := live.Closed - last; gap > fr.lateAfter {
-		quiet = fmt.Sprintf(", nothing for %s before the end (something in front held the stream open)", ms(gap))
+		quiet = fmt.Sprintf(", nothing for %s before the end (the server went silent, or something in front held the stream to its deadline)", ms(gap))
 	}
 	return fmt.Sprintf("%s: its stream ended (%s) %s after the headers without the answer and without an event id%s: nothing to resume from, a client waiting for the answer hangs until its deadline (the server died after its headers?)", what(rec), live.Reason, ms(live.Closed-live.Headers), quiet),
 		[]string{fmt.Sprintf("live: %d event(s), none with an id, no answer to the request", len(live.DataEvents())),

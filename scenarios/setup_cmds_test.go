@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/server"
@@ -114,8 +115,8 @@ func cmdReplica(w *world, ts *testscript.TestScript, neg bool, args []string) er
 
 func init() {
 	register(command{
-		usage:   "tunnel [-name NAME] [-to SERVER] [-profile P] [-toxic TYPE:k=v,...]... [-scale F]",
-		summary: "open a toxics tunnel in front of SERVER (default a) with a profile and/or toxics; -scale defaults to the scenario's",
+		usage:   "tunnel [-name NAME] [-to SERVER | -upstream HOST:PORT] [-profile P] [-toxic TYPE:k=v,...]... [-scale F]",
+		summary: "open a toxics tunnel in front of SERVER (default a), or of a process the script starts at HOST:PORT (see free-addr), with a profile and/or toxics; -scale defaults to the scenario's",
 		run:     cmdTunnel,
 	})
 }
@@ -124,6 +125,7 @@ func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	fs := flags("tunnel")
 	name := fs.String("name", "t", "tunnel name")
 	to := fs.String("to", "a", "the server behind it")
+	upstream := fs.String("upstream", "", "a loopback HOST:PORT behind it instead of a server (a process the script runs)")
 	profile := fs.String("profile", string(toxics.Clean), "tunnel profile (mcpvcr tunnel --list)")
 	var scale timescale.Scale
 	fs.Var(&scale, "scale", "time scale of the toxics (default: the scenario's)")
@@ -132,11 +134,15 @@ func cmdTunnel(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	s, err := w.server(*to)
-	if err != nil {
-		return err
+	addr := *upstream
+	if addr == "" {
+		s, err := w.server(*to)
+		if err != nil {
+			return err
+		}
+		addr = s.cfg.Addr
 	}
-	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: s.cfg.Addr, Scale: w.scale}
+	opts := toxics.TunnelOptions{Profile: toxics.Profile(*profile), Upstream: addr, Scale: w.scale}
 	if scale > 0 {
 		opts.Scale = scale
 	}
@@ -203,5 +209,28 @@ func cmdRedis(w *world, ts *testscript.TestScript, neg bool, args []string) erro
 	default:
 		return fmt.Errorf("redis %q: want stop, start or fast-forward D\nusage: %s", fs.Arg(0), commands["redis"].usage)
 	}
+	return nil
+}
+
+func init() {
+	register(command{
+		usage:   "free-addr VAR",
+		summary: "set $VAR to a free loopback HOST:PORT, for a process the script starts to listen on (and `tunnel -upstream $VAR` to reach)",
+		run:     cmdFreeAddr,
+	})
+}
+
+func cmdFreeAddr(w *world, ts *testscript.TestScript, neg bool, args []string) error {
+	fs := flags("free-addr")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("free-addr: %w", err)
+	}
+	addr := l.Addr().String()
+	l.Close() // the process the script starts listens here next
+	ts.Setenv(fs.Arg(0), addr)
 	return nil
 }
