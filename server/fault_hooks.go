@@ -18,7 +18,8 @@ import (
 //	           │                                       └ handler, refuse, wrap
 //	           └ observedWriter: head, keepalive, sseStart, dropSSE
 //
-// A hook reads its fault's value with e.faults.Duration(FaultNAME).
+// Every hook is given the endpoints (e) or the response (ow, with ow.e), so
+// it can read its fault's value: e.faults.Duration(FaultNAME).
 type faultHooks struct {
 	// handler takes r over before inspect reads it, in place of go-sdk's
 	// handler, or returns nil to leave r alone (seed). The observer then
@@ -36,7 +37,7 @@ type faultHooks struct {
 
 	// streamable edits the options of go-sdk's Streamable HTTP handlers,
 	// the sessions one and the stateless one (json-only, no-event-ids).
-	streamable func(o *mcp.StreamableHTTPOptions)
+	streamable func(e *mcpEndpoints, o *mcp.StreamableHTTPOptions)
 
 	// head runs just before a response's headers go out, with the headers
 	// as we would send them in ow.Header(), and returns the status to send
@@ -45,7 +46,7 @@ type faultHooks struct {
 
 	// keepalive returns the interval of idle-stream comments, given the
 	// configured one (scaled); 0 sends none (no-keepalive).
-	keepalive func(every time.Duration) time.Duration
+	keepalive func(e *mcpEndpoints, every time.Duration) time.Duration
 
 	// sseStart runs when an SSE response starts, after its headers went
 	// out; it may add a clock (ow.addClock) (idle-close). The caller
@@ -54,7 +55,7 @@ type faultHooks struct {
 
 	// dropSSE reports whether a write of these SSE blocks is swallowed
 	// instead of sent (no-keepalive: comments). The caller holds ow.mu.
-	dropSSE func(blocks []sseBlock) bool
+	dropSSE func(ow *observedWriter, blocks []sseBlock) bool
 }
 
 // refuseListen returns a refuse hook that answers the GET listen stream
@@ -107,10 +108,10 @@ func (fs Faults) wrap(e *mcpEndpoints, w http.ResponseWriter, r *http.Request, c
 }
 
 // streamable applies the streamable hooks to o.
-func (fs Faults) streamable(o *mcp.StreamableHTTPOptions) *mcp.StreamableHTTPOptions {
+func (fs Faults) streamable(e *mcpEndpoints, o *mcp.StreamableHTTPOptions) *mcp.StreamableHTTPOptions {
 	for _, h := range fs.hooks {
 		if h.streamable != nil {
-			h.streamable(o)
+			h.streamable(e, o)
 		}
 	}
 	return o
@@ -127,10 +128,10 @@ func (fs Faults) head(ow *observedWriter, code int) int {
 }
 
 // keepalive returns the comment interval the keepalive hooks leave.
-func (fs Faults) keepalive(every time.Duration) time.Duration {
+func (fs Faults) keepalive(e *mcpEndpoints, every time.Duration) time.Duration {
 	for _, h := range fs.hooks {
 		if h.keepalive != nil {
-			every = h.keepalive(every)
+			every = h.keepalive(e, every)
 		}
 	}
 	return every
@@ -146,9 +147,9 @@ func (fs Faults) sseStart(ow *observedWriter) {
 }
 
 // dropSSE reports whether a dropSSE hook swallows the write of blocks.
-func (fs Faults) dropSSE(blocks []sseBlock) bool {
+func (fs Faults) dropSSE(ow *observedWriter, blocks []sseBlock) bool {
 	for _, h := range fs.hooks {
-		if h.dropSSE != nil && h.dropSSE(blocks) {
+		if h.dropSSE != nil && h.dropSSE(ow, blocks) {
 			return true
 		}
 	}

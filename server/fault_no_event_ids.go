@@ -8,5 +8,8 @@ import "github.com/modelcontextprotocol/go-sdk/mcp"
 const FaultNoEventIDs Fault = "no-event-ids"
 
 func init() {
-	registerFault(FaultNoEventIDs, "no-event-ids: no SSE ids on streams (nothing to resume a lost stream from)", faultHooks{streamable: func(o *mcp.StreamableHTTPOptions) { o.EventStore = nil }})
+	registerFault(FaultNoEventIDs, "no-event-ids: no SSE ids on streams (nothing to resume a lost stream from)", faultHooks{streamable: noEventStore})
 }
+
+// noEventStore leaves go-sdk without the state's event store.
+func noEventStore(_ *mcpEndpoints, o *mcp.StreamableHTTPOptions) { o.EventStore = nil }

@@ -7,8 +7,10 @@ import "time"
 const FaultNoKeepalive Fault = "no-keepalive"
 
 func init() {
-	// dropSSE: go-sdk's opening comment and ours (commitEarly) too.
-	registerFault(FaultNoKeepalive, "no-keepalive: no SSE comments, not even after the headers", faultHooks{keepalive: noKeepalive, dropSSE: allComments})
+	registerFault(FaultNoKeepalive, "no-keepalive: no SSE comments, not even after the headers", faultHooks{keepalive: noKeepalive, dropSSE: dropComments})
 }
 
-func noKeepalive(time.Duration) time.Duration { return 0 }
+func noKeepalive(*mcpEndpoints, time.Duration) time.Duration { return 0 }
+
+// dropComments swallows go-sdk's opening comment and ours (commitEarly).
+func dropComments(_ *observedWriter, blocks []sseBlock) bool { return allComments(blocks) }

@@ -21,7 +21,7 @@ func (e *mcpEndpoints) keepaliveInterval(replaced bool) time.Duration {
 	if d == 0 {
 		d = defaultKeepalive
 	}
-	return e.faults.keepalive(e.scaled(d))
+	return e.faults.keepalive(e, e.scaled(d))
 }
 
 // streamClock calls its function once the stream has been quiet for d.

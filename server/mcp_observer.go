@@ -132,7 +132,7 @@ var openingBlocks = splitSSE([]byte(openingComment))
 func (ow *observedWriter) commitEarly() {
 	ow.mu.Lock()
 	defer ow.mu.Unlock()
-	if ow.committed || ow.finished || ow.e.faults.dropSSE(openingBlocks) {
+	if ow.committed || ow.finished || ow.e.faults.dropSSE(ow, openingBlocks) {
 		return
 	}
 	if !isEventStream(ow.w.Header()) {
@@ -274,7 +274,7 @@ func (ow *observedWriter) Write(p []byte) (int, error) {
 		return ow.w.Write(p)
 	}
 	blocks := splitSSE(p)
-	if ow.e.faults.dropSSE(blocks) {
+	if ow.e.faults.dropSSE(ow, blocks) {
 		return len(p), nil // a fault swallowed it
 	}
 	n, err := ow.w.Write(p)

@@ -77,14 +77,14 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	}
 	server.AddReceivingMiddleware(e.commitEarlyMiddleware, e.cancelOnDeleteMiddleware)
 	getServer := func(*http.Request) *mcp.Server { return server }
-	e.streamable = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(&mcp.StreamableHTTPOptions{
+	e.streamable = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(e, &mcp.StreamableHTTPOptions{
 		EventStore: state.EventStore(),
 		// checkOrigin does this, allowing the issuer's host and logging why.
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
 		SessionTimeout:             cfg.sessionIdleTimeout(), // idle sessions end (issue 12 Medium 6)
 	}))
-	e.stateless = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(&mcp.StreamableHTTPOptions{
+	e.stateless = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(e, &mcp.StreamableHTTPOptions{
 		Stateless:                  true,
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
