@@ -23,7 +23,7 @@ import (
 //	client > observe > requireBearer > inspect > go-sdk (or a fault's handler)
 //	           │            │             │
 //	           │            │             └ REQUEST BODY, REQUEST PARSED, INITIALIZE DETECTED,
-//	           │            │               PROCESSING REQUEST, refusals (413, 400 parse error, 405)
+//	           │            │               PROCESSING REQUEST, refusals (413, 400 parse error), the faults' hooks
 //	           │            └ OAUTH FLOW, OAUTH SUCCESS, AUTH SUCCESS
 //	           └ MCP SSE CONNECTION START, Origin/Host check (403), and the
 //	             observedWriter: SSE STREAM START, SSE EVENT n, KEEPALIVE SENT,
