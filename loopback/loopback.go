@@ -8,6 +8,7 @@
 package loopback
 
 import (
+	"fmt"
 	"net"
 	"strings"
 )
@@ -25,4 +26,16 @@ func IsHost(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// FreeAddr returns a 127.0.0.1:PORT address nothing listens on right now,
+// for a child process that takes its address as a flag. Another process
+// may bind it first: where a listener can be passed instead, pass one.
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("free loopback port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }

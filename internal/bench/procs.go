@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mcpvcr/mcpvcr/loopback"
 )
 
 // proc is a server, tunnel or recorder the driver runs as its own process,
@@ -28,7 +30,7 @@ type proc struct {
 // free loopback address, and waits until that address accepts connections.
 // Its output goes to a log file in dir (kept for a post-mortem).
 func start(ctx context.Context, dir, name, bin string, args ...string) (*proc, error) {
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -111,15 +113,6 @@ func rssOf(pid int) (uint64, error) {
 func (p *proc) fds() int {
 	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid))
 	return len(ents)
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // raiseFDLimit lifts the soft open-file limit to the hard one, for the

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/internal/moduleroot"
+	"github.com/mcpvcr/mcpvcr/loopback"
 )
 
 // Server is one reference server in one mode.
@@ -40,7 +41,7 @@ type Server struct {
 	// "stateless" (no session, no listen stream).
 	Mode string
 	// command returns the argv and extra environment to serve on port.
-	command func(port int) (argv, env []string, err error)
+	command func(port string) (argv, env []string, err error)
 }
 
 // Describe is the server as the provenance's upstream names it:
@@ -98,15 +99,16 @@ type Process struct {
 // Start runs s on a free loopback port and returns once it accepts
 // connections (or ctx ends, or it exits, or 30 s pass).
 func Start(ctx context.Context, s Server) (*Process, error) {
-	port, err := freePort()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
+	_, port, _ := net.SplitHostPort(addr)
 	argv, env, err := s.command(port)
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{URL: fmt.Sprintf("http://127.0.0.1:%d", port), out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
+	p := &Process{URL: "http://" + addr, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Env = append(os.Environ(), env...)
 	w := lockedWriter{p}
@@ -167,20 +169,11 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 	return w.p.out.Write(b)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // everythingTSCommand runs server-everything's streamableHttp transport
 // with node from PATH (Node 20 runs it). $SERVER_EVERYTHING_JS overrides
 // where its dist/index.js is; the default is the repository's
 // .cache/server-everything (`make server-everything`).
-func everythingTSCommand(port int) ([]string, []string, error) {
+func everythingTSCommand(port string) ([]string, []string, error) {
 	js := os.Getenv("SERVER_EVERYTHING_JS")
 	if js == "" {
 		root, err := moduleroot.Find()
@@ -198,16 +191,16 @@ func everythingTSCommand(port int) ([]string, []string, error) {
 	}
 	// GZIP_ALLOWED_DOMAINS: its gzip tool fetches URLs; the fixtures only
 	// give it data: URIs, and nothing else may leave the machine.
-	return []string{node, js, "streamableHttp"}, []string{"PORT=" + strconv.Itoa(port), "GZIP_ALLOWED_DOMAINS=localhost.invalid"}, nil
+	return []string{node, js, "streamableHttp"}, []string{"PORT=" + port, "GZIP_ALLOWED_DOMAINS=localhost.invalid"}, nil
 }
 
-func everythingGoCommand(stateless bool) func(port int) ([]string, []string, error) {
-	return func(port int) ([]string, []string, error) {
+func everythingGoCommand(stateless bool) func(port string) ([]string, []string, error) {
+	return func(port string) ([]string, []string, error) {
 		bin, err := everythingGoBinary()
 		if err != nil {
 			return nil, nil, err
 		}
-		return []string{bin, "-http", "127.0.0.1:" + strconv.Itoa(port), "-stateless=" + strconv.FormatBool(stateless)}, nil, nil
+		return []string{bin, "-http", "127.0.0.1:" + port, "-stateless=" + strconv.FormatBool(stateless)}, nil, nil
 	}
 }
 

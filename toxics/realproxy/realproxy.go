@@ -32,6 +32,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/loopback"
 	"github.com/mcpvcr/mcpvcr/timescale"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
@@ -194,7 +195,7 @@ func Start(p toxics.Profile, opts Options) (*Proxy, error) {
 		}
 	}
 	if _, port, _ := net.SplitHostPort(listen); listen == "" || port == "0" {
-		if listen, err = freePort(); err != nil {
+		if listen, err = loopback.FreeAddr(); err != nil {
 			return nil, err
 		}
 	}
@@ -283,16 +284,6 @@ func (px *Proxy) Close() error {
 		}
 	}
 	return os.RemoveAll(px.Dir)
-}
-
-// freePort returns a loopback address nothing listens on right now.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 var outputMu sync.Mutex
