@@ -2,7 +2,6 @@ package toxics
 
 import (
 	"strings"
-	"time"
 
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
 )
@@ -23,7 +22,7 @@ func (t *HeaderHold) NewState() interface{} { return newHoldState() }
 
 // Pipe implements toxiproxy's Toxic.
 func (t *HeaderHold) Pipe(stub *tptoxics.ToxicStub) {
-	runHolder(stub, stub.State.(*holdState), t)
+	runHolder(stub, stub.State.(*holdState), holdPolicy{toxic: HeaderHoldType, start: t.start, untilFirstByte: true})
 }
 
 func (t *HeaderHold) start(m *message) bool {
@@ -32,18 +31,6 @@ func (t *HeaderHold) start(m *message) bool {
 	}
 	return t.ContentType == "" || strings.HasPrefix(m.mediaType(), strings.ToLower(t.ContentType))
 }
-
-func (t *HeaderHold) releaseAfter(piece, int) bool { return false }
-
-func (t *HeaderHold) stopAfter(p piece) bool { return p.kind == pieceData && len(p.raw) > 0 }
-
-func (t *HeaderHold) maxHold() time.Duration { return 0 }
-
-func (t *HeaderHold) dropOnCut() bool { return false }
-
-func (t *HeaderHold) holdHead() bool { return true }
-
-func (t *HeaderHold) toxicType() ToxicType { return HeaderHoldType }
 
 // HeaderHoldType names the toxic in toxiproxy's REST API, the CLI and profiles.
 const HeaderHoldType ToxicType = "header_hold"

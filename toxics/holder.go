@@ -6,29 +6,29 @@ import (
 	tptoxics "github.com/Shopify/toxiproxy/v2/toxics"
 )
 
-// holdPolicy decides, piece by piece, what a holding toxic keeps back.
-// sse_buffer and header_hold are both holders; they differ only here.
-type holdPolicy interface {
+// holdPolicy is what a holding toxic keeps back. sse_buffer and
+// header_hold are both holders; they differ only here.
+type holdPolicy struct {
+	// toxic names the toxic in action lines.
+	toxic ToxicType
 	// start reports whether a response whose head is m is held.
-	start(m *message) bool
-	// releaseAfter reports whether everything held so far, p included, is
-	// released now (the response goes on being held after a release).
-	releaseAfter(p piece, held int) bool
-	// stopAfter reports whether, after p, the rest of the response passes
-	// without holding.
-	stopAfter(p piece) bool
+	start func(m *message) bool
+	// releaseAt releases everything held once this many bytes are (0 = no
+	// size limit); the response goes on being held after a release.
+	releaseAt int64
+	// untilFirstByte: the rest of a held response passes without holding
+	// from its first body byte on (chunk-size lines are not body bytes).
+	untilFirstByte bool
 	// maxHold is the longest any byte is held (0 = no limit).
-	maxHold() time.Duration
-	// dropOnCut reports whether, when the connection ends in the middle of
-	// a held response, only its head is passed on and the held body bytes
-	// are dropped (nginx on a read timeout).
-	dropOnCut() bool
-	// holdHead reports whether a held response's head is held too; if not
-	// it passes at once and only the body is held (nginx behind an HTTP/2
-	// front sends HEADERS at once and buffers DATA).
-	holdHead() bool
-	// toxicType names the toxic in action lines.
-	toxicType() ToxicType
+	maxHold time.Duration
+	// dropOnCut: when the connection ends in the middle of a held
+	// response, only its head is passed on and the held body bytes are
+	// dropped (nginx on a read timeout).
+	dropOnCut bool
+	// passHead: a held response's head passes at once and only its body is
+	// held (nginx behind an HTTP/2 front sends HEADERS at once and buffers
+	// DATA).
+	passHead bool
 }
 
 // holdState is a holder's per-connection state.
@@ -61,7 +61,7 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 			timer.Stop()
 			timer, expired = nil, nil
 		}
-		if max := pol.maxHold(); max > 0 && len(st.held) > 0 {
+		if max := pol.maxHold; max > 0 && len(st.held) > 0 {
 			timer = time.NewTimer(max - time.Since(st.since))
 			expired = timer.C
 		}
@@ -81,8 +81,8 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 			rearm()
 		case c := <-stub.Input:
 			if c == nil {
-				if pol.dropOnCut() && st.cutMidResponse() {
-					logAction(pol.toxicType(), "the connection ended mid-response: passed the head of %s, dropped %d held body bytes", st.what, len(st.held)-st.headLen)
+				if pol.dropOnCut && st.cutMidResponse() {
+					logAction(pol.toxic, "the connection ended mid-response: passed the head of %s, dropped %d held body bytes", st.what, len(st.held)-st.headLen)
 					send(stub, st.held[:st.headLen])
 					stub.Close()
 					return
@@ -110,9 +110,9 @@ func runHolder(stub *tptoxics.ToxicStub, st *holdState, pol holdPolicy) {
 func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) {
 	if p.kind == pieceHead && !p.msg.interim && !st.holding && pol.start(p.msg) {
 		st.holding, st.what = true, describeResponse(p.msg)
-		logAction(pol.toxicType(), "holding %s", st.what)
+		logAction(pol.toxic, "holding %s", st.what)
 	}
-	if !st.holding || (p.kind == pieceHead && !pol.holdHead()) {
+	if !st.holding || (p.kind == pieceHead && pol.passHead) {
 		o.pass(p.raw)
 		return
 	}
@@ -123,11 +123,11 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 	if p.kind == pieceHead {
 		st.headLen = len(st.held)
 	}
-	if pol.releaseAfter(p, len(st.held)) {
+	if pol.releaseAt > 0 && int64(len(st.held)) >= pol.releaseAt {
 		st.logRelease(pol, "at the size limit")
 		o.write(st.take(nil))
 	}
-	if p.kind == pieceEnd || pol.stopAfter(p) {
+	if p.kind == pieceEnd || (pol.untilFirstByte && p.kind == pieceData && len(p.raw) > 0) {
 		why := "at the end of the response"
 		if p.kind != pieceEnd {
 			why = "at the first body byte"
@@ -141,7 +141,7 @@ func (st *holdState) piece(p piece, pol holdPolicy, o *chunkOut, now time.Time) 
 // logRelease reports the release of what is held, if anything is.
 func (st *holdState) logRelease(pol holdPolicy, why string) {
 	if len(st.held) > 0 {
-		logAction(pol.toxicType(), "released %d bytes of %s, held %s, %s", len(st.held), st.what, roundForLog(time.Since(st.since)), why)
+		logAction(pol.toxic, "released %d bytes of %s, held %s, %s", len(st.held), st.what, roundForLog(time.Since(st.since)), why)
 	}
 }
 

@@ -31,7 +31,14 @@ func (t *SSEBuffer) NewState() interface{} { return newHoldState() }
 
 // Pipe implements toxiproxy's Toxic.
 func (t *SSEBuffer) Pipe(stub *tptoxics.ToxicStub) {
-	runHolder(stub, stub.State.(*holdState), t)
+	runHolder(stub, stub.State.(*holdState), holdPolicy{
+		toxic:     SSEBufferType,
+		start:     t.start,
+		releaseAt: t.Bytes,
+		maxHold:   time.Duration(t.MaxHold) * time.Millisecond,
+		dropOnCut: bool(t.DropOnCut),
+		passHead:  bool(t.PassHead),
+	})
 }
 
 func (t *SSEBuffer) start(m *message) bool {
@@ -50,20 +57,6 @@ func (t *SSEBuffer) start(m *message) bool {
 	}
 	return true
 }
-
-func (t *SSEBuffer) releaseAfter(p piece, held int) bool {
-	return t.Bytes > 0 && int64(held) >= t.Bytes
-}
-
-func (t *SSEBuffer) stopAfter(piece) bool { return false }
-
-func (t *SSEBuffer) holdHead() bool { return !bool(t.PassHead) }
-
-func (t *SSEBuffer) dropOnCut() bool { return bool(t.DropOnCut) }
-
-func (t *SSEBuffer) maxHold() time.Duration { return time.Duration(t.MaxHold) * time.Millisecond }
-
-func (t *SSEBuffer) toxicType() ToxicType { return SSEBufferType }
 
 // SSEBufferType names the toxic in toxiproxy's REST API, the CLI and profiles.
 const SSEBufferType ToxicType = "sse_buffer"
