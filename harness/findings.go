@@ -167,7 +167,7 @@ var FindingCatalog = map[FindingName]FindingInfo{
 		"send SSE keepalive comments more often than the proxy's idle timeout (Cloudflare 100 s, ALB and nginx 60 s), or answer long tool calls with a stream"},
 	BadGateway: {BadGateway, Breaks,
 		"the answer was 502 Bad Gateway: the proxy could not reach the server or the server closed the connection",
-		"check the proxy's upstream address and the server's read/idle timeouts"},
+		"check the proxy's upstream address and the server's read/idle timeouts; a POST answered 502 at once after a quiet spell, with nothing in the server's log, is a load balancer reusing a connection the server closed: make the server's keep-alive longer than the balancer's idle timeout (ALB 60 s; field failure 28)"},
 	BodyNotArrived: {BodyNotArrived, Breaks,
 		"the server answered a recorded valid request with a parse error, as if the body had not arrived",
 		"a proxy dropped or re-framed the request body (cloudflared over QUIC with chunked bodies): send Content-Length, or read chunked bodies to the end"},

@@ -14,7 +14,11 @@ import (
 // that something may come before it counts, burst how close to a stream's
 // end a late event must arrive to count as released at close.
 type findingRules struct {
-	scaled    func(time.Duration) time.Duration
+	scaled func(time.Duration) time.Duration
+	// world puts a production duration of the path (a keep-alive, a
+	// timeout) on the replay's clock: the time scale alone, since the
+	// tunnel and the server run at it whatever the pace.
+	world     func(time.Duration) time.Duration
 	lateAfter time.Duration
 	burst     time.Duration
 }
@@ -64,7 +68,7 @@ func (fr findingRules) check(c *Cassette, i int, results []Result) []Finding {
 		case gatewayTimeouts[live.Status] && !gatewayTimeouts[rec.Response.Code]:
 			add(GatewayTimeout, fmt.Sprintf("%s answered %d after %s: the tunnel's idle timeout cut it", what(rec), live.Status, ms(live.Headers)), recHeaders, liveHeaders)
 		case live.Status == http.StatusBadGateway:
-			add(BadGateway, fmt.Sprintf("%s answered 502: the proxy lost the server", what(rec)), recHeaders, liveHeaders)
+			add(BadGateway, fr.badGateway(c, i, results), recHeaders, liveHeaders)
 		case bodyNotArrived(rec, res.liveBody):
 			add(BodyNotArrived, fmt.Sprintf("%s: the server answered %d %q to a request recorded with a %d-byte body: the body did not arrive", what(rec), live.Status, clip(res.liveBody), len(rec.Request.Body)), recHeaders, liveHeaders)
 		case live.Status == http.StatusBadRequest && isHTTP2Refusal(res.liveBody):

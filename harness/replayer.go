@@ -345,6 +345,7 @@ func Judge(c *Cassette, rep *Report, opts *ReplayOptions) {
 func (r *Replayer) judge(rep *Report) {
 	rules := findingRules{
 		scaled:    r.scaled,
+		world:     r.opts.TimeScale.Scale,
 		lateAfter: r.opts.LateAfter,
 		burst:     r.opts.Grace / 8,
 	}

@@ -11,8 +11,8 @@ import (
 
 func init() {
 	register(command{
-		usage:     "finding [-on STREAM] NAME",
-		summary:   "the last replay reported finding NAME (docs/findings.md), on its stream STREAM (HOP.N) with -on; prints the finding and its evidence",
+		usage:     "finding [-on STREAM] [-diagnosis TEXT] NAME",
+		summary:   "the last replay reported finding NAME (docs/findings.md), on its stream STREAM (HOP.N) with -on, with TEXT in its diagnosis with -diagnosis; prints the finding and its evidence",
 		negatable: true,
 		run:       cmdFinding,
 	})
@@ -25,6 +25,7 @@ func init() {
 func cmdFinding(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("finding")
 	on := fs.String("on", "", "a stream of the last replay (HOP.N: interaction N)")
+	diagnosis := fs.String("diagnosis", "", "count only a finding whose diagnosis contains this")
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
@@ -48,13 +49,16 @@ func cmdFinding(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	}
 	var found []harness.Finding
 	for _, f := range rep.Findings() {
-		if f.Name == name && (interaction < 0 || f.Interaction == interaction) {
+		if f.Name == name && (interaction < 0 || f.Interaction == interaction) && strings.Contains(f.Diagnosis, *diagnosis) {
 			found = append(found, f)
 		}
 	}
 	where := "the last replay"
 	if *on != "" {
 		where = "stream " + *on
+	}
+	if *diagnosis != "" {
+		where += fmt.Sprintf(" with %q in its diagnosis", *diagnosis)
 	}
 	var all strings.Builder
 	harness.WriteFindings(&all, rep.Findings())

@@ -24,7 +24,7 @@ var fixturesDir = filepath.Join("..", "fixtures")
 
 func init() {
 	register(command{
-		usage:   "replay [-via HOP] [-profile P] [-timescale F] [-grace D] [-allow PREFIX]... [-h2c] [-header 'Name: value']... FIXTURE",
+		usage:   "replay [-via HOP] [-profile P] [-timescale F] [-pace F] [-grace D] [-allow PREFIX]... [-h2c] [-header 'Name: value']... FIXTURE",
 		summary: "replay a fixture (a path, or a name under fixtures/) against HOP, through a tunnel of profile P of its own with -profile (the server keeps its own address, as OAuth needs); its exchanges become streams HOP.0, HOP.1, ...",
 		run:     cmdReplay,
 	})
@@ -35,6 +35,7 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	via := fs.String("via", "", "server or tunnel to replay against (default: the one started last)")
 	var scale timescale.Scale
 	fs.Var(&scale, "timescale", "multiply recorded offsets (default: the scenario's timescale)")
+	pace := fs.Float64("pace", 1, "multiply recorded offsets on top of the time scale: a fixture recorded in this scenario (already at its scale) replays at its own speed with -pace 1/F")
 	grace := fs.Duration("grace", 5*time.Second, "real time to wait past a recorded offset")
 	profile := fs.String("profile", "", "replay through a tunnel of this profile, at the scenario's timescale")
 	var allow, extra stringList
@@ -77,7 +78,10 @@ func cmdReplay(w *world, ts *testscript.TestScript, neg bool, args []string) err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	opts := &harness.ReplayOptions{TimeScale: scale, Grace: *grace, Allow: allow}
+	if *pace <= 0 {
+		return fmt.Errorf("replay -pace %g: want > 0", *pace)
+	}
+	opts := &harness.ReplayOptions{TimeScale: scale, Pace: *pace, Grace: *grace, Allow: allow}
 	if *h2c || len(header) > 0 {
 		var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 		if *h2c {
