@@ -31,9 +31,10 @@ type h2cFront struct {
 	behind string // the toxiproxy listener's HOST:PORT
 	h2     *http.Server
 	h2ln   *connListener
+	proxy  *http.Transport // the reverse proxy's, to the toxiproxy listener
 
 	mu    sync.Mutex
-	conns map[net.Conn]bool // the relayed HTTP/1.1 connections, closed by close
+	conns map[net.Conn]bool // open connections not Go's server's, closed by close
 	wg    sync.WaitGroup
 }
 
@@ -44,6 +45,7 @@ func startH2CFront(listen, behind string) (*h2cFront, error) {
 		return nil, err
 	}
 	target := &url.URL{Scheme: "http", Host: behind}
+	transport := &http.Transport{DisableCompression: true}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
@@ -52,11 +54,11 @@ func startH2CFront(listen, behind string) (*h2cFront, error) {
 		},
 		// Each write goes on at once, as Caddy flushes a stream.
 		FlushInterval: -1,
-		Transport:     &http.Transport{DisableCompression: true, ForceAttemptHTTP2: false},
+		Transport:     transport,
 	}
 	var protocols http.Protocols
 	protocols.SetUnencryptedHTTP2(true)
-	f := &h2cFront{ln: ln, behind: behind, conns: map[net.Conn]bool{},
+	f := &h2cFront{ln: ln, behind: behind, conns: map[net.Conn]bool{}, proxy: transport,
 		h2ln: newConnListener(ln.Addr()),
 		h2:   &http.Server{Handler: proxy, Protocols: &protocols}}
 	f.wg.Add(2)
@@ -80,42 +82,40 @@ func (f *h2cFront) accept() {
 }
 
 // route reads until the bytes differ from the HTTP/2 client preface (an
-// HTTP/1.1 request differs at its first byte) or match all of it.
+// HTTP/1.1 request differs at its first byte) or match all of it, then
+// hands an HTTP/2 connection to Go's server and relays any other.
 func (f *h2cFront) route(c net.Conn) {
+	if !f.track(c) {
+		return
+	}
 	br := bufio.NewReader(c)
-	preface := "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+	const preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 	h2 := true
-	for i := 1; i <= len(preface); i++ {
+	for i := 1; i <= len(preface) && h2; i++ {
 		b, err := br.Peek(i)
-		if err != nil {
-			h2 = false // closed before a whole preface: relay what came
-			break
-		}
-		if b[i-1] != preface[i-1] {
-			h2 = false
-			break
-		}
+		// Closed before a whole preface, or another first line: relay.
+		h2 = err == nil && b[i-1] == preface[i-1]
 	}
 	conn := &peekedConn{Conn: c, r: br}
 	if h2 {
+		f.forget(c) // Go's server owns it now, and closes it on close
 		f.h2ln.push(conn)
 		return
 	}
+	defer f.forget(c)
 	f.relay(conn)
 }
 
 // relay copies an HTTP/1.1 connection to the toxiproxy listener and back,
 // passing on each side's end of writing.
 func (f *h2cFront) relay(c *peekedConn) {
+	defer c.Close()
 	up, err := net.Dial("tcp", f.behind)
-	if err != nil {
-		c.Close()
+	if err != nil || !f.track(up) {
 		return
 	}
-	if !f.track(c, up) {
-		return
-	}
-	defer f.untrack(c, up)
+	defer f.forget(up)
+	defer up.Close()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -128,30 +128,23 @@ func (f *h2cFront) relay(c *peekedConn) {
 	wg.Wait()
 }
 
-// track registers a relayed pair so close can end it; false if the front
-// is closing (both are closed then).
-func (f *h2cFront) track(conns ...net.Conn) bool {
+// track registers a connection so close can end it; false (and c closed)
+// if the front is closing.
+func (f *h2cFront) track(c net.Conn) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.conns == nil {
-		for _, c := range conns {
-			c.Close()
-		}
+		c.Close()
 		return false
 	}
-	for _, c := range conns {
-		f.conns[c] = true
-	}
+	f.conns[c] = true
 	return true
 }
 
-func (f *h2cFront) untrack(conns ...net.Conn) {
+func (f *h2cFront) forget(c net.Conn) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-		delete(f.conns, c)
-	}
+	delete(f.conns, c)
 }
 
 // close stops listening and ends every connection, relayed or HTTP/2.
@@ -165,6 +158,7 @@ func (f *h2cFront) close() error {
 	f.conns = nil
 	f.mu.Unlock()
 	f.wg.Wait()
+	f.proxy.CloseIdleConnections()
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/internal/h2raw"
 	"go.uber.org/goleak"
 )
 
@@ -145,4 +146,40 @@ func TestResetPeerLeaksTwoGoroutinesPerConnection(t *testing.T) {
 		t.Logf("leaked goroutines:\n%v", leaked)
 		t.Errorf("leaked %d goroutines, want at most 2 per connection (%d)", n, 2*conns)
 	}
+}
+
+// The HTTP/2 front (caddy-http2) ends its relays, its HTTP/2 connections
+// and its reverse proxy's connections on Close, a stream still open.
+func TestNoGoroutineLeakWithHTTP2Front(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	t.Run("traffic", func(t *testing.T) {
+		o := startOrigin(t)
+		tun := openTunnel(t, o.addr, TunnelOptions{Profile: CaddyHTTP2})
+		base := "http://" + tun.Addr
+		h1, h2 := client(t), h2cClient(t)
+		for _, c := range []*http.Client{h1, h2} {
+			o.post(t, c, base+"/echo", "{}", true)
+		}
+		connectionHeader(t, o, base, &h2raw.Transport{}, 400)
+		opened := make(chan struct{})
+		go func() { // a stream the stop cuts off
+			resp, err := h2.Post(base+"/flow", "application/json", strings.NewReader("{}"))
+			close(opened)
+			if err == nil {
+				io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+		}()
+		<-opened
+		// Clients that sent nothing yet, or half a preface: Close must not
+		// wait for them.
+		for _, first := range []string{"", "PRI * HTTP"} {
+			conn, _ := dialRaw(t, tun.Addr)
+			io.WriteString(conn, first)
+		}
+		if err := tun.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		o.ack <- struct{}{}
+	})
 }
