@@ -11,10 +11,7 @@ CI_EXTRA += conformance-server conformance-server-2025 conformance-server-2026
 .PHONY: node-clients conformance-server conformance-server-2025 conformance-server-2026 conformance-eras
 node-clients: $(NODE_CLIENTS_STAMP)
 $(NODE_CLIENTS_STAMP): internal/nodeclients/package.json internal/nodeclients/package-lock.json
-	mkdir -p $(NODE_CLIENTS_DIR)
-	cp internal/nodeclients/package.json internal/nodeclients/package-lock.json $(NODE_CLIENTS_DIR)/
-	cd $(NODE_CLIENTS_DIR) && npm ci --silent --no-audit --no-fund --loglevel=error
-	touch $@
+	$(call npm-ci,internal/nodeclients,$(NODE_CLIENTS_DIR))
 
 # Each run is `mcpvcr serve --tools conformance --auth off` against one
 # suite; each fails on any failed check or on fewer passed checks than the

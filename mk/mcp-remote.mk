@@ -9,7 +9,4 @@ MCP_REMOTE_JS  := $(MCP_REMOTE_DIR)/node_modules/mcp-remote/dist/proxy.js
 .PHONY: mcp-remote
 mcp-remote: $(MCP_REMOTE_JS)
 $(MCP_REMOTE_JS): $(MCP_REMOTE_SRC)/package.json $(MCP_REMOTE_SRC)/package-lock.json
-	mkdir -p $(MCP_REMOTE_DIR)
-	cp $(MCP_REMOTE_SRC)/package.json $(MCP_REMOTE_SRC)/package-lock.json $(MCP_REMOTE_DIR)/
-	cd $(MCP_REMOTE_DIR) && npm ci --silent --no-audit --no-fund --loglevel=error
-	touch $@
+	$(call npm-ci,$(MCP_REMOTE_SRC),$(MCP_REMOTE_DIR))

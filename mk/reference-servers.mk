@@ -14,7 +14,4 @@ SERVER_EVERYTHING_JS  := $(SERVER_EVERYTHING_DIR)/node_modules/@modelcontextprot
 .PHONY: server-everything
 server-everything: $(SERVER_EVERYTHING_JS)
 $(SERVER_EVERYTHING_JS): $(SERVER_EVERYTHING_SRC)/package.json $(SERVER_EVERYTHING_SRC)/package-lock.json
-	mkdir -p $(SERVER_EVERYTHING_DIR)
-	cp $(SERVER_EVERYTHING_SRC)/package.json $(SERVER_EVERYTHING_SRC)/package-lock.json $(SERVER_EVERYTHING_DIR)/
-	cd $(SERVER_EVERYTHING_DIR) && npm ci --silent --no-audit --no-fund --loglevel=error
-	touch $@
+	$(call npm-ci,$(SERVER_EVERYTHING_SRC),$(SERVER_EVERYTHING_DIR))

@@ -373,8 +373,8 @@ func TestTypeScriptSDKClient(t *testing.T) {
 }
 
 // typeScriptClient returns node and the directory of the pinned
-// TypeScript SDK, with client.mjs and headless-oauth.mjs copied beside
-// node_modules (ESM resolution looks there). It skips without them (fails
+// TypeScript SDK, with client.mjs, session-kit.mjs and headless-oauth.mjs
+// copied beside node_modules (ESM resolution looks there). It skips without them (fails
 // under CI=true).
 func typeScriptClient(t *testing.T) (node, dir string) {
 	t.Helper()
@@ -386,7 +386,7 @@ func typeScriptClient(t *testing.T) (node, dir string) {
 		}
 		t.Skip("node not on PATH")
 	}
-	for _, f := range []string{"client.mjs", "headless-oauth.mjs"} {
+	for _, f := range []string{"client.mjs", "session-kit.mjs", "headless-oauth.mjs"} {
 		b, err := os.ReadFile(filepath.Join("..", "internal", "nodeclients", f))
 		if err != nil {
 			t.Fatal(err)

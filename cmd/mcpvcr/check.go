@@ -99,18 +99,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	wide := fs.Bool("wide", false, "print every column (server markers, the whole diagnosis) on one line per row, however wide")
 	forceLogin := fs.Bool("login", false, "log in again (a new grant through the browser), whatever the token cache holds")
 	serve := fs.Bool("serve", false, "check our own server, started in-process, with the sessions recorded from it (fixtures/) and their expectations.txt (make run)")
-	var target string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		target, args = args[0], args[1:]
-	}
-	if err := parseFlags(fs, args); err != nil {
+	target, err := parseWithOperand(fs, args, "URL")
+	if err != nil {
 		return err
-	}
-	if target == "" && fs.NArg() == 1 {
-		target = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
 	}
 	if *serve && target != "" {
 		return fmt.Errorf("--serve starts the server to check: give no URL (%s)", target)
@@ -234,23 +225,14 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	opts.Prepare = func(c *harness.Cassette) error { return aimAt(c, u.EscapedPath(), creds.headers(c, grant.token())) }
 	fmt.Fprintf(stderr, "mcpvcr check %s: %d session(s) × %d profile(s), time scale %g (100 s idle cut = %s)\n",
 		target, len(opts.Fixtures), len(opts.Profiles)+len(opts.Real), *scale, scale.Scale(100*time.Second))
-	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*(len(opts.Profiles)+len(opts.Real)))
-	start := time.Now()
-	cells, err := matrix.Run(ctx, opts)
+	cells, took, err := runMatrix(ctx, opts, len(opts.Profiles)+len(opts.Real), exp, *wide, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout)
-	matrix.WriteTableWith(stdout, cells, exp, tableOptions(stdout, *wide))
 	writeBaselines(stdout, cells)
-	fmt.Fprintf(stdout, "\n%d cells in %.1fs against %s. What each finding means: docs/findings.md.\n", len(cells), time.Since(start).Seconds(), target)
-	if err := reports.writeCells("mcpvcr check "+target, cells, opts.Fixtures, creds.redacted(u.EscapedPath()), exp, *scale, stderr); err != nil {
+	fmt.Fprintf(stdout, "\n%d cells in %.1fs against %s. What each finding means: docs/findings.md.\n", len(cells), took.Seconds(), target)
+	if err := reports.writeCells("mcpvcr check "+target, cells, *jsonOut, opts.Fixtures, creds.redacted(u.EscapedPath()), exp, *scale, stderr); err != nil {
 		return err
-	}
-	if *jsonOut != "" {
-		if err := writeJSONFile(*jsonOut, cells); err != nil {
-			return err
-		}
 	}
 	if exp != nil {
 		if err := matrix.Check(cells, exp, expPath); err != nil {

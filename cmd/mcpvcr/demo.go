@@ -125,26 +125,17 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	nProfiles += len(opts.Real)
 	fmt.Fprintf(stderr, "mcpvcr demo: %d fixture(s) × %d profile(s), time scale %g (100 s idle cut = %s), each against a fresh server on in-process Redis\n",
 		len(opts.Fixtures), nProfiles, *scale, scale.Scale(100*time.Second))
-	opts.Progress = cellProgress(stderr, len(opts.Fixtures)*nProfiles)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	start := time.Now()
-	cells, err := matrix.Run(ctx, opts)
+	cells, took, err := runMatrix(ctx, opts, nProfiles, exp, *wide, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout)
-	matrix.WriteTableWith(stdout, cells, exp, tableOptions(stdout, *wide))
 	fmt.Fprintf(stdout, "\n%d cells in %.1fs. Outcomes written down in %s; the field failure numbers are in docs/demo.md.\n",
-		len(cells), time.Since(start).Seconds(), expPath)
-	if err := reports.writeCells("mcpvcr demo: every fixture through every profile", cells, opts.Fixtures, nil, exp, *scale, stderr); err != nil {
+		len(cells), took.Seconds(), expPath)
+	if err := reports.writeCells("mcpvcr demo: every fixture through every profile", cells, *jsonOut, opts.Fixtures, nil, exp, *scale, stderr); err != nil {
 		return err
-	}
-	if *jsonOut != "" {
-		if err := writeJSONFile(*jsonOut, cells); err != nil {
-			return err
-		}
 	}
 	if exp != nil {
 		if err := matrix.Check(cells, exp, expPath); err != nil {
@@ -157,20 +148,6 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		return demoFailed{fmt.Errorf("--check: no %s", expPath)}
 	}
 	return nil
-}
-
-// cellProgress returns a matrix.Options.Progress that prints one line per
-// finished cell of total.
-func cellProgress(w io.Writer, total int) func(matrix.Cell) {
-	done := 0
-	return func(c matrix.Cell) {
-		done++
-		what := string(c.Outcome)
-		if c.Err != "" {
-			what = "error: " + c.Err
-		}
-		fmt.Fprintf(w, "[%2d/%d] %-40s %-24s %-16s %6.0fms\n", done, total, c.Fixture, c.Profile, what, float64(c.Took)/float64(time.Millisecond))
-	}
 }
 
 // splitList flattens repeated, comma-separated flag values.

@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // version is set by the Makefile with -ldflags; "dev" otherwise.
@@ -152,6 +153,27 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 const exitStatusHelp = `Exit status: 0 success; 1 findings or differences; 2 bad usage or unreadable input
 (unknown flag, bad value, missing file, unknown profile, bad time scale, unreachable target).
 `
+
+// parseWithOperand parses args for a command that takes one operand
+// (replay's FILE, check's URL), before or after its flags, and returns it
+// ("" when none was given). A second operand is a usage error.
+func parseWithOperand(fs *flag.FlagSet, args []string, what string) (string, error) {
+	var operand string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		operand, args = args[0], args[1:]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	if operand == "" && fs.NArg() == 1 {
+		operand = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: one %s, got also %q\n", fs.Name(), what, fs.Args())
+		fs.Usage()
+		return "", errUsage
+	}
+	return operand, nil
+}
 
 // parseFlags parses args, mapping parse errors to errUsage (already printed).
 func parseFlags(fs *flag.FlagSet, args []string) error {

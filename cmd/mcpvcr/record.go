@@ -3,17 +3,14 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/harness"
@@ -92,16 +89,8 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "mcpvcr record: clients reach it as %s (--public-url)\n", *publicURL)
 	}
 	hs := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	case <-ctx.Done():
+	if err := serveUntilSignal(hs, ln); err != nil {
+		return err
 	}
 	// A client that has just finished may still be hanging up: give its
 	// requests a moment to end as the client ended them. Streams still

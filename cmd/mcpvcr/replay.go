@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/mcpvcr/mcpvcr/harness"
@@ -62,20 +61,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	serverLog := fs.String("server-log", "", "the server's log file: its markers are drawn on --report's time axis (read after the replay)")
 	var allow stringList
 	fs.Var(&allow, "allow", "report this finding (e.g. \"events-late\", see docs/findings.md) or the differences under this part (e.g. \"body.result.serverInfo\") without failing (repeatable)")
-	// FILE may come before or after the flags.
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	if err := parseFlags(fs, args); err != nil {
+	file, err := parseWithOperand(fs, args, "FILE")
+	if err != nil {
 		return err
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "mcpvcr replay: one FILE, got also %q\n", fs.Args())
-		fs.Usage()
-		return errUsage
 	}
 	if file == "" {
 		return missingFlag(fs, stderr, "FILE (the cassette to replay)")

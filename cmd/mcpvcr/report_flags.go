@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/harness/matrix"
@@ -47,23 +46,29 @@ func (rf reportFlags) writeSession(s *report.Session, stderr io.Writer) error {
 		func(w io.Writer) error { return report.WriteHAR(w, s) })
 }
 
-// writeCells writes a matrix of cells (files are the fixtures replayed,
-// each passed through prepare when it is not nil: check's aiming, with
-// placeholders for the credentials, never them).
-func (rf reportFlags) writeCells(title string, cells []matrix.Cell, files []string, prepare func(*harness.Cassette) error, exp matrix.Expectations, scale timescale.Scale, stderr io.Writer) error {
-	if *rf.html == "" && *rf.har == "" {
-		return nil
-	}
-	cassettes := map[string]*harness.Cassette{}
-	for _, f := range files {
-		if c, err := harness.LoadCassette(f); err == nil && (prepare == nil || prepare(c) == nil) {
-			cassettes[matrix.FixtureName(f)] = c
+// writeCells writes a matrix of cells to the files asked for: --report and
+// --har (files are the fixtures replayed, each passed through prepare when
+// it is not nil: check's aiming, with placeholders for the credentials,
+// never them), then every cell as JSON to jsonOut unless it is "".
+func (rf reportFlags) writeCells(title string, cells []matrix.Cell, jsonOut string, files []string, prepare func(*harness.Cassette) error, exp matrix.Expectations, scale timescale.Scale, stderr io.Writer) error {
+	if *rf.html != "" || *rf.har != "" {
+		cassettes := map[string]*harness.Cassette{}
+		for _, f := range files {
+			if c, err := harness.LoadCassette(f); err == nil && (prepare == nil || prepare(c) == nil) {
+				cassettes[matrix.FixtureName(f)] = c
+			}
+		}
+		ch := report.FromCells(title, cells, cassettes, exp, scale)
+		if err := rf.write(stderr,
+			func(w io.Writer) error { return report.WriteCheckHTML(w, ch, nil) },
+			func(w io.Writer) error { return report.WriteCheckHAR(w, ch) }); err != nil {
+			return err
 		}
 	}
-	ch := report.FromCells(title, cells, cassettes, exp, scale)
-	return rf.write(stderr,
-		func(w io.Writer) error { return report.WriteCheckHTML(w, ch, nil) },
-		func(w io.Writer) error { return report.WriteCheckHAR(w, ch) })
+	if jsonOut == "" {
+		return nil
+	}
+	return writeJSONFile(jsonOut, cells)
 }
 
 func (rf reportFlags) write(stderr io.Writer, html, har func(io.Writer) error) error {
@@ -89,18 +94,6 @@ func (rf reportFlags) write(stderr io.Writer, html, har func(io.Writer) error) e
 		fmt.Fprintf(stderr, "%s: %s\n", out.what, *out.path)
 	}
 	return nil
-}
-
-// tableOptions is how demo and check print their table: 100 columns (the
-// terminal's, when $COLUMNS says more), colours only on a terminal and
-// never under NO_COLOR or TERM=dumb, every column with --wide.
-func tableOptions(stdout io.Writer, wide bool) *matrix.TableOptions {
-	o := &matrix.TableOptions{Wide: wide}
-	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 100 {
-		o.Width = n
-	}
-	o.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	return o
 }
 
 // readMarkers reads every marker of a server log file (any form the

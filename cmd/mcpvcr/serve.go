@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -59,14 +60,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "mcpvcr serve: listening on http://%s (issuer %s, redis %s)\n", cfg.Addr, srv.Issuer(), redisLabel(cfg.RedisURL))
 
 	hs := server.NewHTTPServer(srv, cfg) // slow-loris timeouts that never cut SSE
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
+	if err := serveUntilSignal(hs, ln); err != nil {
 		return err
-	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -74,6 +69,24 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// serveUntilSignal serves hs on ln until Ctrl-C or SIGTERM (nil), or until
+// serving fails (its error). The caller shuts hs down.
+func serveUntilSignal(hs *http.Server, ln net.Listener) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		return nil
+	}
 }
 
 // redisLabel names the Redis in use without printing a password.

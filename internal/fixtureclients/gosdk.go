@@ -66,12 +66,8 @@ func GoSDK(ctx context.Context, base string) error {
 	}); err != nil {
 		return err
 	}
-	for i := range 2 {
-		select {
-		case <-logs:
-		case <-ctx.Done():
-			return fmt.Errorf("log message %d of 2 never arrived on the listen stream: %w", i+1, ctx.Err())
-		}
+	if err := awaitN(ctx, logs, 2, "log message", "on the listen stream"); err != nil {
+		return err
 	}
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"}); err != nil {
 		return fmt.Errorf("tools/call whoami: %w", err)
@@ -130,4 +126,17 @@ func (l *listenWatch) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.once.Do(func() { close(l.open) })
 	}
 	return resp, err
+}
+
+// awaitN waits for n values on ch, where a notification handler forwards
+// them; past ctx it names the first that never arrived, what and where.
+func awaitN[T any](ctx context.Context, ch <-chan T, n int, what, where string) error {
+	for i := range n {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%s %d of %d never arrived %s: %w", what, i+1, n, where, ctx.Err())
+		}
+	}
+	return nil
 }

@@ -53,12 +53,8 @@ func GoSDK2026(ctx context.Context, base string) error {
 	}); err != nil {
 		return err
 	}
-	for i := range 2 {
-		select {
-		case <-progress:
-		case <-ctx.Done():
-			return fmt.Errorf("progress notification %d of 2 never arrived on the call's stream: %w", i+1, ctx.Err())
-		}
+	if err := awaitN(ctx, progress, 2, "progress notification", "on the call's stream"); err != nil {
+		return err
 	}
 	if err := cs.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)

@@ -81,27 +81,23 @@ func (s *script) getJSON(path string, v any) error {
 
 // postForm posts an x-www-form-urlencoded body.
 func (s *script) postForm(path string, form url.Values, want int, v any) error {
-	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	r, err := s.send(req, want)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(r.body, v)
+	return s.post(path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), want, v)
 }
 
 // postJSON posts a JSON document (DCR).
 func (s *script) postJSON(path string, doc any, want int, v any) error {
 	b, _ := json.Marshal(doc)
-	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(b))
+	return s.post(path, "application/json", bytes.NewReader(b), want, v)
+}
+
+// post posts body as contentType, wants the status want and decodes the
+// JSON answer into v.
+func (s *script) post(path, contentType string, body io.Reader, want int, v any) error {
+	req, err := http.NewRequest(http.MethodPost, s.base+path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
 	r, err := s.send(req, want)
 	if err != nil {

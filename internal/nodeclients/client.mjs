@@ -22,6 +22,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { authProviderFromEnv, logInbox } from './session-kit.mjs';
 
 const url = new URL(process.argv[2]);
 const fail = (msg) => { console.error(`client.mjs: ${msg}`); process.exit(1); };
@@ -33,19 +34,9 @@ let lineWaiter = null;
 stdin.on('line', (l) => { if (lineWaiter) { const w = lineWaiter; lineWaiter = null; w(l); } else lines.push(l); });
 const nextLine = () => lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => { lineWaiter = r; });
 
-const logs = [];
-let logWaiter = null;
-function waitLog(text) {
-  const hit = () => logs.find((p) => p.data && p.data.message === text);
-  if (hit()) return Promise.resolve(hit());
-  return new Promise((resolve) => { logWaiter = () => { if (hit()) { logWaiter = null; resolve(hit()); } }; });
-}
-
-let authProvider;
-if (process.env.MCPVCR_OAUTH === '1') {
-  const { HeadlessOAuthProvider } = await import('./headless-oauth.mjs');
-  authProvider = new HeadlessOAuthProvider();
-}
+const logs = logInbox();
+const waitLog = logs.wait;
+const authProvider = await authProviderFromEnv();
 
 function makeTransport() {
   return new StreamableHTTPClientTransport(url, {
@@ -71,10 +62,7 @@ async function connect() {
 }
 
 const client = new Client({ name: 'mcpvcr-ts-client', version: '0.0.0' });
-client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-  logs.push(n.params);
-  if (logWaiter) logWaiter();
-});
+client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.add(n.params));
 
 const transport = await connect();
 console.log(`STEP initialized session=${transport.sessionId} protocol=${transport.protocolVersion ?? '?'}`);

@@ -17,6 +17,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { authProviderFromEnv, logInbox } from './session-kit.mjs';
 
 const url = new URL(process.argv[2]);
 const fail = (msg) => { console.error(`record-session.mjs: ${msg}`); process.exit(1); };
@@ -32,27 +33,14 @@ async function watchingFetch(input, init) {
   return res;
 }
 
-const logs = [];
-let logWaiter = null;
-function waitLog(text) {
-  const hit = () => logs.find((p) => p.data === text || p.data?.message === text);
-  if (hit()) return Promise.resolve(hit());
-  return new Promise((resolve) => { logWaiter = () => { if (hit()) { logWaiter = null; resolve(hit()); } }; });
-}
-
-let authProvider;
-if (process.env.MCPVCR_OAUTH === '1') {
-  const { HeadlessOAuthProvider } = await import('./headless-oauth.mjs');
-  authProvider = new HeadlessOAuthProvider();
-}
+const logs = logInbox();
+const waitLog = logs.wait;
+const authProvider = await authProviderFromEnv();
 
 const makeTransport = () => new StreamableHTTPClientTransport(url, { authProvider, fetch: watchingFetch });
 
 const client = new Client({ name: 'mcpvcr-ts-client', version: '0.0.0' });
-client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-  logs.push(n.params);
-  if (logWaiter) logWaiter();
-});
+client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.add(n.params));
 
 // The first connect ends in UnauthorizedError after the headless
 // authorize; finishAuth trades the code for a token, then connect again.
