@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/server"
@@ -69,24 +66,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
-}
-
-// serveUntilSignal serves hs on ln until Ctrl-C or SIGTERM (nil), or until
-// serving fails (its error). The caller shuts hs down.
-func serveUntilSignal(hs *http.Server, ln net.Listener) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
-		return err
-	case <-ctx.Done():
-		return nil
-	}
 }
 
 // redisLabel names the Redis in use without printing a password.
