@@ -12,6 +12,12 @@ import (
 // stream (flush, stub.Close, return); on Interrupt, flush what is held and
 // return, because Pipe is run again with the same stub and State after an
 // update; every byte read is either written or dropped on purpose.
+//
+// A toxic's Pipe is one of the loops that keep that contract, given only
+// the toxic's decision: editPieces (edit_pieces.go) to change its stream
+// piece by piece, editHeads (head_rewrite.go) to change heads only, watch
+// (below) to pass every chunk as it came and only look, runHolder
+// (holder.go) to hold bytes back.
 
 // send writes b, which the caller gives up, as one chunk.
 func send(stub *tptoxics.ToxicStub, b []byte) {
