@@ -317,7 +317,9 @@ func replayCell(ctx context.Context, cell *Cell, c *harness.Cassette, opts Optio
 	// cell turns "reset" by chance.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.IdleConnTimeout = opts.TimeScale.Scale(clientIdleTimeout)
-	if realSpeaksHTTP2(cell.Profile) {
+	// HTTP/2 wherever the front takes it: a real nginx-http2 or caddy-http2,
+	// and the simulated caddy-http2, whose tunnel has Go's HTTP/2 server.
+	if realSpeaksHTTP2(cell.Profile) || cell.Profile.HTTP2() {
 		transport.Protocols = new(http.Protocols)
 		transport.Protocols.SetUnencryptedHTTP2(true) // prior knowledge, as nginx's "listen ... http2" takes it
 	}
