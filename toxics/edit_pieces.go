@@ -29,6 +29,10 @@ func editPieces(stub *tptoxics.ToxicStub, parser *wireParser, release func() []b
 			send(stub, release())
 		}
 	}
+	// One chunkOut for the connection, reset for each chunk: edit is a
+	// func value, so the compiler cannot see that &o stays on the stack,
+	// and a chunkOut per chunk would be an allocation per chunk.
+	o := new(chunkOut)
 	for {
 		select {
 		case <-stub.Interrupt:
@@ -41,11 +45,11 @@ func editPieces(stub *tptoxics.ToxicStub, parser *wireParser, release func() []b
 				ended(stub, parser)
 				return
 			}
-			o := chunkOut{in: c.Data}
+			*o = chunkOut{in: c.Data}
 			cutNow := false
 			parser.feed(c.Data, func(p piece) {
 				if !cutNow {
-					cutNow = edit(p, &o)
+					cutNow = edit(p, o)
 				}
 			})
 			o.flush(stub, c)
