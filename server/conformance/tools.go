@@ -241,91 +241,99 @@ func confRegisterTools(server *mcp.Server) {
 
 // Tool handlers
 
+// Results every handler answers with.
+
+// confText is a tool result of one text.
+func confText(text string) (*mcp.CallToolResult, any, error) {
+	return confContent(&mcp.TextContent{Text: text})
+}
+
+// confContent is a tool result of content.
+func confContent(content ...mcp.Content) (*mcp.CallToolResult, any, error) {
+	return &mcp.CallToolResult{Content: content}, nil, nil
+}
+
+// confElicited reports what an elicitation returned.
+func confElicited(result *mcp.ElicitResult) (*mcp.CallToolResult, any, error) {
+	return confText(fmt.Sprintf("Elicitation result: action=%s, content=%v", result.Action, result.Content))
+}
+
+// confAsk is an InputRequiredResult (SEP-2322): the input the client must
+// supply, and the requestState to round-trip ("" for none).
+func confAsk(reqs mcp.InputRequestMap, state string) (*mcp.CallToolResult, any, error) {
+	return &mcp.CallToolResult{InputRequests: reqs, RequestState: state}, nil, nil
+}
+
+// confLog sends an info-level log message to the client.
+func confLog(ctx context.Context, req *mcp.CallToolRequest, data string) {
+	req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "info", Data: data})
+}
+
+// confInvalidParams is the JSON-RPC error for a retry whose params are refused.
+func confInvalidParams(message string) error {
+	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: message}
+}
+
 func confTestSimpleTextHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: "This is a simple text response for testing."},
-		},
-	}, nil, nil
+	return confText("This is a simple text response for testing.")
 }
 
 func confTestImageContentHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.ImageContent{
-				Data:     confImageData(),
-				MIMEType: "image/png",
-			},
+	return confContent(
+		&mcp.ImageContent{
+			Data:     confImageData(),
+			MIMEType: "image/png",
 		},
-	}, nil, nil
+	)
 }
 
 func confTestAudioContentHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.AudioContent{
-				Data:     confAudioData(),
-				MIMEType: "audio/wav",
-			},
+	return confContent(
+		&mcp.AudioContent{
+			Data:     confAudioData(),
+			MIMEType: "audio/wav",
 		},
-	}, nil, nil
+	)
 }
 
 func confTestEmbeddedResourceHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.EmbeddedResource{
-				Resource: &mcp.ResourceContents{
-					URI:      "test://embedded-resource",
-					MIMEType: "text/plain",
-					Text:     "This is an embedded resource",
-				},
+	return confContent(
+		&mcp.EmbeddedResource{
+			Resource: &mcp.ResourceContents{
+				URI:      "test://embedded-resource",
+				MIMEType: "text/plain",
+				Text:     "This is an embedded resource",
 			},
 		},
-	}, nil, nil
+	)
 }
 
 func confTestMultipleContentTypesHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: "This is text content"},
-			&mcp.ImageContent{
-				Data:     confImageData(),
-				MIMEType: "image/png",
-			},
-			&mcp.EmbeddedResource{
-				Resource: &mcp.ResourceContents{
-					URI:      "test://embedded-in-multiple",
-					MIMEType: "text/plain",
-					Text:     "This is an embedded resource",
-				},
+	return confContent(
+		&mcp.TextContent{Text: "This is text content"},
+		&mcp.ImageContent{
+			Data:     confImageData(),
+			MIMEType: "image/png",
+		},
+		&mcp.EmbeddedResource{
+			Resource: &mcp.ResourceContents{
+				URI:      "test://embedded-in-multiple",
+				MIMEType: "text/plain",
+				Text:     "This is an embedded resource",
 			},
 		},
-	}, nil, nil
+	)
 }
 
 func confTestToolWithLoggingHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	// Emit three info-level log messages
-	req.Session.Log(ctx, &mcp.LoggingMessageParams{
-		Level: "info",
-		Data:  "Tool execution started",
-	})
+	confLog(ctx, req, "Tool execution started")
 	time.Sleep(50 * time.Millisecond)
-	req.Session.Log(ctx, &mcp.LoggingMessageParams{
-		Level: "info",
-		Data:  "Tool processing data",
-	})
+	confLog(ctx, req, "Tool processing data")
 	time.Sleep(50 * time.Millisecond)
-	req.Session.Log(ctx, &mcp.LoggingMessageParams{
-		Level: "info",
-		Data:  "Tool execution completed",
-	})
+	confLog(ctx, req, "Tool execution completed")
 
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: "Tool with logging executed successfully"},
-		},
-	}, nil, nil
+	return confText("Tool with logging executed successfully")
 }
 
 func confTestToolWithProgressHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
@@ -347,11 +355,7 @@ func confTestToolWithProgressHandler(ctx context.Context, req *mcp.CallToolReque
 
 	// Return the progress token value as the response (matching TypeScript behavior)
 	tokenStr := fmt.Sprintf("%v", progressToken)
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: tokenStr},
-		},
-	}, nil, nil
+	return confText(tokenStr)
 }
 
 func confTestErrorHandlingHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
@@ -387,11 +391,7 @@ func confTestSamplingHandler(ctx context.Context, req *mcp.CallToolRequest, inpu
 		responseText = "(non-text response)"
 	}
 
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: fmt.Sprintf("LLM response: %s", responseText)},
-		},
-	}, nil, nil
+	return confText(fmt.Sprintf("LLM response: %s", responseText))
 }
 
 type confElicitationInput struct {
@@ -416,11 +416,7 @@ func confTestElicitationHandler(ctx context.Context, req *mcp.CallToolRequest, i
 		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
 	}
 
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: fmt.Sprintf("Elicitation result: action=%s, content=%v", result.Action, result.Content)},
-		},
-	}, nil, nil
+	return confElicited(result)
 }
 
 func confTestElicitationDefaultsHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
@@ -462,11 +458,7 @@ func confTestElicitationDefaultsHandler(ctx context.Context, req *mcp.CallToolRe
 		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
 	}
 
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: fmt.Sprintf("Elicitation result: action=%s, content=%v", result.Action, result.Content)},
-		},
-	}, nil, nil
+	return confElicited(result)
 }
 
 func confTestElicitationEnumsHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
@@ -526,21 +518,11 @@ func confTestElicitationEnumsHandler(ctx context.Context, req *mcp.CallToolReque
 		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
 	}
 
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: fmt.Sprintf("Elicitation result: action=%s, content=%v", result.Action, result.Content)},
-		},
-	}, nil, nil
+	return confElicited(result)
 }
 
 func confJsonSchema202012Handler(ctx context.Context, req *mcp.CallToolRequest, input json.RawMessage) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{
-				Text: fmt.Sprintf("JSON Schema 2020-12 tool called with: %s", input),
-			},
-		},
-	}, nil, nil
+	return confText(fmt.Sprintf("JSON Schema 2020-12 tool called with: %s", input))
 }
 
 type confTestXMcpHeaderInput struct {
@@ -549,11 +531,7 @@ type confTestXMcpHeaderInput struct {
 }
 
 func confTestXMcpHeaderHandler(ctx context.Context, req *mcp.CallToolRequest, input confTestXMcpHeaderInput) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: fmt.Sprintf("region=%s", input.Region)},
-		},
-	}, nil, nil
+	return confText(fmt.Sprintf("region=%s", input.Region))
 }
 
 // confTestMissingCapabilityHandler requires the client to have declared the
@@ -562,11 +540,7 @@ func confTestXMcpHeaderHandler(ctx context.Context, req *mcp.CallToolRequest, in
 func confTestMissingCapabilityHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	caps := req.ClientCapabilities()
 	if caps != nil && caps.Sampling != nil {
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{
-				&mcp.TextContent{Text: "Client declared the sampling capability; tool executed."},
-			},
-		}, nil, nil
+		return confText("Client declared the sampling capability; tool executed.")
 	}
 	missingCapabilityData := mcp.MissingRequiredClientCapabilityData{
 		RequiredCapabilities: &mcp.ClientCapabilities{
@@ -589,26 +563,15 @@ func confTestMissingCapabilityHandler(ctx context.Context, req *mcp.CallToolRequ
 // plain response trivially satisfies this. The scenario declares no
 // `elicitation` capability, so this handler must not call req.Session.Elicit.
 func confTestStreamingElicitationHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: "stream observed: result frames only, no top-level requests"},
-		},
-	}, nil, nil
+	return confText("stream observed: result frames only, no top-level requests")
 }
 
 // confTestLoggingToolHandler attempts to emit a log message. The SDK's
 // ServerSession.Log gates on the per-request _meta.../logLevel, so this is a
 // no-op notification-wise when the client did not opt in.
 func confTestLoggingToolHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	req.Session.Log(ctx, &mcp.LoggingMessageParams{
-		Level: "info",
-		Data:  "test_logging_tool executed",
-	})
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{Text: "Log attempted; framework gates on _meta.../logLevel."},
-		},
-	}, nil, nil
+	confLog(ctx, req, "test_logging_tool executed")
+	return confText("Log attempted; framework gates on _meta.../logLevel.")
 }
 
 // confMakeTriggerToolChangeHandler returns a handler that (re-)registers a
@@ -624,11 +587,7 @@ func confMakeTriggerToolChangeHandler(server *mcp.Server) mcp.ToolHandlerFor[any
 		}, func(context.Context, *mcp.CallToolRequest, any) (*mcp.CallToolResult, any, error) {
 			return &mcp.CallToolResult{}, nil, nil
 		})
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{
-				&mcp.TextContent{Text: "tools_list_changed published"},
-			},
-		}, nil, nil
+		return confText("tools_list_changed published")
 	}
 }
 
@@ -642,11 +601,7 @@ func confMakeTriggerPromptChangeHandler(server *mcp.Server) mcp.ToolHandlerFor[a
 		}, func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 			return &mcp.GetPromptResult{}, nil
 		})
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{
-				&mcp.TextContent{Text: "prompts_list_changed published"},
-			},
-		}, nil, nil
+		return confText("prompts_list_changed published")
 	}
 }
 
@@ -689,13 +644,14 @@ func confAcceptedContent(responses mcp.InputResponseMap, key string) map[string]
 // =============================================================================
 
 // confNameElicitSchema is the requestedSchema used by tools that elicit a name.
-func confNameElicitSchema() *jsonschema.Schema {
+func confNameElicitSchema() *jsonschema.Schema { return confFieldSchema("name", "string") }
+
+// confFieldSchema is an object schema of one required field of type typ.
+func confFieldSchema(field, typ string) *jsonschema.Schema {
 	return &jsonschema.Schema{
-		Type: "object",
-		Properties: map[string]*jsonschema.Schema{
-			"name": {Type: "string"},
-		},
-		Required: []string{"name"},
+		Type:       "object",
+		Properties: map[string]*jsonschema.Schema{field: {Type: typ}},
+		Required:   []string{field},
 	}
 }
 
@@ -707,19 +663,15 @@ func confTestInputRequiredElicitationHandler(ctx context.Context, req *mcp.CallT
 	if content := confAcceptedContent(req.Params.InputResponses, "user_name"); content != nil {
 		name, _ := content["name"].(string)
 		if name != "" {
-			return &mcp.CallToolResult{
-				Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf("Hello, %s!", name)}},
-			}, nil, nil
+			return confText(fmt.Sprintf("Hello, %s!", name))
 		}
 	}
-	return &mcp.CallToolResult{
-		InputRequests: mcp.InputRequestMap{
-			"user_name": &mcp.ElicitParams{
-				Message:         "What is your name?",
-				RequestedSchema: confNameElicitSchema(),
-			},
+	return confAsk(mcp.InputRequestMap{
+		"user_name": &mcp.ElicitParams{
+			Message:         "What is your name?",
+			RequestedSchema: confNameElicitSchema(),
 		},
-	}, nil, nil
+	}, "")
 }
 
 // confSamplingResponseText extracts the first text content from a sampling
@@ -742,20 +694,16 @@ func confSamplingResponseText(responses mcp.InputResponseMap, key string) (strin
 // confTestInputRequiredSamplingHandler asks for an LLM completion via sampling.
 func confTestInputRequiredSamplingHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	if text, ok := confSamplingResponseText(req.Params.InputResponses, "capital_question"); ok {
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf("Sampling response: %s", text)}},
-		}, nil, nil
+		return confText(fmt.Sprintf("Sampling response: %s", text))
 	}
-	return &mcp.CallToolResult{
-		InputRequests: mcp.InputRequestMap{
-			"capital_question": &mcp.CreateMessageParams{
-				Messages: []*mcp.SamplingMessage{
-					{Role: "user", Content: &mcp.TextContent{Text: "What is the capital of France?"}},
-				},
-				MaxTokens: 100,
+	return confAsk(mcp.InputRequestMap{
+		"capital_question": &mcp.CreateMessageParams{
+			Messages: []*mcp.SamplingMessage{
+				{Role: "user", Content: &mcp.TextContent{Text: "What is the capital of France?"}},
 			},
+			MaxTokens: 100,
 		},
-	}, nil, nil
+	}, "")
 }
 
 // confTestInputRequiredListRootsHandler asks for the client roots.
@@ -765,17 +713,11 @@ func confTestInputRequiredListRootsHandler(ctx context.Context, req *mcp.CallToo
 		for _, r := range resp.Roots {
 			uris = append(uris, r.URI)
 		}
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{
-				&mcp.TextContent{Text: fmt.Sprintf("Client exposed %d root(s): %s", len(resp.Roots), strings.Join(uris, ", "))},
-			},
-		}, nil, nil
+		return confText(fmt.Sprintf("Client exposed %d root(s): %s", len(resp.Roots), strings.Join(uris, ", ")))
 	}
-	return &mcp.CallToolResult{
-		InputRequests: mcp.InputRequestMap{
-			"client_roots": &mcp.ListRootsParams{},
-		},
-	}, nil, nil
+	return confAsk(mcp.InputRequestMap{
+		"client_roots": &mcp.ListRootsParams{},
+	}, "")
 }
 
 // confTestInputRequiredRequestStateHandler round-trips an opaque requestState
@@ -783,28 +725,16 @@ func confTestInputRequiredListRootsHandler(ctx context.Context, req *mcp.CallToo
 func confTestInputRequiredRequestStateHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	if content := confAcceptedContent(req.Params.InputResponses, "confirm"); content != nil {
 		if confRequestStateValid(req.Params.RequestState) {
-			return &mcp.CallToolResult{
-				Content: []mcp.Content{&mcp.TextContent{Text: "state-ok: requestState received and confirmation accepted"}},
-			}, nil, nil
+			return confText("state-ok: requestState received and confirmation accepted")
 		}
-		return nil, nil, &jsonrpc.Error{
-			Code:    jsonrpc.CodeInvalidParams,
-			Message: "invalid requestState",
-		}
+		return nil, nil, confInvalidParams("invalid requestState")
 	}
-	return &mcp.CallToolResult{
-		InputRequests: mcp.InputRequestMap{
-			"confirm": &mcp.ElicitParams{
-				Message: "Please confirm",
-				RequestedSchema: &jsonschema.Schema{
-					Type:       "object",
-					Properties: map[string]*jsonschema.Schema{"ok": {Type: "boolean"}},
-					Required:   []string{"ok"},
-				},
-			},
+	return confAsk(mcp.InputRequestMap{
+		"confirm": &mcp.ElicitParams{
+			Message:         "Please confirm",
+			RequestedSchema: confFieldSchema("ok", "boolean"),
 		},
-		RequestState: "request_state",
-	}, nil, nil
+	}, "request_state")
 }
 
 // confTestInputRequiredMultipleInputsHandler asks for elicitation, sampling, and
@@ -822,28 +752,21 @@ func confTestInputRequiredMultipleInputsHandler(ctx context.Context, req *mcp.Ca
 	}
 
 	if name != "" && hasGreeting && rootsOK {
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{
-				&mcp.TextContent{Text: fmt.Sprintf("%s %s — %d root(s) visible", greetingText, name, rootsCount)},
-			},
-		}, nil, nil
+		return confText(fmt.Sprintf("%s %s — %d root(s) visible", greetingText, name, rootsCount))
 	}
-	return &mcp.CallToolResult{
-		InputRequests: mcp.InputRequestMap{
-			"user_name": &mcp.ElicitParams{
-				Message:         "What is your name?",
-				RequestedSchema: confNameElicitSchema(),
-			},
-			"greeting": &mcp.CreateMessageParams{
-				Messages: []*mcp.SamplingMessage{
-					{Role: "user", Content: &mcp.TextContent{Text: "Generate a greeting"}},
-				},
-				MaxTokens: 50,
-			},
-			"client_roots": &mcp.ListRootsParams{},
+	return confAsk(mcp.InputRequestMap{
+		"user_name": &mcp.ElicitParams{
+			Message:         "What is your name?",
+			RequestedSchema: confNameElicitSchema(),
 		},
-		RequestState: "multiple_inputs",
-	}, nil, nil
+		"greeting": &mcp.CreateMessageParams{
+			Messages: []*mcp.SamplingMessage{
+				{Role: "user", Content: &mcp.TextContent{Text: "Generate a greeting"}},
+			},
+			MaxTokens: 50,
+		},
+		"client_roots": &mcp.ListRootsParams{},
+	}, "multiple_inputs")
 }
 
 // confTestInputRequiredMultiRoundHandler runs two elicitation rounds with
@@ -855,44 +778,30 @@ func confTestInputRequiredMultiRoundHandler(ctx context.Context, req *mcp.CallTo
 	// State format: "round=1" or "round=2;name=<name>".
 	switch {
 	case state == "":
-		return &mcp.CallToolResult{
-			InputRequests: mcp.InputRequestMap{
-				"step1": &mcp.ElicitParams{
-					Message:         "Step 1: What is your name?",
-					RequestedSchema: confNameElicitSchema(),
-				},
+		return confAsk(mcp.InputRequestMap{
+			"step1": &mcp.ElicitParams{
+				Message:         "Step 1: What is your name?",
+				RequestedSchema: confNameElicitSchema(),
 			},
-			RequestState: "round=1",
-		}, nil, nil
+		}, "round=1")
 	case state == "round=1":
 		name, _ := confAcceptedContent(req.Params.InputResponses, "step1")["name"].(string)
 		if name == "" {
 			name = "unknown"
 		}
-		return &mcp.CallToolResult{
-			InputRequests: mcp.InputRequestMap{
-				"step2": &mcp.ElicitParams{
-					Message: "Step 2: What is your favorite color?",
-					RequestedSchema: &jsonschema.Schema{
-						Type:       "object",
-						Properties: map[string]*jsonschema.Schema{"color": {Type: "string"}},
-						Required:   []string{"color"},
-					},
-				},
+		return confAsk(mcp.InputRequestMap{
+			"step2": &mcp.ElicitParams{
+				Message:         "Step 2: What is your favorite color?",
+				RequestedSchema: confFieldSchema("color", "string"),
 			},
-			RequestState: "round=2;name=" + name,
-		}, nil, nil
+		}, "round=2;name="+name)
 	default:
 		color, _ := confAcceptedContent(req.Params.InputResponses, "step2")["color"].(string)
 		if color == "" {
 			color = "unknown"
 		}
 		name := strings.TrimPrefix(state, "round=2;name=")
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{
-				&mcp.TextContent{Text: fmt.Sprintf("Multi-round complete: %s likes %s", name, color)},
-			},
-		}, nil, nil
+		return confText(fmt.Sprintf("Multi-round complete: %s likes %s", name, color))
 	}
 }
 
@@ -902,30 +811,18 @@ func confTestInputRequiredMultiRoundHandler(ctx context.Context, req *mcp.CallTo
 func confTestInputRequiredTamperedStateHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	if req.Params.RequestState != "" {
 		if !confRequestStateValid(req.Params.RequestState) {
-			return nil, nil, &jsonrpc.Error{
-				Code:    jsonrpc.CodeInvalidParams,
-				Message: "invalid requestState: tampered",
-			}
+			return nil, nil, confInvalidParams("invalid requestState: tampered")
 		}
 		if confAcceptedContent(req.Params.InputResponses, "confirm") != nil {
-			return &mcp.CallToolResult{
-				Content: []mcp.Content{&mcp.TextContent{Text: "state-ok: requestState received and confirmation accepted"}},
-			}, nil, nil
+			return confText("state-ok: requestState received and confirmation accepted")
 		}
 	}
-	return &mcp.CallToolResult{
-		InputRequests: mcp.InputRequestMap{
-			"confirm": &mcp.ElicitParams{
-				Message: "Please confirm",
-				RequestedSchema: &jsonschema.Schema{
-					Type:       "object",
-					Properties: map[string]*jsonschema.Schema{"ok": {Type: "boolean"}},
-					Required:   []string{"ok"},
-				},
-			},
+	return confAsk(mcp.InputRequestMap{
+		"confirm": &mcp.ElicitParams{
+			Message:         "Please confirm",
+			RequestedSchema: confFieldSchema("ok", "boolean"),
 		},
-		RequestState: "tampered_state",
-	}, nil, nil
+	}, "tampered_state")
 }
 
 // confTestInputRequiredCapabilitiesHandler only requests input kinds the client
@@ -933,9 +830,7 @@ func confTestInputRequiredTamperedStateHandler(ctx context.Context, req *mcp.Cal
 // _meta["io.modelcontextprotocol/clientCapabilities"] envelope.
 func confTestInputRequiredCapabilitiesHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	if len(req.Params.InputResponses) > 0 {
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{&mcp.TextContent{Text: "Capability-aware input requests fulfilled"}},
-		}, nil, nil
+		return confText("Capability-aware input requests fulfilled")
 	}
 	caps := req.ClientCapabilities()
 	reqs := mcp.InputRequestMap{}
@@ -957,11 +852,9 @@ func confTestInputRequiredCapabilitiesHandler(ctx context.Context, req *mcp.Call
 		reqs["client_roots"] = &mcp.ListRootsParams{}
 	}
 	if len(reqs) == 0 {
-		return &mcp.CallToolResult{
-			Content: []mcp.Content{&mcp.TextContent{Text: "No declared client capability supports an in-band input request"}},
-		}, nil, nil
+		return confText("No declared client capability supports an in-band input request")
 	}
-	return &mcp.CallToolResult{InputRequests: reqs}, nil, nil
+	return confAsk(reqs, "")
 }
 
 // confTestInputRequiredPromptHandler is the prompts/get analogue: elicits context
@@ -982,12 +875,8 @@ func confTestInputRequiredPromptHandler(ctx context.Context, req *mcp.GetPromptR
 	return &mcp.GetPromptResult{
 		InputRequests: mcp.InputRequestMap{
 			"user_context": &mcp.ElicitParams{
-				Message: "Please provide context for the prompt",
-				RequestedSchema: &jsonschema.Schema{
-					Type:       "object",
-					Properties: map[string]*jsonschema.Schema{"context": {Type: "string"}},
-					Required:   []string{"context"},
-				},
+				Message:         "Please provide context for the prompt",
+				RequestedSchema: confFieldSchema("context", "string"),
 			},
 		},
 	}, nil
@@ -1002,13 +891,7 @@ func confTestReconnectionHandler(ctx context.Context, req *mcp.CallToolRequest, 
 	// Wait for client to reconnect
 	time.Sleep(100 * time.Millisecond)
 
-	return &mcp.CallToolResult{
-		Content: []mcp.Content{
-			&mcp.TextContent{
-				Text: "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.",
-			},
-		},
-	}, nil, nil
+	return confText("Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.")
 }
 
 // =============================================================================
