@@ -55,8 +55,9 @@ type BalancerOptions struct {
 // sends a request there, the losing side of the race, taken every time a
 // connection is reused after the origin's keep-alive expired (field
 // failure 28: docs/field-failures.md). The balancer adds no forwarding
-// headers and changes nothing else. The caller should call Close when
-// finished.
+// headers and streams every response as it comes; as any HTTP proxy it
+// drops the hop-by-hop headers (Connection, Keep-Alive). The caller should
+// call Close when finished.
 type Balancer struct {
 	// Addr is where the balancer listens: HOST:PORT on loopback.
 	Addr string
