@@ -6,8 +6,12 @@
 // conformance/everything-server/main.go: the tools, resources and prompts of
 // the reference everything-server that @modelcontextprotocol/conformance
 // calls (--tools conformance). Changes: package, names prefixed with "conf",
-// no main/flags, the session id from the caller, and the watched-resource updater runs only while a client
-// is subscribed (so a test server leaks no goroutine).
+// no main/flags, the session id from the caller, the watched-resource
+// updater runs only while a client is subscribed (so a test server leaks no
+// goroutine), and the repeated result, registration and schema literals
+// built by one helper each (confText, confAsk, confTool, confElicit, ...):
+// what goes on the wire is unchanged (make conformance-server and its
+// 2025/2026 runs pass the same scenarios).
 //
 //lint:file-ignore SA1019 conformance server exercises deprecated SEP-2577 APIs (roots, sampling, logging).
 
@@ -52,191 +56,100 @@ func confWatchedResourceUpdater(ctx context.Context, server *mcp.Server) {
 // =============================================================================
 
 func confRegisterTools(server *mcp.Server) {
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_simple_text",
-		Description: "Tests simple text content response",
-	}, confTestSimpleTextHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_image_content",
-		Description: "Tests image content response",
-	}, confTestImageContentHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_audio_content",
-		Description: "Tests audio content response",
-	}, confTestAudioContentHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_embedded_resource",
-		Description: "Tests embedded resource content response",
-	}, confTestEmbeddedResourceHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_multiple_content_types",
-		Description: "Tests response with multiple content types (text, image, resource)",
-	}, confTestMultipleContentTypesHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_tool_with_logging",
-		Description: "Tests tool that emits log messages during execution",
-	}, confTestToolWithLoggingHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_tool_with_progress",
-		Description: "Tests tool that reports progress notifications",
-	}, confTestToolWithProgressHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_error_handling",
-		Description: "Tests error response handling",
-	}, confTestErrorHandlingHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_sampling",
-		Description: "Tests server-initiated sampling (LLM completion request)",
-	}, confTestSamplingHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_elicitation",
-		Description: "Tests server-initiated elicitation (user input request)",
-	}, confTestElicitationHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_elicitation_sep1034_defaults",
-		Description: "Tests elicitation with default values per SEP-1034",
-	}, confTestElicitationDefaultsHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_elicitation_sep1330_enums",
-		Description: "Tests elicitation with enum schema improvements per SEP-1330",
-	}, confTestElicitationEnumsHandler)
+	confTool(server, "test_simple_text", "Tests simple text content response", confTestSimpleTextHandler)
+	confTool(server, "test_image_content", "Tests image content response", confTestImageContentHandler)
+	confTool(server, "test_audio_content", "Tests audio content response", confTestAudioContentHandler)
+	confTool(server, "test_embedded_resource", "Tests embedded resource content response", confTestEmbeddedResourceHandler)
+	confTool(server, "test_multiple_content_types", "Tests response with multiple content types (text, image, resource)", confTestMultipleContentTypesHandler)
+	confTool(server, "test_tool_with_logging", "Tests tool that emits log messages during execution", confTestToolWithLoggingHandler)
+	confTool(server, "test_tool_with_progress", "Tests tool that reports progress notifications", confTestToolWithProgressHandler)
+	confTool(server, "test_error_handling", "Tests error response handling", confTestErrorHandlingHandler)
+	confTool(server, "test_sampling", "Tests server-initiated sampling (LLM completion request)", confTestSamplingHandler)
+	confTool(server, "test_elicitation", "Tests server-initiated elicitation (user input request)", confTestElicitationHandler)
+	confTool(server, "test_elicitation_sep1034_defaults", "Tests elicitation with default values per SEP-1034", confTestElicitationDefaultsHandler)
+	confTool(server, "test_elicitation_sep1330_enums", "Tests elicitation with enum schema improvements per SEP-1330", confTestElicitationEnumsHandler)
 
 	// SEP-1613 / SEP-2106: JSON Schema 2020-12 conformance test tool.
 	// The scenario verifies that $schema/$defs/additionalProperties (SEP-1613)
 	// and the broader 2020-12 vocabulary — $anchor, allOf/anyOf, if/then/else —
 	// (SEP-2106) survive tools/list verbatim.
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "json_schema_2020_12_tool",
-		Description: "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613, SEP-2106)",
-		InputSchema: json.RawMessage(`{
-			"$schema": "https://json-schema.org/draft/2020-12/schema",
-			"type": "object",
-			"$defs": {
-				"address": {
-					"$anchor": "addressDef",
-					"type": "object",
-					"properties": {
-						"street": { "type": "string" },
-						"city": { "type": "string" }
-					}
-				}
-			},
-			"properties": {
-				"name": { "type": "string" },
-				"address": { "$ref": "#/$defs/address" },
-				"contactMethod": { "type": "string", "enum": ["phone", "email"] },
-				"phone": { "type": "string" },
-				"email": { "type": "string" }
-			},
-			"allOf": [
-				{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }
-			],
-			"if": {
-				"properties": { "contactMethod": { "const": "phone" } },
-				"required": ["contactMethod"]
-			},
-			"then": { "required": ["phone"] },
-			"else": { "required": ["email"] },
-			"additionalProperties": false
-		}`),
-	}, confJsonSchema202012Handler)
+	confSchemaTool(server, "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613, SEP-2106)", confJSONSchema202012, confJsonSchema202012Handler)
 
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_reconnection",
-		Description: "Tests SSE stream disconnection and client reconnection (SEP-1699). Server will close the stream mid-call and send the result after client reconnects.",
-	}, confTestReconnectionHandler)
+	confTool(server, "test_reconnection", "Tests SSE stream disconnection and client reconnection (SEP-1699). Server will close the stream mid-call and send the result after client reconnects.", confTestReconnectionHandler)
 
 	// SEP-2243 x-mcp-header tool — arms the http-custom-header-server-validation
 	// conformance scenario (which skips when no tool with an x-mcp-header
 	// annotation is found).
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_x_mcp_header",
-		Description: "Tests SEP-2243 Mcp-Param-* server-side validation",
-		InputSchema: json.RawMessage(`{
-			"type": "object",
-			"properties": {
-				"region": { "type": "string", "description": "mirrored into Mcp-Param-Region", "x-mcp-header": "Region" },
-				"level": { "type": "integer", "description": "non-mirrored argument" }
-			}
-		}`),
-	}, confTestXMcpHeaderHandler)
+	confSchemaTool(server, "test_x_mcp_header", "Tests SEP-2243 Mcp-Param-* server-side validation", confXMcpHeaderSchema, confTestXMcpHeaderHandler)
 
 	// SEP-2575 diagnostic tools used by the stateless conformance scenario.
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_missing_capability",
-		Description: "Requires the sampling client capability; used to verify MissingRequiredClientCapabilityError (-32021) (SEP-2575)",
-	}, confTestMissingCapabilityHandler)
+	confTool(server, "test_missing_capability", "Requires the sampling client capability; used to verify MissingRequiredClientCapabilityError (-32021) (SEP-2575)", confTestMissingCapabilityHandler)
+	confTool(server, "test_streaming_elicitation", "Streams progress notifications while a call is in flight; used to verify response streams carry only notifications, never independent JSON-RPC requests (SEP-2575)", confTestStreamingElicitationHandler)
+	confTool(server, "test_logging_tool", "Attempts to emit a log message; the framework must drop it when the client did not set _meta.../logLevel (SEP-2575)", confTestLoggingToolHandler)
+	confTool(server, "test_trigger_tool_change", "Mutates the tool list to trigger a notifications/tools/list_changed on active subscription streams (SEP-2575)", confMakeTriggerToolChangeHandler(server))
+	confTool(server, "test_trigger_prompt_change", "Mutates the prompt list to trigger a notifications/prompts/list_changed on active subscription streams (SEP-2575)", confMakeTriggerPromptChangeHandler(server))
+	confTool(server, "test_input_required_result_elicitation", "MRTR (SEP-2322): asks for the caller name via an in-band elicitation request", confTestInputRequiredElicitationHandler)
+	confTool(server, "test_input_required_result_sampling", "MRTR (SEP-2322): asks for an LLM completion via an in-band sampling request", confTestInputRequiredSamplingHandler)
+	confTool(server, "test_input_required_result_list_roots", "MRTR (SEP-2322): asks for the client roots via an in-band roots/list request", confTestInputRequiredListRootsHandler)
+	confTool(server, "test_input_required_result_request_state", "MRTR (SEP-2322): round-trips integrity-protected requestState alongside an elicitation request", confTestInputRequiredRequestStateHandler)
+	confTool(server, "test_input_required_result_multiple_inputs", "MRTR (SEP-2322): asks for elicitation, sampling and roots input in a single round", confTestInputRequiredMultipleInputsHandler)
+	confTool(server, "test_input_required_result_multi_round", "MRTR (SEP-2322): two elicitation rounds with evolving requestState before completing", confTestInputRequiredMultiRoundHandler)
+	confTool(server, "test_input_required_result_tampered_state", "MRTR (SEP-2322): rejects retries whose requestState fails integrity verification", confTestInputRequiredTamperedStateHandler)
+	confTool(server, "test_input_required_result_capabilities", "MRTR (SEP-2322): only requests input kinds the declared client capabilities cover", confTestInputRequiredCapabilitiesHandler)
+}
 
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_streaming_elicitation",
-		Description: "Streams progress notifications while a call is in flight; used to verify response streams carry only notifications, never independent JSON-RPC requests (SEP-2575)",
-	}, confTestStreamingElicitationHandler)
+// The input schemas of the two tools whose schema is the point: sent
+// verbatim in tools/list.
+const (
+	confJSONSchema202012 = `{
+		"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"type": "object",
+		"$defs": {
+			"address": {
+				"$anchor": "addressDef",
+				"type": "object",
+				"properties": {
+					"street": { "type": "string" },
+					"city": { "type": "string" }
+				}
+			}
+		},
+		"properties": {
+			"name": { "type": "string" },
+			"address": { "$ref": "#/$defs/address" },
+			"contactMethod": { "type": "string", "enum": ["phone", "email"] },
+			"phone": { "type": "string" },
+			"email": { "type": "string" }
+		},
+		"allOf": [
+			{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }
+		],
+		"if": {
+			"properties": { "contactMethod": { "const": "phone" } },
+			"required": ["contactMethod"]
+		},
+		"then": { "required": ["phone"] },
+		"else": { "required": ["email"] },
+		"additionalProperties": false
+	}`
+	confXMcpHeaderSchema = `{
+		"type": "object",
+		"properties": {
+			"region": { "type": "string", "description": "mirrored into Mcp-Param-Region", "x-mcp-header": "Region" },
+			"level": { "type": "integer", "description": "non-mirrored argument" }
+		}
+	}`
+)
 
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_logging_tool",
-		Description: "Attempts to emit a log message; the framework must drop it when the client did not set _meta.../logLevel (SEP-2575)",
-	}, confTestLoggingToolHandler)
+// confSchemaTool registers a tool whose input schema is given as JSON.
+func confSchemaTool[In any](server *mcp.Server, name, description, schema string, h mcp.ToolHandlerFor[In, any]) {
+	mcp.AddTool(server, &mcp.Tool{Name: name, Description: description, InputSchema: json.RawMessage(schema)}, h)
+}
 
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_trigger_tool_change",
-		Description: "Mutates the tool list to trigger a notifications/tools/list_changed on active subscription streams (SEP-2575)",
-	}, confMakeTriggerToolChangeHandler(server))
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_trigger_prompt_change",
-		Description: "Mutates the prompt list to trigger a notifications/prompts/list_changed on active subscription streams (SEP-2575)",
-	}, confMakeTriggerPromptChangeHandler(server))
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_elicitation",
-		Description: "MRTR (SEP-2322): asks for the caller name via an in-band elicitation request",
-	}, confTestInputRequiredElicitationHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_sampling",
-		Description: "MRTR (SEP-2322): asks for an LLM completion via an in-band sampling request",
-	}, confTestInputRequiredSamplingHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_list_roots",
-		Description: "MRTR (SEP-2322): asks for the client roots via an in-band roots/list request",
-	}, confTestInputRequiredListRootsHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_request_state",
-		Description: "MRTR (SEP-2322): round-trips integrity-protected requestState alongside an elicitation request",
-	}, confTestInputRequiredRequestStateHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_multiple_inputs",
-		Description: "MRTR (SEP-2322): asks for elicitation, sampling and roots input in a single round",
-	}, confTestInputRequiredMultipleInputsHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_multi_round",
-		Description: "MRTR (SEP-2322): two elicitation rounds with evolving requestState before completing",
-	}, confTestInputRequiredMultiRoundHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_tampered_state",
-		Description: "MRTR (SEP-2322): rejects retries whose requestState fails integrity verification",
-	}, confTestInputRequiredTamperedStateHandler)
-
-	mcp.AddTool(server, &mcp.Tool{
-		Name:        "test_input_required_result_capabilities",
-		Description: "MRTR (SEP-2322): only requests input kinds the declared client capabilities cover",
-	}, confTestInputRequiredCapabilitiesHandler)
+// confTool registers a tool of no declared schema (the SDK infers it from
+// In) under name.
+func confTool[In any](server *mcp.Server, name, description string, h mcp.ToolHandlerFor[In, any]) {
+	mcp.AddTool(server, &mcp.Tool{Name: name, Description: description}, h)
 }
 
 // Tool handlers
@@ -253,8 +166,13 @@ func confContent(content ...mcp.Content) (*mcp.CallToolResult, any, error) {
 	return &mcp.CallToolResult{Content: content}, nil, nil
 }
 
-// confElicited reports what an elicitation returned.
-func confElicited(result *mcp.ElicitResult) (*mcp.CallToolResult, any, error) {
+// confElicit asks the user for input of schema (elicitation/create) and
+// reports what came back.
+func confElicit(ctx context.Context, req *mcp.CallToolRequest, message string, schema any) (*mcp.CallToolResult, any, error) {
+	result, err := req.Session.Elicit(ctx, &mcp.ElicitParams{Message: message, RequestedSchema: schema})
+	if err != nil {
+		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
+	}
 	return confText(fmt.Sprintf("Elicitation result: action=%s, content=%v", result.Action, result.Content))
 }
 
@@ -399,126 +317,98 @@ type confElicitationInput struct {
 }
 
 func confTestElicitationHandler(ctx context.Context, req *mcp.CallToolRequest, input confElicitationInput) (*mcp.CallToolResult, any, error) {
-	result, err := req.Session.Elicit(ctx, &mcp.ElicitParams{
-		Message: input.Message,
-		RequestedSchema: &jsonschema.Schema{
-			Type: "object",
-			Properties: map[string]*jsonschema.Schema{
-				"username": {
-					Type:        "string",
-					Description: "Your preferred username",
-				},
+	return confElicit(ctx, req, input.Message, &jsonschema.Schema{
+		Type: "object",
+		Properties: map[string]*jsonschema.Schema{
+			"username": {
+				Type:        "string",
+				Description: "Your preferred username",
 			},
-			Required: []string{"username"},
 		},
+		Required: []string{"username"},
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
-	}
-
-	return confElicited(result)
 }
 
 func confTestElicitationDefaultsHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	result, err := req.Session.Elicit(ctx, &mcp.ElicitParams{
-		Message: "Test defaults for primitives",
-		RequestedSchema: map[string]any{
-			"type": "object",
-			"properties": map[string]any{
-				"name": map[string]any{
-					"type":        "string",
-					"description": "User name",
-					"default":     "John Doe",
-				},
-				"age": map[string]any{
-					"type":        "integer",
-					"description": "User age",
-					"default":     30,
-				},
-				"score": map[string]any{
-					"type":        "number",
-					"description": "User score",
-					"default":     95.5,
-				},
-				"status": map[string]any{
-					"type":        "string",
-					"description": "User status",
-					"enum":        []string{"active", "inactive", "pending"},
-					"default":     "active",
-				},
-				"verified": map[string]any{
-					"type":        "boolean",
-					"description": "Verification status",
-					"default":     true,
-				},
-			},
+	return confElicit(ctx, req, "Test defaults for primitives", confObject(map[string]any{
+		"name": map[string]any{
+			"type":        "string",
+			"description": "User name",
+			"default":     "John Doe",
 		},
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
-	}
-
-	return confElicited(result)
+		"age": map[string]any{
+			"type":        "integer",
+			"description": "User age",
+			"default":     30,
+		},
+		"score": map[string]any{
+			"type":        "number",
+			"description": "User score",
+			"default":     95.5,
+		},
+		"status": map[string]any{
+			"type":        "string",
+			"description": "User status",
+			"enum":        []string{"active", "inactive", "pending"},
+			"default":     "active",
+		},
+		"verified": map[string]any{
+			"type":        "boolean",
+			"description": "Verification status",
+			"default":     true,
+		},
+	}))
 }
 
 func confTestElicitationEnumsHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
-	result, err := req.Session.Elicit(ctx, &mcp.ElicitParams{
-		Message: "Test enum schemas",
-		RequestedSchema: map[string]any{
-			"type": "object",
-			"properties": map[string]any{
-				// Basic enum without titles
-				"untitledSingle": map[string]any{
-					"type": "string",
-					"enum": []string{"option1", "option2", "option3"},
-				},
-				// Enum with titles using oneOf
-				"titledSingle": map[string]any{
-					"type": "string",
-					"oneOf": []map[string]any{
-						{"const": "value1", "title": "First Option"},
-						{"const": "value2", "title": "Second Option"},
-						{"const": "value3", "title": "Third Option"},
-					},
-				},
-				// Legacy enum with enumNames
-				"legacyEnum": map[string]any{
-					"type":      "string",
-					"enum":      []string{"opt1", "opt2", "opt3"},
-					"enumNames": []string{"Option One", "Option Two", "Option Three"},
-				},
-				// Multi-select without titles
-				"untitledMulti": map[string]any{
-					"type":     "array",
-					"minItems": 1,
-					"maxItems": 3,
-					"items": map[string]any{
-						"type": "string",
-						"enum": []string{"option1", "option2", "option3"},
-					},
-				},
-				// Multi-select with titles using anyOf
-				"titledMulti": map[string]any{
-					"type":     "array",
-					"minItems": 1,
-					"maxItems": 3,
-					"items": map[string]any{
-						"type": "string",
-						"anyOf": []map[string]any{
-							{"const": "value1", "title": "First Option"},
-							{"const": "value2", "title": "Second Option"},
-							{"const": "value3", "title": "Third Option"},
-						},
-					},
-				},
-			},
+	return confElicit(ctx, req, "Test enum schemas", confObject(map[string]any{
+		// Basic enum without titles
+		"untitledSingle": map[string]any{
+			"type": "string",
+			"enum": []string{"option1", "option2", "option3"},
 		},
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
-	}
+		// Enum with titles using oneOf
+		"titledSingle": map[string]any{
+			"type":  "string",
+			"oneOf": confTitledOptions(),
+		},
+		// Legacy enum with enumNames
+		"legacyEnum": map[string]any{
+			"type":      "string",
+			"enum":      []string{"opt1", "opt2", "opt3"},
+			"enumNames": []string{"Option One", "Option Two", "Option Three"},
+		},
+		// Multi-select without titles
+		"untitledMulti": confMultiSelect(map[string]any{
+			"type": "string",
+			"enum": []string{"option1", "option2", "option3"},
+		}),
+		// Multi-select with titles using anyOf
+		"titledMulti": confMultiSelect(map[string]any{
+			"type":  "string",
+			"anyOf": confTitledOptions(),
+		}),
+	}))
+}
 
-	return confElicited(result)
+// confObject is the object schema of properties, as the SEP-1034 and
+// SEP-1330 scenarios send it.
+func confObject(properties map[string]any) map[string]any {
+	return map[string]any{"type": "object", "properties": properties}
+}
+
+// confMultiSelect is a multi-select of one to three items.
+func confMultiSelect(items map[string]any) map[string]any {
+	return map[string]any{"type": "array", "minItems": 1, "maxItems": 3, "items": items}
+}
+
+// confTitledOptions are the three titled options of both titled enums.
+func confTitledOptions() []map[string]any {
+	return []map[string]any{
+		{"const": "value1", "title": "First Option"},
+		{"const": "value2", "title": "Second Option"},
+		{"const": "value3", "title": "Third Option"},
+	}
 }
 
 func confJsonSchema202012Handler(ctx context.Context, req *mcp.CallToolRequest, input json.RawMessage) (*mcp.CallToolResult, any, error) {
@@ -720,21 +610,27 @@ func confTestInputRequiredListRootsHandler(ctx context.Context, req *mcp.CallToo
 	}, "")
 }
 
+// confStateOK answers a confirmed retry whose requestState is intact.
+const confStateOK = "state-ok: requestState received and confirmation accepted"
+
+// confAskConfirm asks the user to confirm (ok, a boolean), with state as
+// the requestState to round-trip.
+func confAskConfirm(state string) (*mcp.CallToolResult, any, error) {
+	return confAsk(mcp.InputRequestMap{
+		"confirm": &mcp.ElicitParams{Message: "Please confirm", RequestedSchema: confFieldSchema("ok", "boolean")},
+	}, state)
+}
+
 // confTestInputRequiredRequestStateHandler round-trips an opaque requestState
 // alongside an elicitation request.
 func confTestInputRequiredRequestStateHandler(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
 	if content := confAcceptedContent(req.Params.InputResponses, "confirm"); content != nil {
 		if confRequestStateValid(req.Params.RequestState) {
-			return confText("state-ok: requestState received and confirmation accepted")
+			return confText(confStateOK)
 		}
 		return nil, nil, confInvalidParams("invalid requestState")
 	}
-	return confAsk(mcp.InputRequestMap{
-		"confirm": &mcp.ElicitParams{
-			Message:         "Please confirm",
-			RequestedSchema: confFieldSchema("ok", "boolean"),
-		},
-	}, "request_state")
+	return confAskConfirm("request_state")
 }
 
 // confTestInputRequiredMultipleInputsHandler asks for elicitation, sampling, and
@@ -814,15 +710,10 @@ func confTestInputRequiredTamperedStateHandler(ctx context.Context, req *mcp.Cal
 			return nil, nil, confInvalidParams("invalid requestState: tampered")
 		}
 		if confAcceptedContent(req.Params.InputResponses, "confirm") != nil {
-			return confText("state-ok: requestState received and confirmation accepted")
+			return confText(confStateOK)
 		}
 	}
-	return confAsk(mcp.InputRequestMap{
-		"confirm": &mcp.ElicitParams{
-			Message:         "Please confirm",
-			RequestedSchema: confFieldSchema("ok", "boolean"),
-		},
-	}, "tampered_state")
+	return confAskConfirm("tampered_state")
 }
 
 // confTestInputRequiredCapabilitiesHandler only requests input kinds the client
@@ -862,15 +753,7 @@ func confTestInputRequiredCapabilitiesHandler(ctx context.Context, req *mcp.Call
 func confTestInputRequiredPromptHandler(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	if content := confAcceptedContent(req.Params.InputResponses, "user_context"); content != nil {
 		contextStr, _ := content["context"].(string)
-		return &mcp.GetPromptResult{
-			Description: "A prompt with elicited context",
-			Messages: []*mcp.PromptMessage{
-				{
-					Role:    "user",
-					Content: &mcp.TextContent{Text: fmt.Sprintf("Context: %s", contextStr)},
-				},
-			},
-		}, nil
+		return confUserPrompt("A prompt with elicited context", &mcp.TextContent{Text: fmt.Sprintf("Context: %s", contextStr)})
 	}
 	return &mcp.GetPromptResult{
 		InputRequests: mcp.InputRequestMap{
@@ -928,28 +811,17 @@ func confRegisterResources(server *mcp.Server) {
 	}, confWatchedResourceHandler)
 }
 
+// confResource is a resources/read result of one content.
+func confResource(c *mcp.ResourceContents) (*mcp.ReadResourceResult, error) {
+	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{c}}, nil
+}
+
 func confStaticTextHandler(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-	return &mcp.ReadResourceResult{
-		Contents: []*mcp.ResourceContents{
-			{
-				URI:      req.Params.URI,
-				MIMEType: "text/plain",
-				Text:     "This is the content of the static text resource.",
-			},
-		},
-	}, nil
+	return confResource(&mcp.ResourceContents{URI: req.Params.URI, MIMEType: "text/plain", Text: "This is the content of the static text resource."})
 }
 
 func confStaticBinaryHandler(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-	return &mcp.ReadResourceResult{
-		Contents: []*mcp.ResourceContents{
-			{
-				URI:      req.Params.URI,
-				MIMEType: "image/png",
-				Blob:     confImageData(),
-			},
-		},
-	}, nil
+	return confResource(&mcp.ResourceContents{URI: req.Params.URI, MIMEType: "image/png", Blob: confImageData()})
 }
 
 // confTemplatePattern is the compiled URI template for the template resource.
@@ -965,141 +837,71 @@ func confTemplateResourceHandler(ctx context.Context, req *mcp.ReadResourceReque
 	}
 
 	jsonContent := fmt.Sprintf(`{"id": "%s", "templateTest": true, "data": "Data for ID: %s"}`, id, id)
-	return &mcp.ReadResourceResult{
-		Contents: []*mcp.ResourceContents{
-			{
-				URI:      uri,
-				MIMEType: "application/json",
-				Text:     jsonContent,
-			},
-		},
-	}, nil
+	return confResource(&mcp.ResourceContents{URI: uri, MIMEType: "application/json", Text: jsonContent})
 }
 
 func confWatchedResourceHandler(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-	return &mcp.ReadResourceResult{
-		Contents: []*mcp.ResourceContents{
-			{
-				URI:      req.Params.URI,
-				MIMEType: "text/plain",
-				Text:     "Watched resource content",
-			},
-		},
-	}, nil
+	return confResource(&mcp.ResourceContents{URI: req.Params.URI, MIMEType: "text/plain", Text: "Watched resource content"})
 }
 
 // =============================================================================
 // Prompts
 // =============================================================================
 
+// confPrompt registers a prompt; title may be "".
+func confPrompt(server *mcp.Server, name, title, description string, h mcp.PromptHandler, args ...*mcp.PromptArgument) {
+	server.AddPrompt(&mcp.Prompt{Name: name, Title: title, Description: description, Arguments: args}, h)
+}
+
+// confArg is a required prompt argument.
+func confArg(name, description string) *mcp.PromptArgument {
+	return &mcp.PromptArgument{Name: name, Description: description, Required: true}
+}
+
 func confRegisterPrompts(server *mcp.Server) {
-	server.AddPrompt(&mcp.Prompt{
-		Name:        "test_simple_prompt",
-		Title:       "Simple Test Prompt",
-		Description: "A simple prompt without arguments",
-	}, confSimplePromptHandler)
+	confPrompt(server, "test_simple_prompt", "Simple Test Prompt", "A simple prompt without arguments", confSimplePromptHandler)
+	confPrompt(server, "test_prompt_with_arguments", "Prompt With Arguments", "A prompt with required arguments", confPromptWithArgumentsHandler,
+		confArg("arg1", "First test argument"), confArg("arg2", "Second test argument"))
 
-	server.AddPrompt(&mcp.Prompt{
-		Name:        "test_prompt_with_arguments",
-		Title:       "Prompt With Arguments",
-		Description: "A prompt with required arguments",
-		Arguments: []*mcp.PromptArgument{
-			{Name: "arg1", Description: "First test argument", Required: true},
-			{Name: "arg2", Description: "Second test argument", Required: true},
-		},
-	}, confPromptWithArgumentsHandler)
+	confPrompt(server, "test_prompt_with_embedded_resource", "Prompt With Embedded Resource", "A prompt that includes an embedded resource", confPromptWithEmbeddedResourceHandler,
+		confArg("resourceUri", "URI of the resource to embed"))
 
-	server.AddPrompt(&mcp.Prompt{
-		Name:        "test_prompt_with_embedded_resource",
-		Title:       "Prompt With Embedded Resource",
-		Description: "A prompt that includes an embedded resource",
-		Arguments: []*mcp.PromptArgument{
-			{Name: "resourceUri", Description: "URI of the resource to embed", Required: true},
-		},
-	}, confPromptWithEmbeddedResourceHandler)
+	confPrompt(server, "test_prompt_with_image", "Prompt With Image", "A prompt that includes image content", confPromptWithImageHandler)
+	confPrompt(server, "test_input_required_result_prompt", "", "MRTR (SEP-2322): asks for context via an in-band elicitation request", confTestInputRequiredPromptHandler)
+}
 
-	server.AddPrompt(&mcp.Prompt{
-		Name:        "test_prompt_with_image",
-		Title:       "Prompt With Image",
-		Description: "A prompt that includes image content",
-	}, confPromptWithImageHandler)
-
-	server.AddPrompt(&mcp.Prompt{
-		Name:        "test_input_required_result_prompt",
-		Description: "MRTR (SEP-2322): asks for context via an in-band elicitation request",
-	}, confTestInputRequiredPromptHandler)
+// confUserPrompt is a prompts/get result: one user message of each content.
+func confUserPrompt(description string, content ...mcp.Content) (*mcp.GetPromptResult, error) {
+	res := &mcp.GetPromptResult{Description: description}
+	for _, c := range content {
+		res.Messages = append(res.Messages, &mcp.PromptMessage{Role: "user", Content: c})
+	}
+	return res, nil
 }
 
 func confSimplePromptHandler(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-	return &mcp.GetPromptResult{
-		Description: "A simple test prompt",
-		Messages: []*mcp.PromptMessage{
-			{
-				Role:    "user",
-				Content: &mcp.TextContent{Text: "This is a simple prompt for testing."},
-			},
-		},
-	}, nil
+	return confUserPrompt("A simple test prompt", &mcp.TextContent{Text: "This is a simple prompt for testing."})
 }
 
 func confPromptWithArgumentsHandler(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	arg1 := req.Params.Arguments["arg1"]
 	arg2 := req.Params.Arguments["arg2"]
 
-	return &mcp.GetPromptResult{
-		Description: "A prompt with arguments",
-		Messages: []*mcp.PromptMessage{
-			{
-				Role: "user",
-				Content: &mcp.TextContent{
-					Text: fmt.Sprintf("Prompt with arguments: arg1='%s', arg2='%s'", arg1, arg2),
-				},
-			},
-		},
-	}, nil
+	return confUserPrompt("A prompt with arguments", &mcp.TextContent{Text: fmt.Sprintf("Prompt with arguments: arg1='%s', arg2='%s'", arg1, arg2)})
 }
 
 func confPromptWithEmbeddedResourceHandler(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	resourceUri := req.Params.Arguments["resourceUri"]
 
-	return &mcp.GetPromptResult{
-		Description: "A prompt with an embedded resource",
-		Messages: []*mcp.PromptMessage{
-			{
-				Role: "user",
-				Content: &mcp.EmbeddedResource{
-					Resource: &mcp.ResourceContents{
-						URI:      resourceUri,
-						MIMEType: "text/plain",
-						Text:     "Embedded resource content for testing.",
-					},
-				},
-			},
-			{
-				Role:    "user",
-				Content: &mcp.TextContent{Text: "Please process the embedded resource above."},
-			},
-		},
-	}, nil
+	return confUserPrompt("A prompt with an embedded resource",
+		&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: resourceUri, MIMEType: "text/plain", Text: "Embedded resource content for testing."}},
+		&mcp.TextContent{Text: "Please process the embedded resource above."})
 }
 
 func confPromptWithImageHandler(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-	return &mcp.GetPromptResult{
-		Description: "A prompt with an image",
-		Messages: []*mcp.PromptMessage{
-			{
-				Role: "user",
-				Content: &mcp.ImageContent{
-					Data:     confImageData(),
-					MIMEType: "image/png",
-				},
-			},
-			{
-				Role:    "user",
-				Content: &mcp.TextContent{Text: "Please analyze the image above."},
-			},
-		},
-	}, nil
+	return confUserPrompt("A prompt with an image",
+		&mcp.ImageContent{Data: confImageData(), MIMEType: "image/png"},
+		&mcp.TextContent{Text: "Please analyze the image above."})
 }
 
 // =============================================================================
