@@ -8,8 +8,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// faultHooks are the places where a fault acts. A fault's file fills in the
-// hooks it needs in its faultInfo; the endpoints run the hooks of the
+// faultHooks are the places where a fault acts. A fault's file passes the
+// hooks it needs to registerFault; the endpoints run the hooks of the
 // faults that are on, in name order, and never name a fault themselves:
 //
 //	client > observe > requireBearer > bindSession > inspect > go-sdk
