@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/mcpvcr/mcpvcr/markers"
@@ -23,19 +24,30 @@ func init() {
 
 var errDiedAfterHeaders = errors.New("connection dropped (fault die-after-headers)")
 
-// dieAfterHeaders wraps w for a POST whose requests include a tools/call.
-func dieAfterHeaders(e *mcpEndpoints, w http.ResponseWriter, r *http.Request, calls []wireMessage) http.ResponseWriter {
-	for _, m := range calls {
-		if m.Method == "tools/call" {
-			return &dyingWriter{ResponseWriter: w, e: e, r: r}
-		}
+// dieAfterHeaders serves a POST whose requests include a tools/call through
+// a dyingWriter, and drops the connection once go-sdk's handler has
+// returned (for one call, right after its answer). Dropping it at the
+// answer itself left go-sdk holding the dead stream for a moment, and a
+// client that resumed at once got 409 "stream ID conflicts with ongoing
+// stream": a dead process holds no stream.
+func dieAfterHeaders(e *mcpEndpoints, calls []wireMessage, next http.Handler) http.Handler {
+	if !slices.ContainsFunc(calls, func(m wireMessage) bool { return m.Method == "tools/call" }) {
+		return next
 	}
-	return w
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := &dyingWriter{ResponseWriter: w, e: e, r: r}
+		next.ServeHTTP(d, r)
+		if d.isDead() {
+			// Hijack sends the headers and the bytes written so far first.
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+	})
 }
 
 // dyingWriter passes writes through until one carries a JSON-RPC answer;
-// then it sends what was written before (headers included) and closes the
-// connection under the handler.
+// from then on it writes nothing, and the observer's clocks are stopped.
 type dyingWriter struct {
 	http.ResponseWriter
 	e    *mcpEndpoints
@@ -46,6 +58,12 @@ type dyingWriter struct {
 
 func (d *dyingWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
+func (d *dyingWriter) isDead() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dead
+}
+
 func (d *dyingWriter) Write(p []byte) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -55,9 +73,8 @@ func (d *dyingWriter) Write(p []byte) (int, error) {
 	if bytes.Contains(p, []byte(`"result"`)) || bytes.Contains(p, []byte(`"error"`)) {
 		d.dead = true
 		d.e.log.Mark(d.r.Context(), markers.FaultActive, "die-after-headers: dropping the connection before the answer")
-		// Hijack sends the headers and the bytes written so far first.
-		if conn, _, err := http.NewResponseController(d.ResponseWriter).Hijack(); err == nil {
-			_ = conn.Close()
+		if ow := observedWriterFrom(d.r.Context()); ow != nil {
+			ow.silence() // no keepalive comment from a dead server
 		}
 		return 0, errDiedAfterHeaders
 	}

@@ -31,9 +31,10 @@ type faultHooks struct {
 	// (get-405, get-400).
 	refuse func(e *mcpEndpoints, w http.ResponseWriter, r *http.Request) bool
 
-	// wrap returns the writer the handler writes r's answers to; calls are
-	// the requests in a POST's body (die-after-headers).
-	wrap func(e *mcpEndpoints, w http.ResponseWriter, r *http.Request, calls []wireMessage) http.ResponseWriter
+	// wrap returns the handler that serves a request: next, or a handler
+	// around it that may act before and after it and wrap its writer;
+	// calls are the requests in a POST's body (die-after-headers).
+	wrap func(e *mcpEndpoints, calls []wireMessage, next http.Handler) http.Handler
 
 	// streamable edits the options of go-sdk's Streamable HTTP handlers,
 	// the sessions one and the stateless one (json-only, no-event-ids).
@@ -97,14 +98,14 @@ func (fs Faults) refuse(e *mcpEndpoints, w http.ResponseWriter, r *http.Request)
 	return false
 }
 
-// wrap returns w wrapped by every wrap hook.
-func (fs Faults) wrap(e *mcpEndpoints, w http.ResponseWriter, r *http.Request, calls []wireMessage) http.ResponseWriter {
-	for _, h := range fs.hooks {
-		if h.wrap != nil {
-			w = h.wrap(e, w, r, calls)
+// wrap returns next wrapped by every wrap hook, the first fault outermost.
+func (fs Faults) wrap(e *mcpEndpoints, calls []wireMessage, next http.Handler) http.Handler {
+	for i := len(fs.hooks) - 1; i >= 0; i-- {
+		if wrap := fs.hooks[i].wrap; wrap != nil {
+			next = wrap(e, calls, next)
 		}
 	}
-	return w
+	return next
 }
 
 // streamable applies the streamable hooks to o.

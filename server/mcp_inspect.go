@@ -77,7 +77,7 @@ func (e *mcpEndpoints) inspect(next http.Handler) http.Handler {
 			}
 		}
 		r = r.WithContext(withEra(r.Context(), era))
-		next.ServeHTTP(e.faults.wrap(e, w, r, calls), r)
+		e.faults.wrap(e, calls, next).ServeHTTP(w, r)
 	})
 }
 

@@ -67,6 +67,14 @@ func (ow *observedWriter) stopClocks() {
 	}
 }
 
+// silence stops the clocks for a fault that killed the response: a dead
+// server sends no comment.
+func (ow *observedWriter) silence() {
+	ow.mu.Lock()
+	defer ow.mu.Unlock()
+	ow.stopClocks()
+}
+
 // keepaliveDue runs when the stream has been quiet for the interval.
 func (ow *observedWriter) keepaliveDue() {
 	_ = ow.writeComment("keepalive") // a broken stream gets none
