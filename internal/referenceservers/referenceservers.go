@@ -90,6 +90,7 @@ type Process struct {
 	// URL is the server's base URL, "http://127.0.0.1:PORT".
 	URL  string
 	cmd  *exec.Cmd
+	stop context.CancelFunc // interrupts the server (see Start)
 	out  *bytes.Buffer
 	mu   *sync.Mutex
 	done chan error
@@ -109,11 +110,17 @@ func Start(ctx context.Context, s Server) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{URL: "http://" + addr, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(argv[0], argv[1:]...)
+	cmdCtx, stop := context.WithCancel(context.Background())
+	p.cmd, p.stop = exec.CommandContext(cmdCtx, argv[0], argv[1:]...), stop
+	// stop interrupts the server; Wait kills it if it has not exited 5 s
+	// later.
+	p.cmd.Cancel = func() error { return p.cmd.Process.Signal(os.Interrupt) }
+	p.cmd.WaitDelay = 5 * time.Second
 	p.cmd.Env = append(os.Environ(), env...)
 	w := lockedWriter{p}
 	p.cmd.Stdout, p.cmd.Stderr = w, w
 	if err := p.cmd.Start(); err != nil {
+		stop()
 		return nil, fmt.Errorf("%s: %w", s.Describe(), err)
 	}
 	go func() { p.done <- p.cmd.Wait() }()
@@ -148,16 +155,11 @@ func (p *Process) Output() string {
 	return p.out.String()
 }
 
-// Stop ends the server (SIGTERM, then SIGKILL after 5 s) and waits for it.
+// Stop ends the server (SIGINT, then SIGKILL after 5 s) and waits for it.
 func (p *Process) Stop() {
 	p.once.Do(func() {
-		p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.done:
-		case <-time.After(5 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
+		p.stop()
+		<-p.done
 	})
 }
 

@@ -17,6 +17,7 @@ package realproxy
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -166,6 +167,7 @@ type Proxy struct {
 	Dir string
 
 	cmd    *exec.Cmd
+	stop   context.CancelFunc // interrupts the proxy (see Start)
 	exited chan struct{}
 	output *bytes.Buffer
 }
@@ -215,12 +217,18 @@ func Start(p toxics.Profile, opts Options) (*Proxy, error) {
 	}
 	px := &Proxy{Addr: listen, Profile: p, Version: version, Dir: dir,
 		exited: make(chan struct{}), output: &bytes.Buffer{}}
-	px.cmd = exec.Command(bin, c.args(conf)...)
+	ctx, stop := context.WithCancel(context.Background())
+	px.cmd, px.stop = exec.CommandContext(ctx, bin, c.args(conf)...), stop
+	// stop interrupts the proxy (their graceful stop); Wait kills it if it
+	// has not exited 5 s later.
+	px.cmd.Cancel = func() error { return px.cmd.Process.Signal(os.Interrupt) }
+	px.cmd.WaitDelay = 5 * time.Second
 	px.cmd.Dir = dir
 	// Caddy keeps its state under HOME and the XDG directories.
 	px.cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
 	px.cmd.Stdout, px.cmd.Stderr = &lockedWriter{w: px.output}, &lockedWriter{w: px.output}
 	if err := px.cmd.Start(); err != nil {
+		stop()
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
@@ -274,15 +282,8 @@ func (px *Proxy) errorLog() string {
 
 // Close stops the proxy and removes its directory.
 func (px *Proxy) Close() error {
-	if px.cmd.Process != nil {
-		px.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-px.exited:
-		case <-time.After(5 * time.Second):
-			px.cmd.Process.Kill()
-			<-px.exited
-		}
-	}
+	px.stop()
+	<-px.exited
 	return os.RemoveAll(px.Dir)
 }
 
