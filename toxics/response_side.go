@@ -1,7 +1,5 @@
 package toxics
 
-import ()
-
 // responseSide parses the downstream stream of one connection and tells
 // each response which request it answers.
 type responseSide struct {
