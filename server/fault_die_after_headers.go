@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-
-	"github.com/mcpvcr/mcpvcr/markers"
 )
 
 // FaultDieAfterHeaders drops the connection of a POST carrying a tools/call
@@ -72,7 +70,7 @@ func (d *dyingWriter) Write(p []byte) (int, error) {
 	}
 	if bytes.Contains(p, []byte(`"result"`)) || bytes.Contains(p, []byte(`"error"`)) {
 		d.dead = true
-		d.e.log.Mark(d.r.Context(), markers.FaultActive, "die-after-headers: dropping the connection before the answer")
+		d.e.markFault(d.r.Context(), FaultDieAfterHeaders, "dropping the connection before the answer")
 		if ow := observedWriterFrom(d.r.Context()); ow != nil {
 			ow.silence() // no keepalive comment from a dead server
 		}

@@ -8,7 +8,7 @@ import "net/http"
 // retries in a loop (field failure 23).
 const FaultGet400 Fault = "get-400"
 
-var refuseListen400 = refuseListen(http.StatusBadRequest, "get-400: refusing the listen stream with 400", "Bad Request: this server has no listen stream (fault get-400)")
+var refuseListen400 = refuseListen(FaultGet400, http.StatusBadRequest, "refusing the listen stream with 400", "Bad Request: this server has no listen stream (fault get-400)")
 
 func init() {
 	registerFault(FaultGet400, "get-400: refuse the GET listen stream with 400, not 405 (clients retry)", faultHooks{refuse: refuseListen400})

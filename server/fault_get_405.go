@@ -7,7 +7,7 @@ import "net/http"
 // told to do (field failure 2).
 const FaultGet405 Fault = "get-405"
 
-var refuseListen405 = refuseListen(http.StatusMethodNotAllowed, "get-405: refusing the listen stream", "Method Not Allowed: no listen stream (fault get-405)")
+var refuseListen405 = refuseListen(FaultGet405, http.StatusMethodNotAllowed, "refusing the listen stream", "Method Not Allowed: no listen stream (fault get-405)")
 
 func init() {
 	registerFault(FaultGet405, "get-405: refuse the GET listen stream with 405", faultHooks{refuse: refuseListen405})

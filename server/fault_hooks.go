@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -59,15 +61,21 @@ type faultHooks struct {
 	dropSSE func(ow *observedWriter, blocks []sseBlock) bool
 }
 
-// refuseListen returns a refuse hook that answers the GET listen stream
-// of /mcp with status and body, logging FAULT ACTIVE with mark. A 405
-// names the methods this endpoint allows, as RFC 9110 requires.
-func refuseListen(status int, mark, body string) func(e *mcpEndpoints, w http.ResponseWriter, r *http.Request) bool {
+// markFault logs FAULT ACTIVE for fault f acting on the request of ctx:
+// "NAME: what it did".
+func (e *mcpEndpoints) markFault(ctx context.Context, f Fault, format string, args ...any) {
+	e.log.Mark(ctx, markers.FaultActive, "%s: %s", f, fmt.Sprintf(format, args...))
+}
+
+// refuseListen returns fault f's refuse hook: it answers the GET listen
+// stream of /mcp with status and body, and logs FAULT ACTIVE with mark. A
+// 405 names the methods this endpoint allows, as RFC 9110 requires.
+func refuseListen(f Fault, status int, mark, body string) func(e *mcpEndpoints, w http.ResponseWriter, r *http.Request) bool {
 	return func(e *mcpEndpoints, w http.ResponseWriter, r *http.Request) bool {
 		if r.Method != http.MethodGet || r.URL.Path != "/mcp" {
 			return false
 		}
-		e.log.Mark(r.Context(), markers.FaultActive, "%s", mark)
+		e.markFault(r.Context(), f, "%s", mark)
 		if status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", "POST, DELETE")
 		}

@@ -1,10 +1,6 @@
 package server
 
-import (
-	"fmt"
-
-	"github.com/mcpvcr/mcpvcr/markers"
-)
+import "fmt"
 
 // FaultIdleClose closes any SSE stream that has written nothing for DUR,
 // as Cloudflare cuts a quiet connection (field failure 11).
@@ -20,7 +16,7 @@ func init() {
 func armIdleClose(ow *observedWriter) {
 	d := ow.e.scaled(ow.e.faults.Duration(FaultIdleClose))
 	ow.addClock(d, func() {
-		ow.e.log.Mark(ow.ctx, markers.FaultActive, "idle-close: no bytes for %s, closing the stream", d)
+		ow.e.markFault(ow.ctx, FaultIdleClose, "no bytes for %s, closing the stream", d)
 		ow.cancel(streamCut(fmt.Sprintf("idle for %s (fault idle-close)", d)))
 	})
 }

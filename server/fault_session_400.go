@@ -1,10 +1,6 @@
 package server
 
-import (
-	"net/http"
-
-	"github.com/mcpvcr/mcpvcr/markers"
-)
+import "net/http"
 
 // FaultSession400 answers an unknown session with 400 instead of 404, so
 // clients do not re-initialize (field failure 17).
@@ -19,6 +15,6 @@ func unknownSession400(ow *observedWriter, code int) int {
 	if code != http.StatusNotFound || ow.path != "/mcp" {
 		return code
 	}
-	ow.e.log.Mark(ow.ctx, markers.FaultActive, "session-400: answering 400 where the session is unknown (correct: 404)")
+	ow.e.markFault(ow.ctx, FaultSession400, "answering 400 where the session is unknown (correct: 404)")
 	return http.StatusBadRequest
 }

@@ -1,10 +1,6 @@
 package server
 
-import (
-	"time"
-
-	"github.com/mcpvcr/mcpvcr/markers"
-)
+import "time"
 
 // FaultSlowHeaders holds every MCP response's headers back for DUR
 // (field failures 6, 14).
@@ -18,7 +14,7 @@ func init() {
 // headers go out.
 func holdHeaders(ow *observedWriter, code int) int {
 	d := ow.e.scaled(ow.e.faults.Duration(FaultSlowHeaders))
-	ow.e.log.Mark(ow.ctx, markers.FaultActive, "slow-headers: holding headers for %s", d)
+	ow.e.markFault(ow.ctx, FaultSlowHeaders, "holding headers for %s", d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
