@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,25 +14,8 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/server"
 	"github.com/mcpvcr/mcpvcr/server/servertest"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 )
-
-// lockedBuffer is an io.Writer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var approvalCodeLine = regexp.MustCompile(`approval code (\d{4}-\d{4}) for client claude-desktop \(redirects to claude\.ai\)`)
 
@@ -83,7 +65,7 @@ func issuedCode(resp *http.Response) string {
 // use, and a wrong one spends the page.
 func TestSecurityHigh2ExposedConsentNeedsApprovalCode(t *testing.T) {
 	const public = "mcp.example.test"
-	var terminal lockedBuffer
+	var terminal syncbuf.Buffer
 	ts := servertest.Start(t, server.Config{Issuer: "https://" + public, ApprovalOutput: &terminal})
 
 	csrf, page := exposedConsent(t, ts, public)
@@ -127,7 +109,7 @@ func TestSecurityHigh2AutoApproveRefusesPublicIssuer(t *testing.T) {
 	_, err := server.New(server.Config{AutoApprove: true, Issuer: "https://mcp.example.test"})
 	require.True(t, errors.Is(err, server.ErrAutoApprovePublic), "New error = %v, want ErrAutoApprovePublic", err)
 
-	var log lockedBuffer
+	var log syncbuf.Buffer
 	srv, err := server.New(server.Config{AutoApprove: true, AutoApprovePublic: true, Issuer: "https://mcp.example.test", LogOutput: &log})
 	require.NoError(t, err)
 	srv.Close()
@@ -138,7 +120,7 @@ func TestSecurityHigh2AutoApproveRefusesPublicIssuer(t *testing.T) {
 // with --auto-approve behind a tunnel (the request names a public Host)
 // gets the consent page with an approval code, not a token.
 func TestSecurityHigh2AutoApproveOnlyForLoopbackRequests(t *testing.T) {
-	var terminal lockedBuffer
+	var terminal syncbuf.Buffer
 	ts := servertest.Start(t, server.Config{AutoApprove: true, ApprovalOutput: &terminal})
 	_, page := exposedConsent(t, ts, "abc.trycloudflare.com")
 	assert.Contains(t, page, `name="approval_code"`)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 	"github.com/mcpvcr/mcpvcr/toxics"
 	"github.com/mcpvcr/mcpvcr/toxics/realproxy"
 )
@@ -35,7 +36,7 @@ func TestTunnelReal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	old := tunnelContext
 	tunnelContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"tunnel", "--real", "nginx-default", "--upstream", strings.TrimPrefix(origin.URL, "http://"),

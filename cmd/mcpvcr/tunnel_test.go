@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/internal/toxiproxytest"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 	"github.com/mcpvcr/mcpvcr/toxics"
 )
 
@@ -64,32 +64,14 @@ func TestTunnelBadFlags(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a running command's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startTunnel runs `mcpvcr tunnel args...` until the test ends and returns
 // its listen address and API URL, read from what it prints.
-func startTunnel(t *testing.T, args ...string) (addr, api string, out *lockedBuffer) {
+func startTunnel(t *testing.T, args ...string) (addr, api string, out *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	old := tunnelContext
 	tunnelContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
-	out = &lockedBuffer{}
+	out = &syncbuf.Buffer{}
 	done := make(chan int)
 	go func() { done <- run(append([]string{"tunnel"}, args...), out, out) }()
 	t.Cleanup(func() {
@@ -183,7 +165,7 @@ func TestToxiproxyCLIDrivesTunnel(t *testing.T) {
 }
 
 // waitOutput waits until out contains every want, or fails after 10 s.
-func waitOutput(t *testing.T, out *lockedBuffer, want ...string) {
+func waitOutput(t *testing.T, out *syncbuf.Buffer, want ...string) {
 	t.Helper()
 	end := time.Now().Add(10 * time.Second)
 	for {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/harness"
 	"github.com/mcpvcr/mcpvcr/internal/referenceservers"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 )
 
 // Options configures Record.
@@ -238,7 +239,7 @@ type process struct {
 	name string
 	url  string
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *syncbuf.Buffer
 	done chan error
 	once sync.Once
 	err  error
@@ -247,7 +248,7 @@ type process struct {
 // start runs `mcpvcr ARGS...` and waits for the line ready matches on its
 // stderr; its first group is the process's URL.
 func (o Options) start(ctx context.Context, name string, ready *regexp.Regexp, args ...string) (*process, error) {
-	p := &process{name: name, out: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &process{name: name, out: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(o.MCPVCR, args...)
 	p.cmd.Env = append(os.Environ(), o.Env...)
 	p.cmd.Stdout = p.out
@@ -305,21 +306,4 @@ func (o Options) dump(ps ...*process) {
 	for _, p := range ps {
 		fmt.Fprintf(o.Log, "--- mcpvcr %s output:\n%s", p.name, p.out.String())
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

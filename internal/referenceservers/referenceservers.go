@@ -17,7 +17,6 @@
 package referenceservers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/mcpvcr/mcpvcr/internal/moduleroot"
 	"github.com/mcpvcr/mcpvcr/loopback"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 )
 
 // Server is one reference server in one mode.
@@ -91,8 +91,7 @@ type Process struct {
 	URL  string
 	cmd  *exec.Cmd
 	stop context.CancelFunc // interrupts the server (see Start)
-	out  *bytes.Buffer
-	mu   *sync.Mutex
+	out  *syncbuf.Buffer
 	done chan error
 	once sync.Once
 }
@@ -109,7 +108,7 @@ func Start(ctx context.Context, s Server) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{URL: "http://" + addr, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
+	p := &Process{URL: "http://" + addr, out: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	cmdCtx, stop := context.WithCancel(context.Background())
 	p.cmd, p.stop = exec.CommandContext(cmdCtx, argv[0], argv[1:]...), stop
 	// stop interrupts the server; Wait kills it if it has not exited 5 s
@@ -117,8 +116,7 @@ func Start(ctx context.Context, s Server) (*Process, error) {
 	p.cmd.Cancel = func() error { return p.cmd.Process.Signal(os.Interrupt) }
 	p.cmd.WaitDelay = 5 * time.Second
 	p.cmd.Env = append(os.Environ(), env...)
-	w := lockedWriter{p}
-	p.cmd.Stdout, p.cmd.Stderr = w, w
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		stop()
 		return nil, fmt.Errorf("%s: %w", s.Describe(), err)
@@ -150,8 +148,6 @@ func Start(ctx context.Context, s Server) (*Process, error) {
 
 // Output is what the server printed so far.
 func (p *Process) Output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	return p.out.String()
 }
 
@@ -161,14 +157,6 @@ func (p *Process) Stop() {
 		p.stop()
 		<-p.done
 	})
-}
-
-type lockedWriter struct{ p *Process }
-
-func (w lockedWriter) Write(b []byte) (int, error) {
-	w.p.mu.Lock()
-	defer w.p.mu.Unlock()
-	return w.p.out.Write(b)
 }
 
 // everythingTSCommand runs server-everything's streamableHttp transport

@@ -19,7 +19,6 @@
 package servertest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -34,6 +33,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/mcpvcr/mcpvcr/markers"
 	"github.com/mcpvcr/mcpvcr/server"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -76,7 +76,7 @@ type Server struct {
 	hooks    []func(markers.Event)
 	extra    *http.ServeMux // Handle-d routes, in front of the server's
 	flush    bool           // Close deletes KeyPrefix* (the prefix is ours)
-	log      syncBuffer
+	log      syncbuf.Buffer
 	logShown bool
 }
 
@@ -344,21 +344,4 @@ func (e *Events) Markers() []markers.Name {
 		out = append(out, ev.Name)
 	}
 	return out
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
