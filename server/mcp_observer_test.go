@@ -4,10 +4,10 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mcpvcr/mcpvcr/markers"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 )
 
 // TestEveryMarkerCarriesRequestAndSessionID: one session's story can be
@@ -54,7 +54,7 @@ func TestEveryMarkerCarriesRequestAndSessionID(t *testing.T) {
 // TestAuthOffIsLoud: --auth off logs CRITICAL at startup and a WARNING on
 // every MCP request.
 func TestAuthOffIsLoud(t *testing.T) {
-	log := &syncWriter{}
+	log := &syncbuf.Buffer{}
 	s := startMCPServer(t, Config{AuthOff: true, LogOutput: log}, nil)
 	resp := s.post(t, "/mcp", "", "", initializeBody("2025-06-18"))
 	if resp.StatusCode != http.StatusOK {
@@ -64,22 +64,4 @@ func TestAuthOffIsLoud(t *testing.T) {
 	if !strings.Contains(log.String(), "=== CRITICAL === AUTH OFF") {
 		t.Errorf("startup log lacks the CRITICAL AUTH OFF line:\n%s", log.String())
 	}
-}
-
-// syncWriter is a log sink the test can read while the server writes.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

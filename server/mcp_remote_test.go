@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/markers"
+	"github.com/mcpvcr/mcpvcr/syncbuf"
 )
 
 // mcp-remote is the stdio bridge Claude Desktop users put in front of a
@@ -145,7 +145,7 @@ func TestMCPRemote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuilder
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -218,23 +218,4 @@ func firstText(result map[string]any) string {
 	}
 	text, _ := content[0].(map[string]any)["text"].(string)
 	return text
-}
-
-// syncBuilder is a strings.Builder safe for a child's stderr copier and
-// the test reading it.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
