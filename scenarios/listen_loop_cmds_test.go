@@ -45,6 +45,13 @@ func cmdListenLoop(w *world, ts *testscript.TestScript, neg bool, args []string)
 	if err != nil {
 		return err
 	}
+	// A GET sent just before the window ends still gets its answer: it is
+	// waited for at least answerWait, so a loop of quick 400s never reads
+	// as "stream open" because the last one started late.
+	answerWait, err := w.dur("30s")
+	if err != nil {
+		return err
+	}
 	deadline := time.Now().Add(span)
 	gets, last := 0, "window over"
 	for time.Now().Before(deadline) {
@@ -55,7 +62,7 @@ func cmdListenLoop(w *world, ts *testscript.TestScript, neg bool, args []string)
 		if err != nil {
 			return err
 		}
-		if !s.WaitEnded(time.Until(deadline)) {
+		if !s.WaitEnded(max(time.Until(deadline), answerWait)) {
 			last = "stream open"
 			break
 		}
