@@ -72,7 +72,8 @@ type Config struct {
 	TimeScale timescale.Scale
 	// Tools selects the tool set; "" means ToolsDefault.
 	Tools ToolSet
-	// Faults are misbehaviours to inject, by name (see faults.go).
+	// Faults are misbehaviours to inject, NAME or NAME=VALUE (ParseFaults;
+	// one file each, server/fault_NAME.go; listed in docs/mcp.md).
 	Faults []string
 	// SessionIdleTimeout closes an MCP session that has had no request
 	// open for this long (scaled by TimeScale); 0 means 30 minutes, a
