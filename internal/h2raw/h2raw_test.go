@@ -101,3 +101,24 @@ func TestResetIsAnError(t *testing.T) {
 		t.Errorf("after the head: %d %q, err %v; want 200 \": ok\\n\\n\" and a ResetError", resp.StatusCode, b, err)
 	}
 }
+
+// A handler's connection-specific fields on HTTP/2: Go's server drops
+// Connection but sends Keep-Alive on (docs/tunnel.md's table), which
+// nghttp2-based clients (curl, Node) then reject as malformed.
+func TestGoServerDropsConnectionSendsKeepAlive(t *testing.T) {
+	srv, _ := h2cServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Connection", "keep-alive")
+		w.Header().Set("Keep-Alive", "timeout=5")
+		io.WriteString(w, ": ok\n\n")
+	})
+	req, _ := http.NewRequest("GET", srv.URL+"/mcp", nil)
+	resp, err := (&Transport{}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, ok := resp.Header["Connection"]; ok || resp.Header.Get("Keep-Alive") != "timeout=5" {
+		t.Errorf("response fields %v: want no Connection, Keep-Alive: timeout=5", resp.Header)
+	}
+}
