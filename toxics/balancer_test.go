@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpvcr/mcpvcr/timescale"
+	"go.uber.org/goleak"
 )
 
 // keepAliveOrigin is a keep-alive HTTP/1.1 server that counts the requests it read,
@@ -26,6 +27,10 @@ func startKeepAliveOrigin(t *testing.T, keepAlive time.Duration) *keepAliveOrigi
 	t.Helper()
 	o := &keepAliveOrigin{seen: map[string]int{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" { // answers when the client gives up
+			<-r.Context().Done()
+			return
+		}
 		io.Copy(io.Discard, r.Body)
 		o.mu.Lock()
 		o.seen[r.Method]++
@@ -252,4 +257,36 @@ func TestTunnelBalancer(t *testing.T) {
 	if _, err := StartBalancer(BalancerOptions{Upstream: o.addr}); err == nil {
 		t.Fatal("StartBalancer with no idle timeout: want an error")
 	}
+}
+
+// TestBalancerNoGoroutineLeak: Close ends every pooled connection, one
+// whose origin's close is held back included, and a request in flight.
+func TestBalancerNoGoroutineLeak(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	t.Run("traffic", func(t *testing.T) {
+		o := startKeepAliveOrigin(t, timescale.Scale(0.01).Scale(5*time.Second))
+		lines := newBalancerLines()
+		b, err := StartBalancer(BalancerOptions{Upstream: o.addr, IdleTimeout: 60 * time.Second, Scale: 0.01, Log: lines.log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := "http://" + b.Addr
+		inFlight := make(chan struct{})
+		go func() {
+			defer close(inFlight)
+			tr := &http.Transport{DisableKeepAlives: true}
+			if resp, err := (&http.Client{Transport: tr, Timeout: deadline}).Get(base + "/slow"); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		lines.waitFor(t, "GET /slow on connection #1") // under way
+		if status, _ := sendOnce(t, http.MethodPost, base); status != 200 {
+			t.Fatalf("POST = %d, want 200", status)
+		}
+		lines.waitFor(t, "the origin closed idle connection #2") // now held
+		if err := b.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		<-inFlight
+	})
 }
