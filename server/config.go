@@ -72,9 +72,11 @@ type Config struct {
 	TimeScale timescale.Scale
 	// Tools selects the tool set; "" means ToolsDefault.
 	Tools ToolSet
-	// Faults are misbehaviours to inject, NAME or NAME=VALUE (ParseFaults;
-	// one file each, server/fault_NAME.go; listed in docs/mcp.md).
-	Faults []string
+	// Faults are misbehaviours to inject, named by their constants:
+	// FaultsOf(FaultSeed, FaultIdleClose.For(100*time.Second)); from
+	// --fault specs, ParseFaults. One file each, server/fault_NAME.go;
+	// listed in docs/mcp.md. The zero value injects nothing.
+	Faults Faults
 	// SessionIdleTimeout closes an MCP session that has had no request
 	// open for this long (scaled by TimeScale); 0 means 30 minutes, a
 	// negative value never. A held listen stream keeps a session busy.

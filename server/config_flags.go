@@ -91,10 +91,11 @@ func (f *ConfigFlags) Apply() error {
 	if cfg.Keepalive == 0 {
 		cfg.Keepalive = KeepaliveOff // flag 0 means off; Config 0 means default
 	}
-	if _, err := ParseFaults(f.faults); err != nil {
+	faults, err := ParseFaults(f.faults)
+	if err != nil {
 		return fmt.Errorf("--fault: %w", err)
 	}
-	cfg.Faults = append([]string(nil), f.faults...)
+	cfg.Faults = faults
 	if f.clientsFile != "" {
 		clients, err := LoadStaticClients(f.clientsFile)
 		if err != nil {

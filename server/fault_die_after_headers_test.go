@@ -17,7 +17,7 @@ import (
 // scenarios/mcp_die_after_headers_resumed.txtar on a loaded machine).
 func TestDieAfterHeadersResumesAtOnce(t *testing.T) {
 	const version = "2025-11-25"
-	s := startMCPServer(t, Config{AuthOff: true, Faults: []string{"die-after-headers"}}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Faults: FaultsOf(FaultDieAfterHeaders)}, nil)
 	sid := s.initialize(t, version)
 	for i := range 20 {
 		call := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}}`, 10+i)

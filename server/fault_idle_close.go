@@ -4,7 +4,7 @@ import "fmt"
 
 // FaultIdleClose closes any SSE stream that has written nothing for DUR,
 // as Cloudflare cuts a quiet connection (field failure 11).
-const FaultIdleClose Fault = "idle-close"
+const FaultIdleClose DurationFault = "idle-close"
 
 func init() {
 	registerFault(FaultIdleClose, "idle-close=DUR: close any SSE stream idle for DUR", faultHooks{sseStart: armIdleClose})
@@ -16,7 +16,7 @@ func init() {
 func armIdleClose(ow *observedWriter) {
 	d := ow.e.scaled(ow.e.faults.Duration(FaultIdleClose))
 	ow.addClock(d, func() {
-		ow.e.markFault(ow.ctx, FaultIdleClose, "no bytes for %s, closing the stream", d)
+		ow.e.markFault(ow.ctx, Fault(FaultIdleClose), "no bytes for %s, closing the stream", d)
 		ow.cancel(streamCut(fmt.Sprintf("idle for %s (fault idle-close)", d)))
 	})
 }

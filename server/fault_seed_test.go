@@ -195,7 +195,7 @@ func TestSeedFaultReproducesSeedFlows(t *testing.T) {
 			if len(tt.seed) == 0 {
 				t.Fatalf("no seed lines for flow %q", tt.flow)
 			}
-			s := startMCPServer(t, Config{AutoApprove: true, Faults: []string{"seed"}, TimeScale: 0.01}, nil)
+			s := startMCPServer(t, Config{AutoApprove: true, Faults: FaultsOf(FaultSeed), TimeScale: 0.01}, nil)
 			token := claudeDesktopToken(t, s)
 
 			req, err := http.NewRequest(http.MethodPost, s.URL+"/mcp", strings.NewReader(tt.body))

@@ -59,9 +59,13 @@ func TestEachFaultIsOneFile(t *testing.T) {
 			t.Errorf("fault %s: no file %s", fault, home)
 			continue
 		}
-		name := faultConstIn(f, fault)
+		typ := "Fault"
+		if faultCatalog[fault].takesDuration {
+			typ = "DurationFault"
+		}
+		name := faultConstIn(f, typ, fault)
 		if name == "" {
-			t.Errorf("fault %s: %s declares no `const FaultX Fault = %q`", fault, home, fault)
+			t.Errorf("fault %s: %s declares no `const FaultX %s = %q`", fault, home, typ, fault)
 			continue
 		}
 		if !registersHooks(f) {
@@ -81,9 +85,9 @@ func TestEachFaultIsOneFile(t *testing.T) {
 	}
 }
 
-// faultConstIn returns the name of the Fault constant f declares with
-// value fault, or "".
-func faultConstIn(f *ast.File, fault Fault) string {
+// faultConstIn returns the name of the constant of type typ (Fault or
+// DurationFault) f declares with value fault, or "".
+func faultConstIn(f *ast.File, typ string, fault Fault) string {
 	for _, d := range f.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.CONST {
@@ -91,8 +95,8 @@ func faultConstIn(f *ast.File, fault Fault) string {
 		}
 		for _, s := range gd.Specs {
 			vs := s.(*ast.ValueSpec)
-			typ, ok := vs.Type.(*ast.Ident)
-			if !ok || typ.Name != "Fault" || len(vs.Values) != 1 {
+			t, ok := vs.Type.(*ast.Ident)
+			if !ok || t.Name != typ || len(vs.Values) != 1 {
 				continue
 			}
 			if lit, ok := vs.Values[0].(*ast.BasicLit); ok {
@@ -129,11 +133,20 @@ func TestRegisterFaultDuplicatePanics(t *testing.T) {
 	registerFault(FaultSeed, "seed: again", faultHooks{})
 }
 
+func TestRegisterDurationFaultUsageMustSayDUR(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("registering a duration fault whose usage does not start with \"NAME=DUR: \" did not panic")
+		}
+	}()
+	registerFault(DurationFault("no-such-fault"), "no-such-fault: takes no DUR", faultHooks{})
+}
+
 func TestRegisterFaultUsageMustStartWithTheName(t *testing.T) {
 	defer func() {
 		if recover() == nil {
 			t.Error("registering a fault whose usage does not start with \"NAME: \" did not panic")
 		}
 	}()
-	registerFault("no-such-fault", "does nothing", faultHooks{})
+	registerFault(Fault("no-such-fault"), "does nothing", faultHooks{})
 }

@@ -48,12 +48,55 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
+// TestFaultsOfMatchesParseFaults: the typed form and the flag form of the
+// same faults are the same set.
+func TestFaultsOfMatchesParseFaults(t *testing.T) {
+	parsed, err := ParseFaults([]string{"seed", "idle-close=100s", "slow-headers=250ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := FaultsOf(FaultSlowHeaders.For(250*time.Millisecond), FaultSeed, FaultIdleClose.For(100*time.Second))
+	if typed.err != nil {
+		t.Fatal(typed.err)
+	}
+	if got, want := typed.String(), parsed.String(); got != want {
+		t.Errorf("FaultsOf = %q, ParseFaults = %q, want the same", got, want)
+	}
+	if got, want := len(typed.hooks), len(parsed.hooks); got != want {
+		t.Errorf("hooks = %d, want %d", got, want)
+	}
+}
+
+func TestFaultsOfBadValues(t *testing.T) {
+	tests := []struct {
+		name string
+		fs   Faults
+		want error
+	}{
+		{"unknown name", FaultsOf(Fault("sead")), ErrUnknownFault},
+		{"duration missing", FaultsOf(Fault(FaultIdleClose)), ErrBadFaultValue},
+		{"duration negative", FaultsOf(FaultIdleClose.For(-time.Second)), ErrBadFaultValue},
+		{"duration on a flag fault", FaultsOf(DurationFault(FaultJSONOnly).For(time.Second)), ErrBadFaultValue},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !errors.Is(tt.fs.err, tt.want) {
+				t.Errorf("FaultsOf error = %v, want %v", tt.fs.err, tt.want)
+			}
+			if tt.fs.String() != "" {
+				t.Errorf("FaultsOf = %q, want the bad fault left out", tt.fs)
+			}
+		})
+	}
+}
+
 func TestNewRejectsBadFaultsAndToolSets(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  Config
 	}{
-		{"unknown fault", Config{Faults: []string{"no-such-fault"}}},
+		{"unknown fault", Config{Faults: FaultsOf(Fault("no-such-fault"))}},
+		{"zero duration", Config{Faults: FaultsOf(FaultSlowHeaders.For(0))}},
 		{"unknown tool set", Config{Tools: "everything"}},
 	}
 	for _, tt := range tests {

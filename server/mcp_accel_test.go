@@ -10,11 +10,11 @@ import (
 func TestSSEStreamsTellNginxNotToBuffer(t *testing.T) {
 	tests := []struct {
 		name   string
-		faults []string
+		faults Faults
 		want   string
 	}{
-		{"default", nil, "no"},
-		{"fault no-accel-header", []string{string(FaultNoAccelHeader)}, ""},
+		{"default", Faults{}, "no"},
+		{"fault no-accel-header", FaultsOf(FaultNoAccelHeader), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,7 +82,7 @@ func TestMarkersDiscoverAndListen(t *testing.T) {
 // TestMarkersListenIdleClosed: the idle-close fault cuts a quiet listen
 // stream, and the reason says so.
 func TestMarkersListenIdleClosed(t *testing.T) {
-	s := startMCPServer(t, Config{AuthOff: true, Keepalive: KeepaliveOff, Faults: []string{"idle-close=1s"}, TimeScale: 0.05}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Keepalive: KeepaliveOff, Faults: FaultsOf(FaultIdleClose.For(time.Second)), TimeScale: 0.05}, nil)
 	resp := s.postStateless(t, t.Context(), "subscriptions/listen", "", statelessBody(1, "subscriptions/listen", map[string]any{
 		"notifications": map[string]any{"toolsListChanged": true},
 	}))

@@ -68,7 +68,7 @@ func TestKeepaliveCommentsOnIdleListenStream(t *testing.T) {
 func TestNoKeepaliveFaultSendsNoComments(t *testing.T) {
 	const keepalive = 2 * time.Second
 	interval := time.Duration(float64(keepalive) * keepaliveScale)
-	s := startMCPServer(t, Config{AuthOff: true, Keepalive: keepalive, TimeScale: keepaliveScale, Faults: []string{"no-keepalive"}}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Keepalive: keepalive, TimeScale: keepaliveScale, Faults: FaultsOf(FaultNoKeepalive)}, nil)
 	sid := s.initialize(t, "2025-06-18")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -91,7 +91,7 @@ func TestNoKeepaliveFaultSendsNoComments(t *testing.T) {
 // TestIdleCloseFaultCutsQuietStream: with keepalive off, idle-close ends a
 // silent listen stream and says why.
 func TestIdleCloseFaultCutsQuietStream(t *testing.T) {
-	s := startMCPServer(t, Config{AuthOff: true, Keepalive: KeepaliveOff, TimeScale: keepaliveScale, Faults: []string{"idle-close=5s"}}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Keepalive: KeepaliveOff, TimeScale: keepaliveScale, Faults: FaultsOf(FaultIdleClose.For(5 * time.Second))}, nil)
 	sid := s.initialize(t, "2025-06-18")
 	resp := s.listen(t, t.Context(), sid, "2025-06-18")
 	stream := readSSE(resp.Body)
@@ -109,7 +109,7 @@ func TestIdleCloseFaultCutsQuietStream(t *testing.T) {
 // TestSlowHeadersFaultDelaysHeaders: the headers arrive no sooner than the
 // scaled delay.
 func TestSlowHeadersFaultDelaysHeaders(t *testing.T) {
-	s := startMCPServer(t, Config{AuthOff: true, TimeScale: keepaliveScale, Faults: []string{"slow-headers=5s"}}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, TimeScale: keepaliveScale, Faults: FaultsOf(FaultSlowHeaders.For(5 * time.Second))}, nil)
 	start := time.Now()
 	resp := s.post(t, "/mcp", "", "", initializeBody("2025-06-18"))
 	if got, want := time.Since(start), 50*time.Millisecond; got < want {

@@ -16,7 +16,7 @@ import (
 func TestRefusalsCarryStatusAndMarker(t *testing.T) {
 	tests := []struct {
 		name       string
-		faults     []string
+		faults     Faults
 		do         func(t *testing.T, s *testMCPServer) *http.Response
 		wantStatus int
 		wantReason string
@@ -31,7 +31,7 @@ func TestRefusalsCarryStatusAndMarker(t *testing.T) {
 		},
 		{
 			name:   "unknown session with fault session-400",
-			faults: []string{"session-400"},
+			faults: FaultsOf(FaultSession400),
 			do: func(t *testing.T, s *testMCPServer) *http.Response {
 				return s.post(t, "/mcp", "no-such-session", "2025-06-18", []byte(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`))
 			},
@@ -75,7 +75,7 @@ func TestRefusalsCarryStatusAndMarker(t *testing.T) {
 		},
 		{
 			name:   "listen stream with fault get-405",
-			faults: []string{"get-405"},
+			faults: FaultsOf(FaultGet405),
 			do: func(t *testing.T, s *testMCPServer) *http.Response {
 				sid := s.initialize(t, "2025-06-18")
 				return s.listen(t, t.Context(), sid, "2025-06-18")
@@ -84,7 +84,7 @@ func TestRefusalsCarryStatusAndMarker(t *testing.T) {
 		},
 		{
 			name:   "listen stream with fault get-400",
-			faults: []string{"get-400"},
+			faults: FaultsOf(FaultGet400),
 			do: func(t *testing.T, s *testMCPServer) *http.Response {
 				sid := s.initialize(t, "2025-06-18")
 				return s.listen(t, t.Context(), sid, "2025-06-18")
@@ -163,7 +163,7 @@ func TestPrimingEventOnlyFrom20251125(t *testing.T) {
 
 // TestJSONOnlyFaultAnswersJSON: the json-only fault never answers with SSE.
 func TestJSONOnlyFaultAnswersJSON(t *testing.T) {
-	s := startMCPServer(t, Config{AuthOff: true, Faults: []string{"json-only"}}, nil)
+	s := startMCPServer(t, Config{AuthOff: true, Faults: FaultsOf(FaultJSONOnly)}, nil)
 	resp := s.post(t, "/mcp", "", "", initializeBody("2025-11-25"))
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/json" {
 		t.Fatalf("status %d, content-type %q; want 200 application/json", resp.StatusCode, ct)

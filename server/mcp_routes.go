@@ -56,9 +56,8 @@ func (s *Server) routeMCP(mux *http.ServeMux) error {
 }
 
 func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints, error) {
-	faults, err := ParseFaults(cfg.Faults)
-	if err != nil {
-		return nil, err
+	if err := cfg.Faults.err; err != nil {
+		return nil, err // a bad value given to FaultsOf
 	}
 	server, err := newMCPServer(cfg, state)
 	if err != nil {
@@ -67,7 +66,7 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	e := &mcpEndpoints{
 		cfg:     cfg,
 		log:     log,
-		faults:  faults,
+		faults:  cfg.Faults,
 		authOff: cfg.AuthOff,
 		state:   state,
 		server:  server,
@@ -77,14 +76,14 @@ func newMCPEndpoints(cfg Config, log *Logger, state SessionState) (*mcpEndpoints
 	}
 	server.AddReceivingMiddleware(e.commitEarlyMiddleware, e.cancelOnDeleteMiddleware)
 	getServer := func(*http.Request) *mcp.Server { return server }
-	e.streamable = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(e, &mcp.StreamableHTTPOptions{
+	e.streamable = mcp.NewStreamableHTTPHandler(getServer, e.faults.streamable(e, &mcp.StreamableHTTPOptions{
 		EventStore: state.EventStore(),
 		// checkOrigin does this, allowing the issuer's host and logging why.
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,
 		SessionTimeout:             cfg.sessionIdleTimeout(), // idle sessions end (issue 12 Medium 6)
 	}))
-	e.stateless = mcp.NewStreamableHTTPHandler(getServer, faults.streamable(e, &mcp.StreamableHTTPOptions{
+	e.stateless = mcp.NewStreamableHTTPHandler(getServer, e.faults.streamable(e, &mcp.StreamableHTTPOptions{
 		Stateless:                  true,
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxBodyBytes,

@@ -6,6 +6,11 @@
 //	if err != nil { ... }
 //	defer srv.Close()
 //	http.ListenAndServe("127.0.0.1:8080", srv)
+//
+// To show a bug, a Config names faults by their constants, with their
+// values typed (docs/mcp.md lists them):
+//
+//	server.Config{Faults: server.FaultsOf(server.FaultNoKeepalive, server.FaultIdleClose.For(100*time.Second))}
 package server
 
 import (
