@@ -17,7 +17,7 @@ type ConfigFlags struct {
 	logFormat   string
 	auth        string
 	clientsFile string
-	faults      faultList
+	faults      stringsFlag // --fault specs, parsed by Apply
 }
 
 // stringsFlag is a repeatable string flag.
@@ -25,12 +25,6 @@ type stringsFlag []string
 
 func (l *stringsFlag) String() string     { return strings.Join(*l, ",") }
 func (l *stringsFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-// faultList is the repeatable --fault flag.
-type faultList []string
-
-func (l *faultList) String() string     { return strings.Join(*l, ",") }
-func (l *faultList) Set(v string) error { *l = append(*l, v); return nil }
 
 // RegisterConfigFlags registers the server's flags on fs. Each flag's
 // default is the current value of the matching field of cfg, so callers
