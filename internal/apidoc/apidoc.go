@@ -102,29 +102,24 @@ func load(root, dir string) (*doc.Package, error) {
 
 func writePackage(w io.Writer, p *doc.Package) {
 	fmt.Fprintf(w, "\n## %s\n\n`%s`: %s\n\n", strings.TrimPrefix(p.ImportPath, Module+"/"), p.ImportPath, p.Synopsis(p.Doc))
-	for _, v := range p.Consts {
-		writeValues(w, p, v, "const")
-	}
-	for _, v := range p.Vars {
-		writeValues(w, p, v, "var")
-	}
-	for _, f := range p.Funcs {
-		writeFunc(w, p, f, "")
-	}
+	writeNames(w, p, "", p.Consts, p.Vars, p.Funcs)
 	for _, t := range p.Types {
 		fmt.Fprintf(w, "- `type %s`%s\n", t.Name, sentence(p, t.Doc))
-		for _, v := range t.Consts {
-			writeValues(w, p, v, "  const")
-		}
-		for _, v := range t.Vars {
-			writeValues(w, p, v, "  var")
-		}
-		for _, f := range t.Funcs {
-			writeFunc(w, p, f, "  ")
-		}
-		for _, f := range t.Methods {
-			writeFunc(w, p, f, "  ")
-		}
+		writeNames(w, p, "  ", t.Consts, t.Vars, append(t.Funcs, t.Methods...))
+	}
+}
+
+// writeNames writes a package's or a type's constants, variables and
+// functions, one line each, indented under a type.
+func writeNames(w io.Writer, p *doc.Package, indent string, consts, vars []*doc.Value, funcs []*doc.Func) {
+	for _, v := range consts {
+		writeValues(w, p, v, indent+"const")
+	}
+	for _, v := range vars {
+		writeValues(w, p, v, indent+"var")
+	}
+	for _, f := range funcs {
+		writeFunc(w, p, f, indent)
 	}
 }
 
