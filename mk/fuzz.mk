@@ -11,13 +11,7 @@ CI_EXTRA += fuzz-ci
 
 .PHONY: fuzz fuzz-ci
 fuzz:
-	@mkdir -p .cache; for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; log=.cache/fuzz-$$name.log; \
-		echo "--- fuzz $$pkg $$name for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1; rc=$$?; \
-		grep '^fuzz: elapsed' $$log | tail -1; grep -v '^fuzz: elapsed' $$log; \
-		[ $$rc -eq 0 ] || { echo "--- $$name FAILED: the failing input is in $$pkg/testdata/fuzz/$$name; commit it with the fix"; exit $$rc; }; \
-	done
+	@mk/fuzz.sh $(GO) $(FUZZTIME) $(FUZZ_TARGETS)
 
 fuzz-ci:
 	$(MAKE) --no-print-directory fuzz FUZZTIME=20s
