@@ -196,11 +196,47 @@ func Start(p toxics.Profile, opts Options) (*Proxy, error) {
 			return nil, fmt.Errorf("listen %q: want 127.0.0.1:PORT (a real proxy here serves loopback only)", listen)
 		}
 	}
-	if _, port, _ := net.SplitHostPort(listen); listen == "" || port == "0" {
-		if listen, err = loopback.FreeAddr(); err != nil {
+	pick := listen == ""
+	if _, port, _ := net.SplitHostPort(listen); port == "0" {
+		pick = true
+	}
+	// A picked port can be taken by another process before the proxy binds
+	// it (see listenerOwned): then pick again.
+	for attempt := 1; ; attempt++ {
+		if pick {
+			if listen, err = loopback.FreeAddr(); err != nil {
+				return nil, err
+			}
+		}
+		px, err := launch(p, c, bin, version, listen, opts)
+		if err != nil {
+			if pick && attempt < 3 && portTaken(err) {
+				continue
+			}
 			return nil, err
 		}
+		owned, known := listenerOwned(px.Addr, px.cmd.Process.Pid)
+		if owned || !known {
+			return px, nil
+		}
+		px.Close()
+		if !pick || attempt == 3 {
+			return nil, fmt.Errorf("%s: another process listens on %s", p, listen)
+		}
 	}
+}
+
+// portTaken reports whether a proxy failed to start because its port was
+// in use (nginx, Apache, Caddy: "address already in use"; HAProxy: "cannot
+// bind socket").
+func portTaken(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "already in use") || strings.Contains(msg, "cannot bind socket")
+}
+
+// launch writes the config for listen into a fresh directory, starts the
+// proxy in the foreground and waits until listen accepts connections.
+func launch(p toxics.Profile, c counterpart, bin, version, listen string, opts Options) (*Proxy, error) {
 	dir, err := os.MkdirTemp("", "mcpvcr-"+string(p)+"-")
 	if err != nil {
 		return nil, err
