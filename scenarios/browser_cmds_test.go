@@ -38,17 +38,16 @@ func init() {
 
 func cmdBrowser(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("browser")
-	cname := fs.String("client", "c", "client name (its token is sent)")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	fails := fs.String("fails", "", "the session must fail with this in the error or the console")
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
-	token, _, _ := w.client(*cname).get()
+	token, _, _ := c.get()
 	// Wall time, not scaled: chromium's start-up is the machine's.
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

@@ -149,15 +149,21 @@ func cmdPost(w *world, ts *testscript.TestScript, neg bool, args []string) error
 	if *async {
 		return nil
 	}
-	d, err := w.waitTimeout(*timeout, false)
+	return awaitResponse(w, ts, "post "+method, s, *timeout)
+}
+
+// awaitResponse waits (timeout, scaled) for the response on s to end and
+// logs what it was; what names the command and method in messages.
+func awaitResponse(w *world, ts *testscript.TestScript, what string, s *stream, timeout string) error {
+	d, err := w.waitTimeout(timeout, false)
 	if err != nil {
 		return err
 	}
 	if !s.Wait(d, ended) {
-		return fmt.Errorf("post %s: the response did not end within %s (use -async for a stream that stays open)", method, d)
+		return fmt.Errorf("%s: the response did not end within %s (use -async for a stream that stays open)", what, d)
 	}
 	tl := s.Timeline()
-	ts.Logf("post %s -> stream %s: %d %s, %d events, %s", method, s.name, tl.Status, tl.ContentType, len(tl.DataEvents()), tl.Reason)
+	ts.Logf("%s -> stream %s: %d %s, %d events, %s", what, s.name, tl.Status, tl.ContentType, len(tl.DataEvents()), tl.Reason)
 	return nil
 }
 

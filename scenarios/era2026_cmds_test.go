@@ -34,12 +34,11 @@ var statelessMeta = map[string]any{
 
 // send26 sends a 2026-07-28 request with the headers a conforming client
 // sets, and returns its stream.
-func send26(w *world, cname, via, name, method string, params map[string]any) (*stream, error) {
-	base, err := w.hop(via)
+func send26(w *world, p peer, name, method string, params map[string]any) (*stream, error) {
+	c, base, err := p.resolve(w)
 	if err != nil {
 		return nil, err
 	}
-	c := w.client(cname)
 	c.mu.Lock()
 	c.nextID++
 	id := c.nextID
@@ -71,8 +70,7 @@ func send26(w *world, cname, via, name, method string, params map[string]any) (*
 
 func cmdCall26(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("call26")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	name := fs.String("name", "", "stream name (default sN)")
 	async := fs.Bool("async", false, "do not wait for the response to end")
 	timeout := fs.String("timeout", "60s", "how long to wait for the response to end (scaled)")
@@ -86,29 +84,19 @@ func cmdCall26(w *world, ts *testscript.TestScript, neg bool, args []string) err
 			return fmt.Errorf("call26 %s: PARAMS_JSON %q: %v", method, fs.Arg(1), err)
 		}
 	}
-	s, err := send26(w, *cname, *via, *name, method, params)
+	s, err := send26(w, peer, *name, method, params)
 	if err != nil {
 		return err
 	}
 	if *async {
 		return nil
 	}
-	d, err := w.waitTimeout(*timeout, false)
-	if err != nil {
-		return err
-	}
-	if !s.Wait(d, ended) {
-		return fmt.Errorf("call26 %s: the response did not end within %s (use -async for a stream that stays open)", method, d)
-	}
-	tl := s.Timeline()
-	ts.Logf("call26 %s -> stream %s: %d %s, %d events, %s", method, s.name, tl.Status, tl.ContentType, len(tl.DataEvents()), tl.Reason)
-	return nil
+	return awaitResponse(w, ts, "call26 "+method, s, *timeout)
 }
 
 func cmdListen26(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("listen26")
-	cname := fs.String("client", "c", "client name")
-	via := fs.String("via", "", "server or tunnel to talk to (default: the one started last)")
+	peer := peerFlags(fs)
 	name := fs.String("name", "", "stream name (default sN)")
 	if err := parse(fs, args, 0, 1); err != nil {
 		return err
@@ -119,6 +107,6 @@ func cmdListen26(w *world, ts *testscript.TestScript, neg bool, args []string) e
 			return fmt.Errorf("listen26: NOTIFICATIONS_JSON %q: %v", fs.Arg(0), err)
 		}
 	}
-	_, err := send26(w, *cname, *via, *name, "subscriptions/listen", map[string]any{"notifications": notifications})
+	_, err := send26(w, peer, *name, "subscriptions/listen", map[string]any{"notifications": notifications})
 	return err
 }

@@ -39,8 +39,7 @@ func init() {
 // match it; with !, connecting must fail.
 func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) error {
 	fs := flags("connect")
-	cname := fs.String("client", "c", "client whose token it uses")
-	via := fs.String("via", "", "server or tunnel (default: the one started last)")
+	peer := peerFlags(fs)
 	timeout := fs.String("timeout", "30s", "how long connecting may take (scaled; at least 5 s)")
 	call := fs.String("call", "", "then call this tool (arguments from -args) and print its outcome")
 	callArgs := fs.String("args", "{}", "the tool's arguments (JSON)")
@@ -48,7 +47,7 @@ func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	base, err := w.hop(*via)
+	c, base, err := peer.resolve(w)
 	if err != nil {
 		return err
 	}
@@ -56,7 +55,7 @@ func cmdConnect(w *world, ts *testscript.TestScript, neg bool, args []string) er
 	if err != nil {
 		return err
 	}
-	token, _, _ := w.client(*cname).get()
+	token, _, _ := c.get()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: bearerTransport{token: token, next: tr}}
