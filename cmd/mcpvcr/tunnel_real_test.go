@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,12 +19,7 @@ import (
 // server: its Server header shows, and it consumes X-Accel-Buffering as
 // the profile says.
 func TestTunnelReal(t *testing.T) {
-	if _, err := realproxy.Binary(toxics.NginxDefault); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: CI must have it (.ci/setup.d/40-proxies.sh)", err)
-		}
-		t.Skip(err)
-	}
+	realproxy.Require(t, toxics.NginxDefault)
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("X-Accel-Buffering", "no")

@@ -2,7 +2,6 @@ package matrix
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/mcpvcr/mcpvcr/toxics"
@@ -15,12 +14,7 @@ func TestRealColumn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real proxy")
 	}
-	if _, err := realproxy.Binary(toxics.NginxDefault); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: CI must have it (.ci/setup.d/40-proxies.sh)", err)
-		}
-		t.Skip(err)
-	}
+	realproxy.Require(t, toxics.NginxDefault)
 	cells, err := Run(context.Background(), Options{
 		Fixtures: []string{"../../fixtures/gosdk_oauth_session.yaml"},
 		Profiles: []toxics.Profile{toxics.NginxDefault},

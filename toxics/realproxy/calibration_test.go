@@ -3,7 +3,6 @@ package realproxy
 import (
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -34,12 +33,7 @@ func TestCalibration(t *testing.T) {
 	}
 	for _, p := range Profiles() {
 		t.Run(string(p), func(t *testing.T) {
-			if _, err := Binary(p); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("%v: CI must have it", err)
-				}
-				t.Skip(err)
-			}
+			Require(t, p)
 			version, err := Version(p)
 			if err != nil {
 				t.Fatal(err)
@@ -137,12 +131,7 @@ func TestStartErrors(t *testing.T) {
 	if _, err := Start(toxics.CloudflareQuickTunnel, Options{Upstream: "127.0.0.1:1"}); !errors.Is(err, ErrNoCounterpart) {
 		t.Errorf("Start(cloudflare-quick-tunnel) = %v, want ErrNoCounterpart", err)
 	}
-	if _, err := Binary(toxics.NginxDefault); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: CI must have it (.ci/setup.d/40-proxies.sh)", err)
-		}
-		t.Skip(err)
-	}
+	Require(t, toxics.NginxDefault)
 	if _, err := Start(toxics.NginxDefault, Options{Upstream: "127.0.0.1:1", Listen: "0.0.0.0:0"}); err == nil {
 		t.Error("Start with a non-loopback listener succeeded, want an error")
 	}

@@ -99,8 +99,8 @@ func descends(pid, ancestor int) bool {
 		}
 		// pid (comm) state ppid ...: comm may hold spaces, so read after its ")".
 		rest := string(stat)
-		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
-			rest = rest[i+1:]
+		if end := strings.LastIndexByte(rest, ')'); end >= 0 {
+			rest = rest[end+1:]
 		}
 		fields := strings.Fields(rest)
 		if len(fields) < 2 {

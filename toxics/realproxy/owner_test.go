@@ -38,9 +38,7 @@ func TestListenerOwned(t *testing.T) {
 // A proxy asked for a port another process listens on fails instead of
 // letting its clients reach the other process.
 func TestStartOnATakenPort(t *testing.T) {
-	if _, err := Binary(toxics.NginxDefault); err != nil {
-		t.Skip(err)
-	}
+	Require(t, toxics.NginxDefault)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
